@@ -1,0 +1,34 @@
+"""Alembic, configured in code so `permitwatch db ...` works from any directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(owner_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["owner_url"] = owner_url
+    return cfg
+
+
+def upgrade(owner_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(owner_url), revision)
+
+
+def downgrade(owner_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(owner_url), revision)
+
+
+def current(owner_url: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    from services.db.engine import engine_for
+
+    with engine_for(owner_url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,61 @@
+"""THE settings object. Only this module reads the environment.
+
+Values come from `PERMITWATCH_*` environment variables; the local stack writes its
+connection details to `.local/stack.env`, read as a fallback so that the CLI works after
+`scripts/run.sh` without exporting anything.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_DIR = REPO_ROOT / ".local"
+
+
+class QAThresholds(BaseSettings):
+    """QA gate thresholds; a warn threshold promotes and says so, a fail threshold blocks."""
+
+    model_config = SettingsConfigDict(env_prefix="PERMITWATCH_QA_", extra="ignore")
+
+    count_drop_warn: float = 0.10  # share of permits lost against the previous run of the same month
+    count_drop_fail: float = 0.50
+    null_spike_warn: float = 0.20  # rise of a field's null share against trailing runs
+    null_spike_fail: float = 0.50
+    drift_warn: float = 0.0  # share of records with unknown record ids / odd lines
+    drift_fail: float = 0.05
+    geometry_warn: float = 0.0  # share of located permits with repaired or rejected points
+    geometry_fail: float = 0.20
+    quarantine_fail: float = 0.10  # share of records quarantined
+    county_tolerance_m: float = 2000.0  # a point this far outside its stated county is off
+    trailing_runs: int = 7
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PERMITWATCH_", env_file=str(LOCAL_DIR / "stack.env"), extra="ignore"
+    )
+
+    # Application role: RLS applies to it (not superuser, not owner, no BYPASSRLS).
+    database_url: str = "postgresql://permitwatch_app@127.0.0.1:55432/permitwatch"
+    # Owner role: runs migrations and owns the schema.
+    database_owner_url: str = "postgresql://permitwatch_owner@127.0.0.1:55432/permitwatch"
+    redis_url: str = "redis://127.0.0.1:56379/0"
+    # Superuser of the local stack only: creates roles, databases and extensions.
+    admin_database_url: str | None = None
+    data_dir: Path = LOCAL_DIR / "data"
+    # The RRC MFT share serves the daily file behind a JSF page; deployments point this
+    # at a mirror or a downloaded path (see README, "Sources").
+    rrc_daily_url: str | None = None
+    ingest_batch_size: int = 5000
+    public_base_url: str = "http://127.0.0.1:8000"
+    qa: QAThresholds = Field(default_factory=QAThresholds)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
