@@ -220,6 +220,20 @@ BEGIN
   RETURN part;
 END $$;
 
+-- The latest known content of each filing (status number + sequence): what the next
+-- snapshot is diffed against, read by primary key instead of scanning the history.
+CREATE TABLE permit_filings (
+  permit_id uuid NOT NULL REFERENCES permits(id),
+  sequence smallint NOT NULL,
+  version_id uuid NOT NULL,
+  version_hash text NOT NULL,
+  raw_hash text NOT NULL,              -- raw record last seen for this filing
+  content jsonb NOT NULL,              -- normalized fields of the latest version
+  first_seen_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  PRIMARY KEY (permit_id, sequence)
+);
+
 -- The current version of every permit: the latest content of its lowest sequence.
 -- A maintained table (not a view) so map tiles and lists read one narrow row per permit.
 CREATE TABLE permits_current (
@@ -331,7 +345,7 @@ ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT ON SEQUENCES TO {APP_ROLE};
 DOWNGRADE = f"""
 ALTER DEFAULT PRIVILEGES REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {APP_ROLE};
 ALTER DEFAULT PRIVILEGES REVOKE USAGE, SELECT ON SEQUENCES FROM {APP_ROLE};
-DROP TABLE operator_stats_daily, wells, permit_changes, permits_current, permit_versions,
+DROP TABLE operator_stats_daily, wells, permit_changes, permits_current, permit_filings, permit_versions,
   permits, operator_aliases, operators, ingestion_quarantine, data_quality_checks,
   permit_raw_records, ingestion_runs, workspace_members, workspaces, users CASCADE;
 DROP FUNCTION ensure_permit_version_partition(timestamptz);

@@ -13,6 +13,7 @@ branch_labels = None
 depends_on = None
 
 APP_ROLE = "permitwatch_app"
+OWNER_ROLE = "permitwatch_owner"
 
 # Every table here carries workspace_id and is isolated by it.
 TENANT_TABLES = (
@@ -208,11 +209,14 @@ def _rls() -> str:
         stmts.append(
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n"
             f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n"
-            f"CREATE POLICY workspace_isolation ON {table} "
-            f"USING ({key} = app_workspace_id()) WITH CHECK ({key} = app_workspace_id());"
+            f"CREATE POLICY workspace_isolation ON {table} TO {APP_ROLE} "
+            f"USING ({key} = app_workspace_id()) WITH CHECK ({key} = app_workspace_id());\n"
+            # Platform maintenance (operator merges, retention) runs as the owner role,
+            # whose credentials only migrations and admin commands hold.
+            f"CREATE POLICY owner_maintenance ON {table} TO {OWNER_ROLE} USING (true) WITH CHECK (true);"
         )
     stmts.append(
-        "CREATE POLICY platform_audit_insert ON audit_log FOR INSERT "
+        f"CREATE POLICY platform_audit_insert ON audit_log FOR INSERT TO {APP_ROLE} "
         "WITH CHECK (workspace_id IS NULL AND app_workspace_id() IS NULL);"
     )
     # The audit trail is append-only for the application.
@@ -227,9 +231,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP POLICY IF EXISTS workspace_isolation ON workspaces;"
+               "DROP POLICY IF EXISTS owner_maintenance ON workspaces;"
                "ALTER TABLE workspaces NO FORCE ROW LEVEL SECURITY;"
                "ALTER TABLE workspaces DISABLE ROW LEVEL SECURITY;")
     op.execute("DROP TABLE " + ", ".join(t for t in reversed(TENANT_TABLES) if t != "workspace_members") + " CASCADE;")
     op.execute("DROP POLICY IF EXISTS workspace_isolation ON workspace_members;"
+               "DROP POLICY IF EXISTS owner_maintenance ON workspace_members;"
                "ALTER TABLE workspace_members NO FORCE ROW LEVEL SECURITY;"
                "ALTER TABLE workspace_members DISABLE ROW LEVEL SECURITY;")

@@ -1,0 +1,203 @@
+"""One ingestion run: fetch -> stage -> QA gates -> raw layer -> promote -> record.
+
+The run row is committed first (so a run in progress is visible); everything else is ONE
+transaction, the batch: a crash or kill anywhere leaves either the whole batch or none of
+it, and the next run of the source marks the dead run as abandoned. Runs of one source
+are serialized by an advisory lock.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import psycopg
+
+from services.ingestion import store
+from services.ingestion.fetch import open_source, snapshot_date
+from services.ingestion.qa import Check, RunStats, evaluate
+from services.ingestion.sources.base import get_adapter
+from services.ingestion.versioning import decide
+from services.operators.identity import resolve_rrc_operators
+from services.settings import Settings
+
+Progress = Callable[[str, int, int | None], None]
+_dumps = store._dumps
+
+
+class IngestError(RuntimeError):
+    def __init__(self, message: str, run_id: uuid.UUID | None = None):
+        super().__init__(message)
+        self.run_id = run_id
+
+
+@dataclass
+class RunResult:
+    run_id: uuid.UUID
+    source: str
+    uri: str
+    status: str  # success | warning | failed | skipped
+    promoted: bool
+    snapshot_at: datetime
+    metrics: dict = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    reason: str | None = None
+
+
+def _noop(phase: str, done: int, total: int | None) -> None:
+    pass
+
+
+def ingest(settings: Settings, uri: str, *, source: str = "rrc_daf420", seen_at: datetime | None = None,
+           force: bool = False, progress: Progress = _noop) -> RunResult:
+    adapter = get_adapter(source)
+    sf = open_source(uri, settings.data_dir / "downloads")
+    snapshot = seen_at or snapshot_date(uri) or datetime.now(timezone.utc)
+    with psycopg.connect(settings.database_url) as conn:
+        _lock_source(conn, source)
+        skip = None if force else _skip_reason(conn, source, sf.sha256, snapshot)
+        if skip:
+            return _record_skip(conn, source, uri, sf.sha256, snapshot, skip)
+        run_id = _start_run(conn, source, uri, sf.sha256, snapshot)
+        try:
+            return _batch(conn, settings, adapter, sf, source, run_id, snapshot, progress)
+        except BaseException as exc:
+            conn.rollback()
+            _fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, Exception):
+                raise IngestError(f"run {run_id} failed: {exc}", run_id) from exc
+            raise
+
+
+def _lock_source(conn: psycopg.Connection, source: str) -> None:
+    conn.execute("SET lock_timeout = '120s'")
+    conn.execute("SELECT pg_advisory_lock(hashtext('permitwatch.ingest:' || %s))", (source,))
+    # Holding the lock, any run still marked running is dead: its batch never committed.
+    conn.execute("""UPDATE ingestion_runs SET status = 'failed', finished_at = now(),
+                    error = 'abandoned: the process ended before its batch committed; nothing of it was kept'
+                    WHERE source = %s AND status = 'running'""", (source,))
+    conn.commit()
+
+
+def _skip_reason(conn: psycopg.Connection, source: str, sha256: str, snapshot: datetime) -> str | None:
+    row = conn.execute("SELECT id FROM ingestion_runs WHERE source = %s AND promoted AND file_sha256 = %s LIMIT 1",
+                       (source, sha256)).fetchone()
+    if row:
+        return f"unchanged: the same file was already ingested by run {row[0]}"
+    row = conn.execute("SELECT max(snapshot_at) FROM ingestion_runs WHERE source = %s AND promoted", (source,)).fetchone()
+    if row[0] is not None and snapshot < row[0]:
+        return (f"out of order: snapshot {snapshot.date()} is older than the last ingested snapshot "
+                f"{row[0].date()}; use --force to ingest it anyway")
+    return None
+
+
+def _record_skip(conn, source, uri, sha256, snapshot, reason) -> RunResult:
+    run_id = uuid.uuid4()
+    conn.execute("""INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at, finished_at, metrics, error)
+                    VALUES (%s, %s, 'skipped', %s, %s, %s, now(), %s, NULL)""",
+                 (run_id, source, uri, sha256, snapshot, _dumps({"skipped": reason})))
+    conn.commit()
+    return RunResult(run_id, source, uri, "skipped", False, snapshot, {"skipped": reason}, reason=reason)
+
+
+def _start_run(conn, source, uri, sha256, snapshot) -> uuid.UUID:
+    run_id = uuid.uuid4()
+    conn.execute("INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at) "
+                 "VALUES (%s, %s, 'running', %s, %s, %s)", (run_id, source, uri, sha256, snapshot))
+    conn.commit()
+    return run_id
+
+
+def _fail_run(conn: psycopg.Connection, run_id: uuid.UUID, error: str) -> None:
+    try:
+        conn.execute("UPDATE ingestion_runs SET status = 'failed', finished_at = now(), error = %s WHERE id = %s",
+                     (error[:4000], run_id))
+        conn.commit()
+    except psycopg.Error:
+        pass  # the connection itself is gone; the next run marks this one abandoned
+
+
+def _counted(items: Iterator, stats: RunStats, progress: Progress, total: int | None) -> Iterator:
+    for n, item in enumerate(items, 1):
+        stats.observe(item)
+        if n % 5000 == 0:
+            progress("parse", stats.records, total)
+        yield item
+    progress("parse", stats.records, total)
+
+
+def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, progress) -> RunResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cur = conn.cursor()
+    stats = RunStats()
+    store.create_stage(cur)
+    with sf.lines(getattr(adapter, "zip_members", ())) as lines:
+        store.copy_stage(cur, store.stage_rows(_counted(adapter.records(lines), stats, progress, None)))
+    stats.outside_county = store.flag_outside_county(cur, settings.qa.county_tolerance_m)
+    timings["stage_s"] = time.perf_counter() - t0
+
+    cur.execute("SELECT metrics FROM ingestion_runs WHERE source = %s AND promoted ORDER BY snapshot_at DESC, started_at DESC LIMIT %s",
+                (source, settings.qa.trailing_runs))
+    checks = evaluate(stats, [r[0] for r in cur.fetchall()], settings.qa)
+    t1 = time.perf_counter()
+    raw_new = store.insert_raw(cur, source, run_id, snapshot)
+    quarantined = store.quarantine(cur, source, run_id)
+    timings["raw_s"] = time.perf_counter() - t1
+
+    promoted = not any(c.failed for c in checks)
+    written: Counter = Counter()
+    if promoted:
+        t2 = time.perf_counter()
+        written = _promote(conn, cur, settings, source, run_id, snapshot, stats.records, progress)
+        timings["promote_s"] = time.perf_counter() - t2
+    store.record_checks(cur, run_id, checks)
+    status = "failed" if not promoted else ("warning" if any(c.status == "warn" for c in checks) else "success")
+    timings["total_s"] = time.perf_counter() - t0
+    metrics = {**stats.as_metrics(), "raw_new": raw_new, "quarantine_rows": quarantined, **dict(written),
+               "file_bytes": sf.size, "timings": {k: round(v, 3) for k, v in timings.items()}}
+    failed = [c.name for c in checks if c.failed]
+    cursor = {"snapshot_at": snapshot.isoformat(), "file_sha256": sf.sha256, "content_month": stats.content_month}
+    cur.execute("""UPDATE ingestion_runs SET status = %s, promoted = %s, finished_at = now(), metrics = %s, cursor = %s, error = %s
+                   WHERE id = %s""",
+                (status, promoted, _dumps(metrics), _dumps(cursor),
+                 f"QA gate failed: {', '.join(failed)}; raw kept, nothing promoted" if failed else None, run_id))
+    if promoted and written.get("changes"):
+        cur.execute("SELECT pg_notify('permit_changes', %s)", (str(run_id),))
+    conn.commit()
+    return RunResult(run_id, source, sf.uri, status, promoted, snapshot, metrics, checks,
+                     reason=f"QA gate failed: {', '.join(failed)}" if failed else None)
+
+
+def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, progress) -> Counter:
+    cur.execute("SELECT ensure_permit_version_partition(%s)", (snapshot,))
+    operator_ids = resolve_rrc_operators(cur, store.operators_seen(cur))
+    writer = store.Writer(conn.cursor(), source, run_id, snapshot, operator_ids)
+    written: Counter = Counter()
+    done = 0
+    for chunk in store.iter_permit_groups(conn, settings.ingest_batch_size):
+        numbers = [number for number, _ in chunk]
+        states = store.load_states(cur, source, numbers)
+        changed = [(n, rows) for n, rows in chunk if _has_new_raw(states.get(n), rows)]
+        store.load_contents(cur, [states[n] for n, _ in changed if n in states])
+        for number, rows in changed:
+            decision = decide(states.get(number), [store.to_incoming(r) for r in rows], snapshot)
+            written.update(f"changes_{c.change_type}" for c in decision.changes)
+            writer.add(number, decision)
+        written.update(writer.flush())
+        done += sum(len(rows) for _, rows in chunk)
+        progress("promote", done, total)
+    store.update_operator_stats(cur, run_id, snapshot)
+    written["operators_seen"] = len(operator_ids)
+    return written
+
+
+def _has_new_raw(state, rows: list[tuple]) -> bool:
+    """The fast path of a re-read snapshot: every record byte-identical to what is known."""
+    if state is None:
+        return True
+    return any(state.filings.get(r[1]) is None or state.filings[r[1]].raw_hash != r[2] for r in rows)

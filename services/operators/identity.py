@@ -1,0 +1,118 @@
+"""Operator identity in the database: RRC operators keyed on the P-5 number, every name
+variant recorded as an alias under its normalized key, lookups by name that never
+guess, and the audited manual merge."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+
+from services.operators.names import display_name, may_be_truncated, name_key, truncated_key
+
+
+@dataclass(frozen=True)
+class Resolution:
+    operator_id: uuid.UUID | None
+    how: str  # p5 | alias | prefix | created | ambiguous
+    candidates: tuple[uuid.UUID, ...] = ()
+
+
+def resolve_rrc_operators(cur: psycopg.Cursor, seen: dict[str, str]) -> dict[str, uuid.UUID]:
+    """{P-5 number: name as filed} -> {P-5 number: operator id}. Creates unknown operators
+    and records each new spelling as an alias. Merged operators resolve to their target."""
+    if not seen:
+        return {}
+    numbers = sorted(seen)
+    cur.executemany(
+        "INSERT INTO operators (p5_number, canonical_name) VALUES (%s, %s) ON CONFLICT (p5_number) DO NOTHING",
+        [(n, display_name(seen[n]) or f"OPERATOR {n}") for n in numbers],
+    )
+    cur.execute(
+        "SELECT o.p5_number, coalesce(o.merged_into, o.id) FROM operators o WHERE o.p5_number = ANY(%s)", (numbers,)
+    )
+    ids = {n: oid for n, oid in cur.fetchall()}
+    aliases = [(ids[n], seen[n], name_key(seen[n]), truncated_key(seen[n]) if may_be_truncated(seen[n]) else None)
+               for n in numbers if seen[n]]
+    cur.executemany(
+        "INSERT INTO operator_aliases (operator_id, alias_name, name_key, prefix_key, source) "
+        "VALUES (%s, %s, %s, %s, 'rrc') ON CONFLICT ((lower(alias_name))) DO NOTHING",
+        aliases,
+    )
+    return ids
+
+
+def resolve_name(cur: psycopg.Cursor, name: str, *, create: bool = False, source: str = "manual") -> Resolution:
+    """Find the operator for a name from any source. Exact key first, then RRC names that
+    may have been cut at 32 characters. Two candidates -> ambiguous, nothing guessed; none
+    -> a new operator when `create` is set."""
+    key = name_key(name)
+    if not key:
+        raise ValueError("an operator name is required")
+    cur.execute("SELECT DISTINCT coalesce(o.merged_into, o.id) FROM operator_aliases a JOIN operators o ON o.id = a.operator_id "
+                "WHERE a.name_key = %s", (key,))
+    found = [r[0] for r in cur.fetchall()]
+    how = "alias"
+    if not found:
+        # An alias cut short matches when its key is a whole-word prefix of this key.
+        cur.execute("SELECT DISTINCT coalesce(o.merged_into, o.id) FROM operator_aliases a JOIN operators o ON o.id = a.operator_id "
+                    "WHERE a.prefix_key IS NOT NULL AND (%s = a.prefix_key OR %s LIKE a.prefix_key || ' %%')", (key, key))
+        found, how = [r[0] for r in cur.fetchall()], "prefix"
+    if len(found) == 1:
+        return Resolution(found[0], how, tuple(found))
+    if len(found) > 1:
+        return Resolution(None, "ambiguous", tuple(found))
+    if not create:
+        return Resolution(None, "unknown")
+    cur.execute("INSERT INTO operators (canonical_name) VALUES (%s) RETURNING id", (display_name(name),))
+    new_id = cur.fetchone()[0]
+    cur.execute("INSERT INTO operator_aliases (operator_id, alias_name, name_key, source) VALUES (%s, %s, %s, %s)",
+                (new_id, name, key, source))
+    return Resolution(new_id, "created", (new_id,))
+
+
+class MergeError(ValueError):
+    pass
+
+
+def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str, reason: str) -> dict:
+    """Fold operator `absorb` into `keep`: aliases, permits, versions, current rows, stats
+    and watchlist items move; `absorb` stays as a pointer (merged_into) so its P-5 number
+    keeps resolving. Audited as a platform action. Run it on an owner-role connection."""
+    if keep == absorb:
+        raise MergeError("an operator cannot be merged into itself")
+    cur.execute("SELECT id, merged_into, canonical_name FROM operators WHERE id = ANY(%s) FOR UPDATE", ([keep, absorb],))
+    rows = {r[0]: r for r in cur.fetchall()}
+    for oid in (keep, absorb):
+        if oid not in rows:
+            raise MergeError(f"no operator {oid}")
+        if rows[oid][1] is not None:
+            raise MergeError(f"operator {oid} was already merged into {rows[oid][1]}")
+    moved = {}
+    for table in ("operator_aliases", "permits", "permit_versions", "permits_current", "wells"):
+        cur.execute(f"UPDATE {table} SET operator_id = %s WHERE operator_id = %s", (keep, absorb))
+        moved[table] = cur.rowcount
+    cur.execute(
+        "INSERT INTO operator_stats_daily AS s (operator_id, day, county_code, permits_count, amendments_count, horizontal_count) "
+        "SELECT %s, day, county_code, permits_count, amendments_count, horizontal_count FROM operator_stats_daily WHERE operator_id = %s "
+        "ON CONFLICT (operator_id, day, county_code) DO UPDATE SET permits_count = s.permits_count + EXCLUDED.permits_count, "
+        "amendments_count = s.amendments_count + EXCLUDED.amendments_count, horizontal_count = s.horizontal_count + EXCLUDED.horizontal_count",
+        (keep, absorb))
+    cur.execute("DELETE FROM operator_stats_daily WHERE operator_id = %s", (absorb,))
+    # Watchlist items belong to workspaces: this is why a merge runs as the owner role,
+    # whose maintenance policy spans workspaces (the application role's never does).
+    cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) "
+                "SELECT watchlist_id, %s, workspace_id FROM operator_watchlist_items WHERE operator_id = %s "
+                "ON CONFLICT DO NOTHING", (keep, absorb))
+    cur.execute("DELETE FROM operator_watchlist_items WHERE operator_id = %s", (absorb,))
+    moved["operator_watchlist_items"] = cur.rowcount
+    cur.execute("UPDATE operators SET merged_into = %s, updated_at = now() WHERE id = %s", (keep, absorb))
+    cur.execute("UPDATE operators SET merged_into = %s WHERE merged_into = %s", (keep, absorb))
+    cur.execute(
+        "INSERT INTO audit_log (workspace_id, action, entity_type, entity_id, metadata) VALUES (NULL, 'operator.merged', 'operator', %s, %s)",
+        (str(keep), json.dumps({"absorbed": str(absorb), "absorbed_name": rows[absorb][2], "kept_name": rows[keep][2],
+                                "actor": actor, "reason": reason, "moved": moved})),
+    )
+    return moved
