@@ -1,0 +1,55 @@
+"""Backfill: every file of a folder (or a date range of it), oldest snapshot first.
+
+Each file is its own run and its own batch, so a backfill interrupted anywhere resumes by
+running it again: files already ingested are skipped as unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from services.ingestion.fetch import snapshot_date
+from services.ingestion.pipeline import Progress, RunResult, ingest
+from services.settings import Settings
+
+SUFFIXES = (".dat", ".gz", ".zip", ".txt")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    snapshot: date
+
+
+def plan(folder: Path, start: date | None = None, end: date | None = None) -> tuple[list[PlannedFile], list[Path]]:
+    """(files to ingest in snapshot order, files skipped because no date is in the name)."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder")
+    planned, undated = [], []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or not path.name.lower().endswith(SUFFIXES):
+            continue
+        when = snapshot_date(path.name)
+        if when is None:
+            undated.append(path)
+            continue
+        if (start and when.date() < start) or (end and when.date() > end):
+            continue
+        planned.append(PlannedFile(path, when.date()))
+    planned.sort(key=lambda p: (p.snapshot, p.path.name))
+    return planned, undated
+
+
+def run(settings: Settings, files: list[PlannedFile], *, source: str, force: bool = False,
+        progress: Progress | None = None, on_result: Callable[[PlannedFile, RunResult], None] | None = None) -> list[RunResult]:
+    results = []
+    for planned in files:
+        result = ingest(settings, str(planned.path), source=source, force=force,
+                        **({"progress": progress} if progress else {}))
+        results.append(result)
+        if on_result:
+            on_result(planned, result)
+    return results

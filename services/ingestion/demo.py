@@ -1,0 +1,61 @@
+"""Writing generated daily files to a folder (the I/O around the pure generator).
+
+A manifest records the parameters; asking again for the same data set rewrites nothing,
+so the run command stays fast and its files keep their bytes (and their hashes).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from services.ingestion.generator import Universe, business_days, first_business_day
+from services.reference.sampling import CountySampler
+
+MANIFEST = "manifest.json"
+
+
+def write_demo(out: Path, *, seed: int, permits: int, start: date, days: int, weekends: bool = False,
+               only_last: bool = False, progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    params = {"seed": seed, "permits": permits, "start": start.isoformat(), "days": days,
+              "weekends": weekends, "only_last": only_last, "generator": 2}
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = out / MANIFEST
+    if manifest.exists() and json.loads(manifest.read_text()).get("params") == params:
+        files = [out / f for f in json.loads(manifest.read_text())["files"]]
+        if all(f.exists() for f in files):
+            return files
+    universe = Universe(seed, permits, start, days, CountySampler(seed).sample)
+    # On a month's first business day RRC still serves the previous month; before the
+    # universe's first month there is nothing to serve, so no file is written.
+    days_list = [d for d in business_days(start, universe.end) if not (d == first_business_day(d) and d <= start)]
+    if only_last:
+        days_list = days_list[-1:]
+    # Small universes are built once and reused for every day; large ones stream.
+    cached = list(universe.all_permits()) if permits <= 200_000 and len(days_list) > 1 else None
+    files = []
+    for n, day in enumerate(days_list, 1):
+        path = out / f"daf420-{day.isoformat()}.dat"
+        _write(path, universe.snapshot(day, cached))
+        files.append(path)
+        if weekends and day.weekday() == 4:  # RRC's weekend downloads repeat Friday's bytes
+            for extra in (1, 2):
+                copy = out / f"daf420-{(day + timedelta(days=extra)).isoformat()}.dat"
+                copy.write_bytes(path.read_bytes())
+                files.append(copy)
+        if progress:
+            progress(n, len(days_list))
+    manifest.write_text(json.dumps({"params": params, "files": [f.name for f in files]}, indent=1))
+    return files
+
+
+def _write(path: Path, records) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="latin-1", newline="\n") as fh:
+        for lines in records:
+            fh.write("\n".join(lines))
+            fh.write("\n")
+    os.replace(tmp, path)
