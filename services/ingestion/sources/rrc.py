@@ -99,7 +99,9 @@ def parse_lines(lines: Iterable[str]) -> Iterator[PermitRecord | SkippedLine]:
     current: PermitRecord | None = None
     for line_no, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
-        if not line.strip():
+        # Not str.strip(): it counts 0x85 (NEL) as blank, and a lone 0x85 is a
+        # continuation line that must be recorded, not dropped.
+        if not line.strip(" \t\f\v"):
             continue
         rec_id = line[:2]
         if rec_id == "01":
