@@ -7,6 +7,6 @@ source scripts/lib.sh
 ensure_system_packages
 ensure_venv
 .venv/bin/permitwatch stack up
-.venv/bin/lint-imports --config pyproject.toml
+.venv/bin/lint-imports pyproject.toml  # layer contracts: pure modules stay pure
 .venv/bin/ruff check services workers tests
 exec .venv/bin/python -m pytest "$@"

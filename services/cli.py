@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import psycopg
 import typer
@@ -157,9 +157,9 @@ def _print_result(r) -> None:
 
 @ingest_app.command("file")
 def ingest_file(
-    uri: Annotated[Optional[str], typer.Argument(help="path (.dat, .gz, .zip) or URL; default: the configured RRC URL")] = None,
+    uri: Annotated[str | None, typer.Argument(help="path (.dat, .gz, .zip) or URL; default: the configured RRC URL")] = None,
     source: Annotated[str, typer.Option(help="source adapter")] = "rrc_daf420",
-    seen_at: Annotated[Optional[datetime], typer.Option(help="snapshot time, if the file name has no date")] = None,
+    seen_at: Annotated[datetime | None, typer.Option(help="snapshot time, if the file name has no date")] = None,
     force: Annotated[bool, typer.Option(help="ingest even an unchanged or out-of-order file")] = False,
 ) -> None:
     """Ingest one file as one atomic run (also what the Kubernetes CronJob runs)."""
@@ -170,7 +170,7 @@ def ingest_file(
     if not uri:
         _fail("no file given and PERMITWATCH_RRC_DAILY_URL is not set")
     if seen_at and seen_at.tzinfo is None:
-        seen_at = seen_at.replace(tzinfo=timezone.utc)
+        seen_at = seen_at.replace(tzinfo=UTC)
     try:
         with _progress() as bar:
             task = bar.add_task("ingesting", total=None)
@@ -186,8 +186,8 @@ def ingest_file(
 @ingest_app.command("backfill")
 def ingest_backfill(
     folder: Annotated[Path, typer.Argument(help="folder of daily files named with their date")],
-    from_date: Annotated[Optional[str], typer.Option("--from", help="first snapshot day, YYYY-MM-DD")] = None,
-    to_date: Annotated[Optional[str], typer.Option("--to", help="last snapshot day, YYYY-MM-DD")] = None,
+    from_date: Annotated[str | None, typer.Option("--from", help="first snapshot day, YYYY-MM-DD")] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="last snapshot day, YYYY-MM-DD")] = None,
     source: Annotated[str, typer.Option(help="source adapter")] = "rrc_daf420",
     force: Annotated[bool, typer.Option(help="re-run files that were already ingested")] = False,
 ) -> None:
@@ -235,7 +235,7 @@ def ingest_enqueue(
 
 @ingest_app.command("runs")
 def ingest_runs(limit: Annotated[int, typer.Option(help="how many")] = 20,
-                source: Annotated[Optional[str], typer.Option(help="only this source")] = None) -> None:
+                source: Annotated[str | None, typer.Option(help="only this source")] = None) -> None:
     """List recent runs, newest first."""
     from services.ingestion import report
 
@@ -263,7 +263,7 @@ def ingest_show(run_id: Annotated[str, typer.Argument(help="run id (or its first
 
 
 @ingest_app.command("quarantine")
-def ingest_quarantine(run_id: Annotated[Optional[str], typer.Argument(help="run id; default: all runs")] = None,
+def ingest_quarantine(run_id: Annotated[str | None, typer.Argument(help="run id; default: all runs")] = None,
                       limit: Annotated[int, typer.Option(help="how many rows")] = 50) -> None:
     """Records and lines that were not promoted, with the reason."""
     from services.ingestion import report
@@ -305,7 +305,7 @@ def rrc_parse(
 
 # ---- operators ---------------------------------------------------------------------------
 @operators_app.command("list")
-def operators_list(search: Annotated[Optional[str], typer.Option(help="name contains")] = None,
+def operators_list(search: Annotated[str | None, typer.Option(help="name contains")] = None,
                    limit: Annotated[int, typer.Option(help="how many")] = 30) -> None:
     """Operators with their P-5 number, alias count and permits."""
     with _connect() as conn:
@@ -372,7 +372,7 @@ def status() -> None:
                   + (f" ({r['error']})" if r["error"] else ""))
         out.print("QA of last run: " + ", ".join(f"{c['check_name']} {c['status']}" for c in s["last_checks"]))
     if last:
-        age = datetime.now(timezone.utc) - last["finished_at"]
+        age = datetime.now(UTC) - last["finished_at"]
         out.print(f"last updated: {last['finished_at']:%Y-%m-%d %H:%M:%S %Z} (snapshot {last['snapshot_at']:%Y-%m-%d}, "
                   f"{int(age.total_seconds() // 60)} min ago)")
     else:

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -73,7 +73,7 @@ def snapshot_date(uri: str) -> datetime | None:
         if m:
             y, mo, d = (int(m.group(i + 1)) for i in order)
             try:
-                return datetime(y, mo, d, tzinfo=timezone.utc)
+                return datetime(y, mo, d, tzinfo=UTC)
             except ValueError:
                 continue
     return None

@@ -13,7 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -56,12 +56,13 @@ def ingest(settings: Settings, uri: str, *, source: str = "rrc_daf420", seen_at:
            force: bool = False, progress: Progress = _noop) -> RunResult:
     adapter = get_adapter(source)
     sf = open_source(uri, settings.data_dir / "downloads")
-    snapshot = seen_at or snapshot_date(uri) or datetime.now(timezone.utc)
+    snapshot = seen_at or snapshot_date(uri) or datetime.now(UTC)
     with psycopg.connect(settings.database_url) as conn:
         _lock_source(conn, source)
         skip = None if force else _skip_reason(conn, source, sf.sha256, snapshot)
         if skip:
             return _record_skip(conn, source, uri, sf.sha256, snapshot, skip)
+        _ensure_partitions(conn, snapshot)
         run_id = _start_run(conn, source, uri, sf.sha256, snapshot)
         try:
             return _batch(conn, settings, adapter, sf, source, run_id, snapshot, progress)
@@ -80,6 +81,14 @@ def _lock_source(conn: psycopg.Connection, source: str) -> None:
     conn.execute("""UPDATE ingestion_runs SET status = 'failed', finished_at = now(),
                     error = 'abandoned: the process ended before its batch committed; nothing of it was kept'
                     WHERE source = %s AND status = 'running'""", (source,))
+    conn.commit()
+
+
+def _ensure_partitions(conn: psycopg.Connection, snapshot: datetime) -> None:
+    """The quarter's version partition (and the next), in a short transaction of its own:
+    DDL inside the batch would hold its lock for the whole batch."""
+    conn.execute("SELECT ensure_permit_version_partition(%s), ensure_permit_version_partition(%s + interval '3 months')",
+                 (snapshot, snapshot))
     conn.commit()
 
 
@@ -174,7 +183,6 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
 
 
 def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, progress) -> Counter:
-    cur.execute("SELECT ensure_permit_version_partition(%s)", (snapshot,))
     operator_ids = resolve_rrc_operators(cur, store.operators_seen(cur))
     writer = store.Writer(conn.cursor(), source, run_id, snapshot, operator_ids)
     written: Counter = Counter()

@@ -21,7 +21,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 ORIGINAL_SEQUENCE = 99
 
@@ -145,7 +145,7 @@ def _effective_at(content: dict, sequence: int, prior: Filing | None, seen_at: d
         keys = ("amended_date", "issued_date", "received_date") if sequence < ORIGINAL_SEQUENCE else ("issued_date", "received_date")
         for key in keys:
             if content.get(key):
-                return datetime.combine(date.fromisoformat(content[key]), time(), tzinfo=timezone.utc)
+                return datetime.combine(date.fromisoformat(content[key]), time(), tzinfo=UTC)
     return seen_at
 
 

@@ -48,6 +48,7 @@ def test_permit_versions_is_partitioned_by_time_with_on_demand_partitions(app_co
     assert kind == ("r",)
     name = app_conn.execute("SELECT ensure_permit_version_partition('2026-08-06T00:00:00Z')").fetchone()[0]
     assert name == "permit_versions_2026_q3"
+    assert app_conn.execute("SELECT ensure_permit_version_partition('2031-02-01T00:00:00Z')").fetchone()[0] == "permit_versions_2031_q1"
     again = app_conn.execute("SELECT ensure_permit_version_partition('2026-09-30T23:00:00Z')").fetchone()[0]
     assert again == name
 

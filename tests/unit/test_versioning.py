@@ -1,11 +1,11 @@
 """Versioning decisions for one permit, with no database."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.ingestion.versioning import Filing, Incoming, PermitState, content_hash, decide, diff
 
-SEEN = datetime(2026, 7, 28, tzinfo=timezone.utc)
+SEEN = datetime(2026, 7, 28, tzinfo=UTC)
 BASE = {"lease_name": "PEFFERCORN", "well_number": "3H", "issued_date": "2026-07-01", "amended_date": None,
         "application_status": "approved", "well_status": None, "spud_date": None,
         "surface_location": {"lon": -101.7, "lat": 32.0}, "bottom_hole_locations": [{"lon": -101.69, "lat": 31.97}]}
@@ -25,7 +25,7 @@ def test_a_new_permit_with_its_amendment_in_the_same_file():
     assert [(c.sequence, c.change_type) for c in d.changes] == [(99, "new"), (98, "amended")]
     assert d.current.sequence == 98  # the lowest sequence is current
     amended = next(v for v in d.versions if v.sequence == 98)
-    assert amended.effective_at == datetime(2026, 7, 15, tzinfo=timezone.utc)
+    assert amended.effective_at == datetime(2026, 7, 15, tzinfo=UTC)
     assert d.changes[1].details["fields"] == {"amended_date": [None, "2026-07-15"]}
 
 

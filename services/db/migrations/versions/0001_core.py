@@ -157,8 +157,10 @@ CREATE INDEX permits_operator_idx ON permits (operator_id);
 CREATE INDEX permits_api_idx ON permits (api_number);
 
 -- Every parsed version of every filing (sequence 99 = original, 98 = 1st amendment ...).
--- Partitioned by time; quarterly partitions are made on demand by
--- ensure_permit_version_partition(), owned by the schema owner.
+-- Partitioned by time (quarters of source_seen_at). There is no DEFAULT partition: a
+-- row outside every partition fails loudly, and creating a partition never has to lock
+-- and scan a default one under readers. Partitions for 2024-2030 exist from the start;
+-- ensure_permit_version_partition() adds later ones, before a run's batch begins.
 CREATE TABLE permit_versions (
   id uuid NOT NULL,
   permit_id uuid NOT NULL,
@@ -195,7 +197,6 @@ CREATE TABLE permit_versions (
   -- stops the same version from being written twice for one snapshot.
   CONSTRAINT permit_versions_dedupe UNIQUE (permit_id, sequence, version_hash, source_seen_at)
 ) PARTITION BY RANGE (source_seen_at);
-CREATE TABLE permit_versions_default PARTITION OF permit_versions DEFAULT;
 CREATE INDEX permit_versions_permit_idx ON permit_versions (permit_id, source_seen_at DESC);
 CREATE INDEX permit_versions_filed_idx ON permit_versions (filed_date DESC);
 CREATE INDEX permit_versions_county_idx ON permit_versions (county);
@@ -211,7 +212,6 @@ DECLARE
   part text := format('permit_versions_%s_q%s', extract(year FROM lo), extract(quarter FROM lo));
 BEGIN
   IF to_regclass(part) IS NULL THEN
-    -- Serialize creators; the default partition must hold no rows of this range.
     PERFORM pg_advisory_xact_lock(hashtext('permit_versions_partition'));
     IF to_regclass(part) IS NULL THEN
       EXECUTE format('CREATE TABLE %I PARTITION OF permit_versions FOR VALUES FROM (%L) TO (%L)', part, lo, hi);
@@ -219,6 +219,7 @@ BEGIN
   END IF;
   RETURN part;
 END $$;
+SELECT ensure_permit_version_partition(q) FROM generate_series('2024-01-01'::timestamptz, '2030-10-01', '3 months') AS q;
 
 -- The latest known content of each filing (status number + sequence): what the next
 -- snapshot is diffed against, read by primary key instead of scanning the history.
