@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -183,25 +184,49 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
 
 
 def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, progress) -> Counter:
+    """Chunks of permits, pipelined: while one chunk is written (COPY, on the connection,
+    in a helper thread), the next is read and decided (Python). Chunks hold disjoint
+    status numbers, so their order of writing does not matter; psycopg serializes the
+    connection's use, and everything stays in the one batch transaction."""
     operator_ids = resolve_rrc_operators(cur, store.operators_seen(cur))
-    writer = store.Writer(conn.cursor(), source, run_id, snapshot, operator_ids)
+    writer = store.Writer(conn.cursor())
     written: Counter = Counter()
-    done = 0
-    for chunk in store.iter_permit_groups(conn, settings.ingest_batch_size):
-        numbers = [number for number, _ in chunk]
-        states = store.load_states(cur, source, numbers)
-        changed = [(n, rows) for n, rows in chunk if _has_new_raw(states.get(n), rows)]
-        store.load_contents(cur, [states[n] for n, _ in changed if n in states])
-        for number, rows in changed:
-            decision = decide(states.get(number), [store.to_incoming(r) for r in rows], snapshot)
-            written.update(f"changes_{c.change_type}" for c in decision.changes)
-            writer.add(number, decision)
-        written.update(writer.flush())
-        done += sum(len(rows) for _, rows in chunk)
-        progress("promote", done, total)
+    groups = store.iter_permit_groups(conn, settings.ingest_batch_size)
+    done, pending = 0, None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as pool:
+        try:
+            chunk = _load_chunk(cur, source, next(groups, None))
+            while chunk is not None:
+                batch = store.Batch(source, run_id, snapshot, operator_ids)
+                for number, state, rows in chunk:
+                    decision = decide(state, [store.to_incoming(r) for r in rows], snapshot)
+                    written.update(f"changes_{c.change_type}" for c in decision.changes)
+                    batch.add(number, decision)
+                done += sum(len(rows) for _, _, rows in chunk)
+                if pending is not None:
+                    written.update(pending.result())
+                chunk = _load_chunk(cur, source, next(groups, None))  # the connection is free again
+                pending = pool.submit(writer.flush, batch)
+                progress("promote", done, total)
+            if pending is not None:
+                written.update(pending.result())
+        finally:
+            if pending is not None and not pending.done():
+                wait([pending])  # never leave a COPY running under a rollback
     store.update_operator_stats(cur, run_id, snapshot)
     written["operators_seen"] = len(operator_ids)
     return written
+
+
+def _load_chunk(cur, source, chunk) -> list | None:
+    """Known state for a chunk's permits; only permits with new raw bytes come back, and
+    only their filings' content is loaded."""
+    if chunk is None:
+        return None
+    states = store.load_states(cur, source, [number for number, _ in chunk])
+    changed = [(n, states.get(n), rows) for n, rows in chunk if _has_new_raw(states.get(n), rows)]
+    store.load_contents(cur, [state for _, state, _ in changed if state is not None])
+    return changed
 
 
 def _has_new_raw(state, rows: list[tuple]) -> bool:

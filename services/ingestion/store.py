@@ -8,6 +8,7 @@ Everything here runs inside the run's single batch transaction, opened by
 from __future__ import annotations
 
 import json
+import struct
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,8 +30,8 @@ CREATE TEMP TABLE stage (
   sequence int,
   line_no int NOT NULL,
   raw_hash text,
-  raw_payload jsonb,
-  fields jsonb,
+  raw_payload text,                   -- JSON text; becomes jsonb in the raw layer
+  fields text,                        -- JSON text, read back as text and decoded only if needed
   problems jsonb,
   fatal boolean NOT NULL DEFAULT false,
   reason text,
@@ -39,9 +40,9 @@ CREATE TEMP TABLE stage (
   lat float8,
   operator_number text,
   operator_name text,
-  raw_id bigint,
   outside_county boolean NOT NULL DEFAULT false
-) ON COMMIT DROP
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_raw_ids (source_record_id text, raw_hash text, raw_id bigint) ON COMMIT DROP
 """
 STAGE_COLUMNS = ("seq_no", "kind", "source_record_id", "status_number", "sequence", "line_no", "raw_hash",
                  "raw_payload", "fields", "problems", "fatal", "reason", "county_code", "lon", "lat",
@@ -92,17 +93,19 @@ def flag_outside_county(cur: psycopg.Cursor, tolerance_m: float) -> int:
 
 def insert_raw(cur: psycopg.Cursor, source: str, run_id: uuid.UUID, seen_at: datetime) -> int:
     """Append-only raw layer, deduplicated on (source, record id, payload hash)."""
+    # The new rows' ids go to a narrow side table: rewriting every wide staging row to
+    # note its id would cost as much as the insert.
     cur.execute("""
         WITH ins AS (
           INSERT INTO permit_raw_records (source, source_record_id, source_seen_at, raw_payload, raw_hash, ingestion_run_id)
-          SELECT %s, source_record_id, %s, raw_payload, raw_hash, %s FROM stage WHERE kind = 'record' ORDER BY seq_no
+          SELECT %s, source_record_id, %s, raw_payload::jsonb, raw_hash, %s FROM stage WHERE kind = 'record' ORDER BY seq_no
           ON CONFLICT (source, source_record_id, raw_hash) DO NOTHING
           RETURNING id, source_record_id, raw_hash)
-        UPDATE stage s SET raw_id = ins.id FROM ins
-        WHERE s.kind = 'record' AND s.source_record_id = ins.source_record_id AND s.raw_hash = ins.raw_hash
+        INSERT INTO stage_raw_ids SELECT source_record_id, raw_hash, id FROM ins
     """, (source, seen_at, run_id))
-    cur.execute("SELECT count(DISTINCT raw_id) FROM stage WHERE raw_id IS NOT NULL")
-    return cur.fetchone()[0]
+    new = cur.rowcount
+    cur.execute("CREATE INDEX ON stage_raw_ids (source_record_id, raw_hash)")
+    return new
 
 
 def quarantine(cur: psycopg.Cursor, source: str, run_id: uuid.UUID) -> int:
@@ -111,7 +114,7 @@ def quarantine(cur: psycopg.Cursor, source: str, run_id: uuid.UUID) -> int:
         INSERT INTO ingestion_quarantine (ingestion_run_id, source, source_record_id, line_no, reason, details, raw_text)
         SELECT %s, %s, coalesce(source_record_id, status_number), line_no, reason,
                CASE WHEN kind = 'record' THEN jsonb_build_object('problems', problems) END,
-               CASE WHEN kind = 'record' THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(raw_payload->'lines')), E'\\n') END
+               CASE WHEN kind = 'record' THEN array_to_string(ARRAY(SELECT jsonb_array_elements_text(raw_payload::jsonb->'lines')), E'\\n') END
         FROM stage WHERE kind = 'line' OR fatal ORDER BY seq_no
     """, (run_id, source))
     return cur.rowcount
@@ -135,8 +138,9 @@ def iter_permit_groups(conn: psycopg.Connection, batch: int) -> Iterator[list[tu
     Fields stay JSON text until a record turns out to have changed."""
     with conn.cursor(name="stage_reader") as sc:
         sc.itersize = batch * 2
-        sc.execute("""SELECT status_number, sequence, raw_hash, raw_id, fields::text, problems, outside_county
-                      FROM stage WHERE kind = 'record' AND NOT fatal ORDER BY status_number, seq_no""")
+        sc.execute("""SELECT s.status_number, s.sequence, s.raw_hash, r.raw_id, s.fields, s.problems, s.outside_county
+                      FROM stage s LEFT JOIN stage_raw_ids r ON r.source_record_id = s.source_record_id AND r.raw_hash = s.raw_hash
+                      WHERE s.kind = 'record' AND NOT s.fatal ORDER BY s.status_number, s.seq_no""")
         chunk: list[tuple[str, list[tuple]]] = []
         for row in sc:
             if chunk and chunk[-1][0] == row[0]:
@@ -173,7 +177,9 @@ def load_contents(cur: psycopg.Cursor, states: list[PermitState]) -> None:
     if not states:
         return
     by_id = {s.permit_id: s for s in states}
-    cur.execute("SELECT permit_id, sequence, content FROM permit_filings WHERE permit_id = ANY(%s)", (list(by_id),))
+    cur.execute("""SELECT f.permit_id, f.sequence, v.attributes FROM permit_filings f
+                   JOIN permit_versions v ON v.id = f.version_id AND v.source_seen_at = f.version_seen_at
+                   WHERE f.permit_id = ANY(%s)""", (list(by_id),))
     for pid, seq, content in cur.fetchall():
         by_id[pid].filings[seq].content = content
 
@@ -186,14 +192,22 @@ def to_incoming(row: tuple) -> Incoming:
     return Incoming(seq, raw_hash, json.loads(fields), raw_id, problems)
 
 
-def _ewkt_point(loc: dict | None) -> str | None:
-    return f"SRID=4326;POINT({loc['lon']} {loc['lat']})" if loc else None
+# Geometries go to COPY as hex EWKB (little-endian, SRID 4326), which PostGIS reads
+# without parsing WKT text.
+_SRID_FLAG = 0x20000000
+_POINT = struct.Struct("<BIIdd")
+_MULTI = struct.Struct("<BIII")
+_PART = struct.Struct("<BIdd")
 
 
-def _ewkt_multipoint(locs: list[dict] | None) -> str | None:
+def _ewkb_point(loc: dict | None) -> str | None:
+    return _POINT.pack(1, 1 | _SRID_FLAG, 4326, loc["lon"], loc["lat"]).hex() if loc else None
+
+
+def _ewkb_multipoint(locs: list[dict] | None) -> str | None:
     if not locs:
         return None
-    return "SRID=4326;MULTIPOINT(" + ",".join(f"({p['lon']} {p['lat']})" for p in locs) + ")"
+    return (_MULTI.pack(1, 4 | _SRID_FLAG, 4326, len(locs)) + b"".join(_PART.pack(1, 1, p["lon"], p["lat"]) for p in locs)).hex()
 
 
 TEMP_DDL = """
@@ -206,6 +220,7 @@ VERSION_COLUMNS = ("id", "permit_id", "sequence", "source_seen_at", "effective_a
                    "county_code", "district", "operator_id", "lease_name", "well_number", "api_number", "total_depth",
                    "filed_date", "issued_date", "amended_date", "spud_date", "well_status", "geom", "bhl_geom",
                    "location_carried", "attributes", "problems")
+FILING_COLUMNS = ("permit_id", "sequence", "version_id", "version_seen_at", "version_hash", "raw_hash", "first_seen_at", "last_seen_at")
 CURRENT_COLUMNS = ("permit_id", "version_id", "source", "status_number", "sequence", "api_number", "operator_id",
                    "operator_number", "operator_name", "lease_name", "well_number", "county_code", "county", "district",
                    "filing_purpose", "filing_purpose_code", "wellbore_profile", "total_depth", "status", "well_status",
@@ -213,65 +228,71 @@ CURRENT_COLUMNS = ("permit_id", "version_id", "source", "status_number", "sequen
                    "effective_at", "first_seen_at", "source_seen_at", "geom", "bhl_geom", "location_carried")
 
 
-class Writer:
-    """Collects one chunk's decisions and writes them with COPY + set-based upserts."""
+class Batch:
+    """One chunk's decisions as rows, built in memory (no I/O) so the next chunk can be
+    decided while the previous one is written."""
 
-    def __init__(self, cur: psycopg.Cursor, source: str, run_id: uuid.UUID, seen_at: datetime,
-                 operator_ids: dict[str, uuid.UUID]):
-        self.cur, self.source, self.run_id, self.seen_at = cur, source, run_id, seen_at
-        self.operator_ids = operator_ids
-        cur.execute(TEMP_DDL)
-        self._reset()
-
-    def _reset(self) -> None:
+    def __init__(self, source: str, run_id: uuid.UUID, seen_at: datetime, operator_ids: dict[str, uuid.UUID]):
+        self.source, self.run_id, self.seen_at, self.operator_ids = source, run_id, seen_at, operator_ids
         self.permits: list[tuple] = []
         self.versions: list[tuple] = []
         self.changes: list[tuple] = []
-        self.filings: list[tuple] = []
+        self.filings: list[tuple] = []  # of known permits: upserted
+        self.new_filings: list[tuple] = []  # of permits first seen now: plain COPY
         self.current: list[tuple] = []
+        self.new_current: list[tuple] = []
         self.raw_only: list[tuple] = []
         self.version_meta: dict[uuid.UUID, tuple[datetime, bool]] = {}
+
+    def _op(self, content: dict) -> uuid.UUID | None:
+        return self.operator_ids.get(content.get("operator_number") or "")
 
     def add(self, number: str, decision: Decision) -> None:
         pid = decision.permit_id
         if decision.is_new_permit:
             first = decision.versions[0].content if decision.versions else {}
-            self.permits.append((pid, self.source, number, first.get("api_number"),
-                                 self.operator_ids.get(first.get("operator_number") or ""), self.seen_at))
+            self.permits.append((pid, self.source, number, first.get("api_number"), self._op(first), self.seen_at))
         for v in decision.versions:
             c = v.content
             self.version_meta[v.id] = (v.effective_at, v.location_carried)
             self.versions.append((
                 v.id, pid, v.sequence, self.seen_at, v.effective_at, v.version_hash, self.run_id, v.raw_record_id,
                 c.get("application_status"), c.get("filing_purpose"), c.get("filing_purpose_code"),
-                c.get("wellbore_profile"), c.get("county"), c.get("county_code"), c.get("district"),
-                self.operator_ids.get(c.get("operator_number") or ""), c.get("lease_name"), c.get("well_number"),
-                c.get("api_number"), c.get("total_depth"), c.get("received_date"), c.get("issued_date"),
-                c.get("amended_date"), c.get("spud_date"), c.get("well_status"),
-                _ewkt_point(c.get("surface_location")), _ewkt_multipoint(c.get("bottom_hole_locations")),
-                v.location_carried, _dumps(c), _dumps(v.problems) if v.problems else None))
+                c.get("wellbore_profile"), c.get("county"), c.get("county_code"), c.get("district"), self._op(c),
+                c.get("lease_name"), c.get("well_number"), c.get("api_number"), c.get("total_depth"),
+                c.get("received_date"), c.get("issued_date"), c.get("amended_date"), c.get("spud_date"),
+                c.get("well_status"), _ewkb_point(c.get("surface_location")), _ewkb_multipoint(c.get("bottom_hole_locations")),
+                v.location_carried, v.content_json, _dumps(v.problems) if v.problems else None))
         for ch in decision.changes:
             self.changes.append((pid, ch.version_id, ch.sequence, ch.change_type, _dumps(ch.details), self.run_id, self.seen_at))
+        filings = self.new_filings if decision.is_new_permit else self.filings
         for f in decision.filings.values():
-            self.filings.append((pid, f.sequence, f.version_id, f.version_hash, f.raw_hash, _dumps(f.content),
-                                 self.seen_at, self.seen_at))
+            filings.append((pid, f.sequence, f.version_id, self.seen_at, f.version_hash, f.raw_hash, self.seen_at, self.seen_at))
         for seq, raw_hash in decision.raw_only.items():
             self.raw_only.append((pid, seq, raw_hash))
         if decision.current is not None:
-            self.current.append(self._current_row(number, pid, decision.current))
+            (self.new_current if decision.is_new_permit else self.current).append(self._current_row(number, pid, decision.current))
 
     def _current_row(self, number: str, pid: uuid.UUID, f: Filing) -> tuple:
         c = f.content
         # The current filing changes only through a version made in this same decision.
         effective, carried = self.version_meta[f.version_id]
-        return (pid, f.version_id, self.source, number, f.sequence, c.get("api_number"),
-                self.operator_ids.get(c.get("operator_number") or ""), c.get("operator_number"), c.get("operator_name"),
-                c.get("lease_name"), c.get("well_number"), c.get("county_code"), c.get("county"), c.get("district"),
-                c.get("filing_purpose"), c.get("filing_purpose_code"), c.get("wellbore_profile"), c.get("total_depth"),
+        return (pid, f.version_id, self.source, number, f.sequence, c.get("api_number"), self._op(c),
+                c.get("operator_number"), c.get("operator_name"), c.get("lease_name"), c.get("well_number"),
+                c.get("county_code"), c.get("county"), c.get("district"), c.get("filing_purpose"),
+                c.get("filing_purpose_code"), c.get("wellbore_profile"), c.get("total_depth"),
                 c.get("application_status"), c.get("well_status"), c.get("received_date"), c.get("issued_date"),
                 c.get("amended_date"), c.get("spud_date"), c.get("expiration_date"), max(0, 99 - f.sequence),
-                effective, self.seen_at, self.seen_at, _ewkt_point(c.get("surface_location")),
-                _ewkt_multipoint(c.get("bottom_hole_locations")), carried)
+                effective, self.seen_at, self.seen_at, _ewkb_point(c.get("surface_location")),
+                _ewkb_multipoint(c.get("bottom_hole_locations")), carried)
+
+
+class Writer:
+    """Writes batches with COPY and set-based upserts, one at a time, on one cursor."""
+
+    def __init__(self, cur: psycopg.Cursor):
+        self.cur = cur
+        cur.execute(TEMP_DDL)
 
     def _copy(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
@@ -280,45 +301,45 @@ class Writer:
             for row in rows:
                 cp.write_row(row)
 
-    def flush(self) -> dict[str, int]:
+    def flush(self, b: Batch) -> dict[str, int]:
         cur = self.cur
-        self._copy("permits", ("id", "source", "source_permit_no", "api_number", "operator_id", "first_seen_at"), self.permits)
-        self._copy("permit_versions", VERSION_COLUMNS, self.versions)
+        self._copy("permits", ("id", "source", "source_permit_no", "api_number", "operator_id", "first_seen_at"), b.permits)
+        self._copy("permit_versions", VERSION_COLUMNS, b.versions)
         self._copy("permit_changes", ("permit_id", "permit_version_id", "sequence", "change_type", "details",
-                                      "ingestion_run_id", "source_seen_at"), self.changes)
-        if self.filings:
+                                      "ingestion_run_id", "source_seen_at"), b.changes)
+        self._copy("permit_filings", FILING_COLUMNS, b.new_filings)
+        self._copy("permits_current", CURRENT_COLUMNS, b.new_current)
+        if b.filings:
             cur.execute("TRUNCATE tmp_filings")
-            self._copy("tmp_filings", ("permit_id", "sequence", "version_id", "version_hash", "raw_hash", "content",
-                                       "first_seen_at", "last_seen_at"), self.filings)
+            self._copy("tmp_filings", FILING_COLUMNS, b.filings)
             cur.execute("""INSERT INTO permit_filings SELECT * FROM tmp_filings
                            ON CONFLICT (permit_id, sequence) DO UPDATE SET version_id = EXCLUDED.version_id,
-                             version_hash = EXCLUDED.version_hash, raw_hash = EXCLUDED.raw_hash,
-                             content = EXCLUDED.content, last_seen_at = EXCLUDED.last_seen_at""")
-        if self.raw_only:
+                             version_seen_at = EXCLUDED.version_seen_at, version_hash = EXCLUDED.version_hash,
+                             raw_hash = EXCLUDED.raw_hash, last_seen_at = EXCLUDED.last_seen_at""")
+        if b.raw_only:
             cur.execute("TRUNCATE tmp_raw_only")
-            self._copy("tmp_raw_only", ("permit_id", "sequence", "raw_hash"), self.raw_only)
+            self._copy("tmp_raw_only", ("permit_id", "sequence", "raw_hash"), b.raw_only)
             cur.execute("""UPDATE permit_filings f SET raw_hash = t.raw_hash, last_seen_at = %s FROM tmp_raw_only t
-                           WHERE f.permit_id = t.permit_id AND f.sequence = t.sequence""", (self.seen_at,))
-        if self.current:
-            self._write_current()
-        counts = {"permits": len(self.permits), "versions": len(self.versions), "changes": len(self.changes),
-                  "current": len(self.current)}
-        self._reset()
-        return counts
+                           WHERE f.permit_id = t.permit_id AND f.sequence = t.sequence""", (b.seen_at,))
+        if b.current:
+            self._write_current(b.current)
+        return {"permits": len(b.permits), "versions": len(b.versions), "changes": len(b.changes),
+                "current": len(b.current) + len(b.new_current)}
 
-    def _write_current(self) -> None:
+    def _write_current(self, rows: list[tuple]) -> None:
+        """Known permits whose current version moved; their operator or API may differ too."""
         cur = self.cur
         cur.execute("TRUNCATE tmp_current")
-        self._copy("tmp_current", CURRENT_COLUMNS, self.current)
+        self._copy("tmp_current", CURRENT_COLUMNS, rows)
         cols = [c for c in CURRENT_COLUMNS if c not in ("permit_id", "first_seen_at")]
         cur.execute(f"""
             INSERT INTO permits_current ({', '.join(CURRENT_COLUMNS)}, updated_at)
             SELECT {', '.join(CURRENT_COLUMNS)}, now() FROM tmp_current
-            ON CONFLICT (permit_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}, updated_at = now();
+            ON CONFLICT (permit_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}, updated_at = now()""")
+        cur.execute("""
             UPDATE permits p SET operator_id = t.operator_id, api_number = coalesce(t.api_number, p.api_number)
             FROM tmp_current t WHERE p.id = t.permit_id
-              AND (p.operator_id IS DISTINCT FROM t.operator_id OR p.api_number IS DISTINCT FROM t.api_number);
-        """)
+              AND (p.operator_id IS DISTINCT FROM t.operator_id OR p.api_number IS DISTINCT FROM t.api_number)""")
 
 
 def update_operator_stats(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datetime) -> None:

@@ -62,6 +62,7 @@ class Version:
     id: uuid.UUID
     sequence: int
     content: dict
+    content_json: str
     version_hash: str
     raw_hash: str
     effective_at: datetime
@@ -93,8 +94,17 @@ class Decision:
         return bool(self.versions or self.raw_only or self.current)
 
 
-def content_hash(content: dict) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+_encode = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str).encode
+
+
+def canonical_json(content: dict) -> str:
+    """The content as stored and hashed, encoded once. Keys are sorted at every level:
+    content read back from jsonb has its nested keys in jsonb's order, not the parser's."""
+    return _encode(content)
+
+
+def content_hash(content_json: str) -> str:
+    return hashlib.sha256(content_json.encode()).hexdigest()
 
 
 def decide(state: PermitState | None, incoming: list[Incoming], seen_at: datetime) -> Decision:
@@ -107,11 +117,12 @@ def decide(state: PermitState | None, incoming: list[Incoming], seen_at: datetim
         if prior is not None and prior.raw_hash == inc.raw_hash:
             continue  # byte-identical record: the month-to-date repeat
         content, carried = _with_carried_location(inc.fields, prior, known)
-        vhash = content_hash(content)
+        text = canonical_json(content)
+        vhash = content_hash(text)
         if prior is not None and prior.version_hash == vhash:
             decision.raw_only[inc.sequence] = inc.raw_hash
             continue
-        version = Version(uuid.uuid4(), inc.sequence, content, vhash, inc.raw_hash,
+        version = Version(uuid.uuid4(), inc.sequence, content, text, vhash, inc.raw_hash,
                           _effective_at(content, inc.sequence, prior, seen_at), carried,
                           inc.raw_record_id, inc.problems)
         decision.versions.append(version)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from services.ingestion.versioning import Filing, Incoming, PermitState, content_hash, decide, diff
+from services.ingestion.versioning import Filing, Incoming, PermitState, canonical_json, content_hash, decide, diff
 
 SEEN = datetime(2026, 7, 28, tzinfo=UTC)
 BASE = {"lease_name": "PEFFERCORN", "well_number": "3H", "issued_date": "2026-07-01", "amended_date": None,
@@ -66,8 +66,9 @@ def test_a_change_to_an_older_filing_does_not_move_current():
     assert later.current is None
 
 
-def test_content_hash_ignores_key_order_and_diff_lists_fields():
-    assert content_hash({"a": 1, "b": 2}) == content_hash({"b": 2, "a": 1})
+def test_content_hash_is_stable_and_diff_lists_fields():
+    assert content_hash(canonical_json({"a": 1, "b": 2})) == content_hash(canonical_json({"a": 1, "b": 2}))
+    assert content_hash(canonical_json({"a": 1})) != content_hash(canonical_json({"a": 2}))
     assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": None}) == {"b": [2, 3]}
 
 
@@ -75,3 +76,10 @@ def test_known_permit_keeps_its_id():
     pid = uuid.uuid4()
     state = PermitState(pid, {99: Filing(99, uuid.uuid4(), "h", "raw", dict(BASE))}, None)
     assert decide(state, [_inc(98, "x", amended_date="2026-07-15")], SEEN).permit_id == pid
+
+
+def test_the_hash_does_not_depend_on_key_order_at_any_depth():
+    # Content read back from jsonb comes with nested keys re-ordered ("lat" before "lon").
+    a = {"surface_location": {"lon": -101.7, "lat": 32.0}, "lease_name": "X"}
+    b = {"lease_name": "X", "surface_location": {"lat": 32.0, "lon": -101.7}}
+    assert content_hash(canonical_json(a)) == content_hash(canonical_json(b))

@@ -221,15 +221,16 @@ BEGIN
 END $$;
 SELECT ensure_permit_version_partition(q) FROM generate_series('2024-01-01'::timestamptz, '2030-10-01', '3 months') AS q;
 
--- The latest known content of each filing (status number + sequence): what the next
--- snapshot is diffed against, read by primary key instead of scanning the history.
+-- The latest known state of each filing (status number + sequence): what the next
+-- snapshot is diffed against. Hashes decide; the content itself is read from the
+-- latest version only for filings whose raw bytes changed.
 CREATE TABLE permit_filings (
   permit_id uuid NOT NULL REFERENCES permits(id),
   sequence smallint NOT NULL,
   version_id uuid NOT NULL,
+  version_seen_at timestamptz NOT NULL, -- with version_id, the latest version's primary key
   version_hash text NOT NULL,
   raw_hash text NOT NULL,              -- raw record last seen for this filing
-  content jsonb NOT NULL,              -- normalized fields of the latest version
   first_seen_at timestamptz NOT NULL,
   last_seen_at timestamptz NOT NULL,
   PRIMARY KEY (permit_id, sequence)
