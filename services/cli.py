@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -54,6 +55,20 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
 
 
+def _ingest_progress(bar: Progress):
+    """A bar on a terminal; in logs (CronJob, CI) a line every 10 seconds instead."""
+    task = bar.add_task("ingesting", total=None)
+    last = [0.0]
+
+    def report(phase: str, done: int, total: int | None) -> None:
+        bar.update(task, description=phase, completed=done, total=total)
+        now = time.monotonic()
+        if not console.is_terminal and now - last[0] >= 10:
+            last[0] = now
+            console.print(f"  {phase}: {done:,}{f' of {total:,}' if total else ''} records")
+    return report
+
+
 # ---- stack -------------------------------------------------------------------------------
 @stack_app.command("up")
 def stack_up() -> None:
@@ -65,7 +80,9 @@ def stack_up() -> None:
     except localstack.StackError as exc:
         _fail(str(exc))
     get_settings.cache_clear()
-    console.print("[green]stack up[/]: postgresql 127.0.0.1:55432, redis 127.0.0.1:56379 (credentials in .local/stack.env)")
+    s = get_settings()
+    console.print(f"[green]stack up[/]: postgresql 127.0.0.1:{s.stack_pg_port}, redis 127.0.0.1:{s.stack_redis_port} "
+                  "(credentials in .local/stack.env)")
 
 
 @stack_app.command("down")
@@ -173,9 +190,7 @@ def ingest_file(
         seen_at = seen_at.replace(tzinfo=UTC)
     try:
         with _progress() as bar:
-            task = bar.add_task("ingesting", total=None)
-            result = ingest(settings, uri, source=source, seen_at=seen_at, force=force,
-                            progress=lambda phase, done, total: bar.update(task, description=phase, completed=done, total=total))
+            result = ingest(settings, uri, source=source, seen_at=seen_at, force=force, progress=_ingest_progress(bar))
     except (IngestError, OSError, ValueError) as exc:
         _fail(str(exc))
     _print_result(result)

@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from services.settings import LOCAL_DIR
+from services.settings import LOCAL_DIR, get_settings
 
 OS_USER = "permitwatch"
 DB_NAME = "permitwatch"
@@ -42,6 +42,11 @@ class StackConfig:
     root: Path = LOCAL_DIR
     pg_port: int = 55432
     redis_port: int = 56379
+
+    @classmethod
+    def from_settings(cls) -> StackConfig:
+        s = get_settings()
+        return cls(pg_port=s.stack_pg_port, redis_port=s.stack_redis_port)
 
     @property
     def pg_data(self) -> Path:
@@ -107,7 +112,7 @@ def read_env(path: Path = ENV_FILE) -> dict[str, str]:
 def _secrets(cfg: StackConfig) -> dict[str, str]:
     """Passwords are generated once and kept; rerunning `up` reuses them."""
     env = read_env()
-    if "PERMITWATCH_ADMIN_DATABASE_URL" in env:
+    if f"127.0.0.1:{cfg.pg_port}/" in env.get("PERMITWATCH_ADMIN_DATABASE_URL", ""):
         return env
     pw = {role: secrets.token_urlsafe(18) for role in ("admin", "owner", "app")}
     base = f"127.0.0.1:{cfg.pg_port}/{DB_NAME}"
@@ -209,7 +214,8 @@ def _start_redis(cfg: StackConfig) -> None:
         time.sleep(0.1)
 
 
-def up(cfg: StackConfig = StackConfig()) -> dict[str, str]:
+def up(cfg: StackConfig | None = None) -> dict[str, str]:
+    cfg = cfg or StackConfig.from_settings()
     _ensure_os_user()
     if os.geteuid() == 0:
         # The server user must be able to reach .local/ inside the repository.
@@ -225,7 +231,8 @@ def up(cfg: StackConfig = StackConfig()) -> dict[str, str]:
     return env
 
 
-def down(cfg: StackConfig = StackConfig()) -> list[str]:
+def down(cfg: StackConfig | None = None) -> list[str]:
+    cfg = cfg or StackConfig.from_settings()
     stopped = []
     if (cfg.pg_data / "postmaster.pid").exists():
         _run(_as_user([str(pg_bindir() / "pg_ctl"), "-D", str(cfg.pg_data), "-m", "fast", "-w", "stop"]))
@@ -245,7 +252,8 @@ def down(cfg: StackConfig = StackConfig()) -> list[str]:
     return stopped
 
 
-def status(cfg: StackConfig = StackConfig()) -> dict[str, bool]:
+def status(cfg: StackConfig | None = None) -> dict[str, bool]:
+    cfg = cfg or StackConfig.from_settings()
     return {
         "postgresql": (cfg.pg_data / "postmaster.pid").exists() and _port_open(cfg.pg_port),
         "redis": _port_open(cfg.redis_port) and (cfg.redis_dir / "redis.pid").exists(),

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Owner role: runs migrations and owns the schema.
     database_owner_url: str = "postgresql://permitwatch_owner@127.0.0.1:55432/permitwatch"
     redis_url: str = "redis://127.0.0.1:56379/0"
+    # Ports of the local stack (scripts/run.sh); change them to run a second checkout.
+    stack_pg_port: int = 55432
+    stack_redis_port: int = 56379
     # Superuser of the local stack only: creates roles, databases and extensions.
     admin_database_url: str | None = None
     data_dir: Path = LOCAL_DIR / "data"

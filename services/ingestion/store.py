@@ -264,7 +264,8 @@ class Batch:
                 c.get("well_status"), _ewkb_point(c.get("surface_location")), _ewkb_multipoint(c.get("bottom_hole_locations")),
                 v.location_carried, v.content_json, _dumps(v.problems) if v.problems else None))
         for ch in decision.changes:
-            self.changes.append((pid, ch.version_id, ch.sequence, ch.change_type, _dumps(ch.details), self.run_id, self.seen_at))
+            self.changes.append((pid, ch.version_id, ch.sequence, ch.change_type, _dumps(ch.details) if ch.details else None,
+                                 self.run_id, self.seen_at))
         filings = self.new_filings if decision.is_new_permit else self.filings
         for f in decision.filings.values():
             filings.append((pid, f.sequence, f.version_id, self.seen_at, f.version_hash, f.raw_hash, self.seen_at, self.seen_at))

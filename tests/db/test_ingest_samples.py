@@ -124,3 +124,27 @@ def test_file_formats(settings, tmp_path, wrapper):
     assert result.promoted and result.metrics["records"] == 59
     assert result.snapshot_at.date().isoformat() == "2026-07-03"
     assert json.dumps(result.metrics)
+
+
+def test_ingest_from_a_url_and_a_clear_error_for_a_missing_one(settings, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    from services.ingestion.fetch import SourceError
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "daf420-2026-07-03.dat.gz").write_bytes(sample("2026-07-03").read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = ingest(settings, f"{base}/daf420-2026-07-03.dat.gz")
+        assert result.promoted and result.metrics["records"] == 59
+        assert result.snapshot_at.date().isoformat() == "2026-07-03"
+        assert list((settings.data_dir / "downloads").glob("*.download"))  # streamed to disk, then read
+        with pytest.raises(SourceError, match="HTTP 404"):
+            ingest(settings, f"{base}/daf420-2026-07-04.dat.gz")
+    finally:
+        server.shutdown()

@@ -2,8 +2,8 @@
 
 Layout: RRC publication OGA049M, positions as verified against real daily files (see
 shared/rrc/README.md section 2). One permit *version* is a run of lines that starts at a
-`01` line; `(status number, sequence)` identifies it. Lines are trimmed of trailing
-blanks in the file, so every line is padded before slicing.
+`01` line; `(status number, sequence)` identifies it. The file trims trailing blanks from
+its 510-byte segments, so a field past a line's end reads as empty.
 
 This module does no I/O: it turns an iterable of text lines into `PermitRecord`s and
 `SkippedLine`s. Problems are collected per record instead of raised, so one broken
@@ -32,7 +32,6 @@ from services.reference.rrc_codes import (
 )
 
 SOURCE = "rrc_daf420"
-PAD = 510  # the copybook pads every segment to 510 bytes
 
 # Texas bounding box with a small margin; the county-polygon check runs later in PostGIS.
 TX_LON = (-106.70, -93.45)
@@ -153,14 +152,39 @@ def _finish(rec: PermitRecord) -> PermitRecord:
     return rec
 
 
+def _spec(*fields: tuple[str, int, int]) -> tuple[tuple[str, int, int], ...]:
+    """(name, 1-based position, length) as in the layout tables -> slice bounds."""
+    return tuple((name, pos - 1, pos - 1 + length) for name, pos, length in fields)
+
+
+def _cut(line: str, spec: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
+    # One comprehension per segment: this runs for every record of million-permit files.
+    return {name: line[a:b].strip() for name, a, b in spec}
+
+
 def _slice(line: str, pos: int, length: int) -> str:
     """1-based position, as in the layout tables."""
     return line[pos - 1 : pos - 1 + length].strip()
 
 
+_ROOT = _spec(("status", 3, 7), ("seq", 10, 2), ("county_code", 12, 3), ("lease_name", 15, 32), ("district", 47, 2),
+              ("operator_number", 49, 6), ("received", 59, 8), ("status_flag", 101, 1), ("permit_number", 113, 7),
+              ("issue", 120, 8), ("withdrawn", 128, 8), ("well_number", 157, 6), ("channel", 183, 1))
+_PERMIT_DATES = ("issued_date", "amended_date", "extended_date", "spud_date", "surface_casing_date",
+                 "well_status_date", "expiration_date", "cancelled_date")
+_PERMIT = _spec(("status", 3, 7), ("district", 47, 2), ("depth", 55, 5), ("purpose", 66, 2),
+                ("issued_date", 130, 8), ("amended_date", 138, 8), ("extended_date", 146, 8), ("spud_date", 154, 8),
+                ("surface_casing_date", 162, 8), ("well_status", 170, 1), ("well_status_date", 171, 8),
+                ("expiration_date", 179, 8), ("cancelled_date", 187, 8), ("cancellation_reason", 195, 30),
+                ("rule37", 229, 7), ("rule38", 236, 7), ("location_format", 243, 1), ("section", 244, 8),
+                ("block", 252, 10), ("abstract", 317, 6), ("acres", 326, 8), ("miles", 334, 6), ("direction", 340, 6),
+                ("city", 346, 13), ("cancelled", 480, 1), ("directional", 482, 1), ("sidetrack", 483, 1),
+                ("horizontal", 494, 1), ("api", 503, 8))
+
+
 def _date(value: str, name: str, rec: PermitRecord, line_no: int) -> str | None:
-    if not value or set(value) <= {"0", " "}:
-        return None
+    if not value or not value.strip("0 "):
+        return None  # 00000000 means "no date"
     try:
         if len(value) != 8:
             raise ValueError(value)
@@ -178,11 +202,11 @@ def _int(value: str) -> int | None:
 
 
 def _decode_root(rec: PermitRecord, seg: tuple[int, str]) -> None:
-    line_no, raw = seg
-    if len(raw) < _MIN_LEN["01"]:
-        rec.problems.append(Problem("short_line", f"01 segment is {len(raw)} characters", line_no))
-    line = raw.ljust(PAD)
-    status, seq = _slice(line, 3, 7), _slice(line, 10, 2)
+    line_no, line = seg
+    if len(line) < _MIN_LEN["01"]:
+        rec.problems.append(Problem("short_line", f"01 segment is {len(line)} characters", line_no))
+    v = _cut(line, _ROOT)
+    status, seq = v["status"], v["seq"]
     if not (status.isdigit() and len(status) == 7):
         rec.problems.append(Problem("bad_status_number", f"status number {status!r} is not 7 digits", line_no, fatal=True))
     else:
@@ -192,75 +216,68 @@ def _decode_root(rec: PermitRecord, seg: tuple[int, str]) -> None:
     else:
         rec.sequence = int(seq)
     f = rec.fields
-    county_code = _slice(line, 12, 3)
+    county_code = v["county_code"]
     county = county_by_code(county_code)
     if county is None:
         rec.problems.append(Problem("unknown_county", f"county code {county_code!r} is unknown", line_no))
     f["county_code"] = county_code or None
     f["county"] = county.name if county else None
-    f["lease_name"] = _slice(line, 15, 32) or None
-    district_code = _slice(line, 47, 2)
-    f["district"] = DISTRICT_BY_FILE_CODE.get(district_code)
-    if district_code and f["district"] is None:
-        rec.problems.append(Problem("unknown_district", f"district code {district_code!r} is unknown", line_no))
-    f["operator_number"] = _slice(line, 49, 6) or None
-    f["received_date"] = _date(_slice(line, 59, 8), "received date", rec, line_no)
-    f["operator_name"] = " ".join(line[66:98].split()) or None
+    f["lease_name"] = v["lease_name"] or None
+    f["district"] = DISTRICT_BY_FILE_CODE.get(v["district"])
+    if v["district"] and f["district"] is None:
+        rec.problems.append(Problem("unknown_district", f"district code {v['district']!r} is unknown", line_no))
+    f["operator_number"] = v["operator_number"] or None
+    f["received_date"] = _date(v["received"], "received date", rec, line_no)
+    name = line[66:98]
+    f["operator_name"] = " ".join(name.split()) or None
     # RRC cuts names at 32 characters; a name that fills 31+ may have lost a suffix.
-    f["operator_name_truncated"] = len(line[66:98].rstrip()) >= 31
-    flag = _slice(line, 101, 1)
+    f["operator_name_truncated"] = len(name.rstrip()) >= 31
+    flag = v["status_flag"]
     f["application_status"] = APPLICATION_STATUS.get(flag, flag or None)
-    f["permit_number"] = _slice(line, 113, 7) or None
-    f["issue_date"] = _date(_slice(line, 120, 8), "issue date", rec, line_no)
-    f["withdrawn_date"] = _date(_slice(line, 128, 8), "withdrawn date", rec, line_no)
-    f["well_number"] = _slice(line, 157, 6) or None
-    f["filing_channel"] = {"E": "electronic", "X": "expedited"}.get(_slice(line, 183, 1))
+    f["permit_number"] = v["permit_number"] or None
+    f["issue_date"] = _date(v["issue"], "issue date", rec, line_no)
+    f["withdrawn_date"] = _date(v["withdrawn"], "withdrawn date", rec, line_no)
+    f["well_number"] = v["well_number"] or None
+    f["filing_channel"] = {"E": "electronic", "X": "expedited"}.get(v["channel"])
     if county and f["district"] is None and county.district:
         f["district"] = county.district
 
 
 def _decode_permit(rec: PermitRecord, seg: tuple[int, str]) -> None:
-    line_no, raw = seg
-    if len(raw) < _MIN_LEN["02"]:
-        rec.problems.append(Problem("short_line", f"02 segment is {len(raw)} characters", line_no))
-    line = raw.ljust(PAD)
+    line_no, line = seg
+    if len(line) < _MIN_LEN["02"]:
+        rec.problems.append(Problem("short_line", f"02 segment is {len(line)} characters", line_no))
+    v = _cut(line, _PERMIT)
     f = rec.fields
-    if rec.status_number and _slice(line, 3, 7) != rec.status_number:
+    if rec.status_number and v["status"] != rec.status_number:
         rec.problems.append(Problem("segment_mismatch", "02 segment belongs to another status number", line_no, fatal=True))
-    f["total_depth"] = _int(_slice(line, 55, 5))
-    purpose = _slice(line, 66, 2)
+    f["total_depth"] = _int(v["depth"])
+    purpose = v["purpose"]
     f["filing_purpose_code"] = purpose or None
     f["filing_purpose"] = FILING_PURPOSES.get(purpose)
     if purpose and f["filing_purpose"] is None:
         rec.problems.append(Problem("unknown_filing_purpose", f"filing purpose {purpose!r} is unknown", line_no))
-    f["field_district"] = DISTRICT_BY_FILE_CODE.get(_slice(line, 47, 2))
-    for name, pos in (("issued_date", 130), ("amended_date", 138), ("extended_date", 146),
-                      ("spud_date", 154), ("surface_casing_date", 162), ("well_status_date", 171),
-                      ("expiration_date", 179), ("cancelled_date", 187)):
-        f[name] = _date(_slice(line, pos, 8), name.replace("_", " "), rec, line_no)
-    ws = _slice(line, 170, 1)
+    f["field_district"] = DISTRICT_BY_FILE_CODE.get(v["district"])
+    for name in _PERMIT_DATES:
+        f[name] = _date(v[name], name.replace("_", " "), rec, line_no)
+    ws = v["well_status"]
     f["well_status"] = WELL_STATUS.get(ws, ws or None)
-    f["cancellation_reason"] = _slice(line, 195, 30) or None
-    f["rule37_case"] = _nonzero(_slice(line, 229, 7))
-    f["rule38_docket"] = _nonzero(_slice(line, 236, 7))
-    if _slice(line, 243, 1) == "O":
+    f["cancellation_reason"] = v["cancellation_reason"] or None
+    f["rule37_case"] = _nonzero(v["rule37"])
+    f["rule38_docket"] = _nonzero(v["rule38"])
+    if v["location_format"] == "O":
         f["surface_legal"] = {"text": " ".join(line[243:295].split()) or None}
     else:
-        f["surface_legal"] = {
-            "section": _slice(line, 244, 8) or None,
-            "block": _slice(line, 252, 10) or None,
-            "survey": " ".join(line[261:316].split()) or None,
-            "abstract": _slice(line, 317, 6) or None,
-        }
-    f["acres"] = _decimal(_slice(line, 326, 8), 2)
-    f["miles_from_city"] = _decimal(_slice(line, 334, 6), 2)
-    f["direction_from_city"] = _slice(line, 340, 6) or None
-    f["nearest_city"] = _slice(line, 346, 13) or None
-    cancelled = _slice(line, 480, 1)
-    f["cancelled"] = CANCELLED_FLAG.get(cancelled)
-    flags = {name: _slice(line, pos, 1) == "Y" for name, pos in (("horizontal", 494), ("directional", 482), ("sidetrack", 483))}
-    f["wellbore_profile"] = wellbore_profile(**flags)
-    api = _slice(line, 503, 8)
+        f["surface_legal"] = {"section": v["section"] or None, "block": v["block"] or None,
+                              "survey": " ".join(line[261:316].split()) or None, "abstract": v["abstract"] or None}
+    f["acres"] = _decimal(v["acres"], 2)
+    f["miles_from_city"] = _decimal(v["miles"], 2)
+    f["direction_from_city"] = v["direction"] or None
+    f["nearest_city"] = v["city"] or None
+    f["cancelled"] = CANCELLED_FLAG.get(v["cancelled"])
+    f["wellbore_profile"] = wellbore_profile(horizontal=v["horizontal"] == "Y", directional=v["directional"] == "Y",
+                                             sidetrack=v["sidetrack"] == "Y")
+    api = v["api"]
     f["api_number"] = f"42-{api[:3]}-{api[3:]}" if len(api) == 8 and api.isdigit() else None
     if api and f["api_number"] is None:
         rec.problems.append(Problem("bad_api_number", f"API number {api!r} is not 8 digits", line_no))
@@ -277,7 +294,6 @@ def _decimal(value: str, places: int) -> float | None:
 
 
 def _decode_field(line: str) -> dict:
-    line = line.ljust(PAD)
     well_type = _slice(line, 11, 1)
     return {
         "field_number": _slice(line, 3, 8) or None,

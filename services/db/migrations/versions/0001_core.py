@@ -280,9 +280,9 @@ CREATE INDEX permits_current_filed_idx ON permits_current (filed_date DESC);
 CREATE INDEX permits_current_operator_idx ON permits_current (operator_id, issued_date DESC);
 CREATE INDEX permits_current_county_idx ON permits_current (county_code, issued_date DESC);
 CREATE INDEX permits_current_district_idx ON permits_current (district, issued_date DESC);
-CREATE INDEX permits_current_purpose_idx ON permits_current (filing_purpose_code);
-CREATE INDEX permits_current_profile_idx ON permits_current (wellbore_profile);
-CREATE INDEX permits_current_status_idx ON permits_current (status);
+-- No single-column indexes on status, filing purpose or profile: a handful of values
+-- each, which the planner does not use alone; filters combine them with the indexed
+-- space, county, district, operator and dates above.
 CREATE INDEX permits_current_api_idx ON permits_current (api_number);
 CREATE INDEX permits_current_status_no_idx ON permits_current (status_number);
 
