@@ -384,8 +384,9 @@ def status() -> None:
     if s["last_run"]:
         r = s["last_run"]
         out.print(f"last run: {r['status']} at {r['finished_at'] or r['started_at']:%Y-%m-%d %H:%M:%S %Z}"
-                  + (f" ({r['error']})" if r["error"] else ""))
-        out.print("QA of last run: " + ", ".join(f"{c['check_name']} {c['status']}" for c in s["last_checks"]))
+                  + (f" ({r['error'] or r['skipped']})" if r["error"] or r["skipped"] else ""))
+        if s["last_checks"]:
+            out.print("QA of last run: " + ", ".join(f"{c['check_name']} {c['status']}" for c in s["last_checks"]))
     if last:
         age = datetime.now(UTC) - last["finished_at"]
         out.print(f"last updated: {last['finished_at']:%Y-%m-%d %H:%M:%S %Z} (snapshot {last['snapshot_at']:%Y-%m-%d}, "

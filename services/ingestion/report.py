@@ -24,7 +24,7 @@ def summary(conn: psycopg.Connection, source: str | None = None) -> dict:
     cur.execute("""SELECT id, source, status, snapshot_at, finished_at FROM ingestion_runs
                    WHERE promoted AND (%(s)s::text IS NULL OR source = %(s)s) ORDER BY finished_at DESC LIMIT 1""", {"s": source})
     out["last_success"] = cur.fetchone()
-    cur.execute("""SELECT id, source, status, source_uri, started_at, finished_at, error FROM ingestion_runs
+    cur.execute("""SELECT id, source, status, source_uri, started_at, finished_at, error, metrics->>'skipped' AS skipped FROM ingestion_runs
                    WHERE (%(s)s::text IS NULL OR source = %(s)s) ORDER BY started_at DESC LIMIT 1""", {"s": source})
     out["last_run"] = cur.fetchone()
     out["last_checks"] = checks(conn, out["last_run"]["id"]) if out["last_run"] else []
