@@ -30,6 +30,7 @@ OS_USER = "permitwatch"
 DB_NAME = "permitwatch"
 OWNER_ROLE = "permitwatch_owner"
 APP_ROLE = "permitwatch_app"
+WORKER_ROLE = "permitwatch_worker"  # alert evaluator and delivery: policies on alerting tables only
 ENV_FILE = LOCAL_DIR / "stack.env"
 
 
@@ -113,20 +114,29 @@ def _secrets(cfg: StackConfig) -> dict[str, str]:
     """Passwords are generated once and kept; rerunning `up` reuses them."""
     env = read_env()
     if f"127.0.0.1:{cfg.pg_port}/" in env.get("PERMITWATCH_ADMIN_DATABASE_URL", ""):
+        if "PERMITWATCH_WORKER_DATABASE_URL" not in env:  # a stack made before the worker role existed
+            env["PERMITWATCH_WORKER_DATABASE_URL"] = env["PERMITWATCH_DATABASE_URL"].replace(
+                f"{APP_ROLE}:", f"{WORKER_ROLE}:", 1).replace(_password(env["PERMITWATCH_DATABASE_URL"]), secrets.token_urlsafe(18), 1)
+            _write_env(env)
         return env
-    pw = {role: secrets.token_urlsafe(18) for role in ("admin", "owner", "app")}
+    pw = {role: secrets.token_urlsafe(18) for role in ("admin", "owner", "app", "worker")}
     base = f"127.0.0.1:{cfg.pg_port}/{DB_NAME}"
     env = {
         "PERMITWATCH_ADMIN_DATABASE_URL": f"postgresql://postgres:{pw['admin']}@{base}",
         "PERMITWATCH_DATABASE_OWNER_URL": f"postgresql://{OWNER_ROLE}:{pw['owner']}@{base}",
         "PERMITWATCH_DATABASE_URL": f"postgresql://{APP_ROLE}:{pw['app']}@{base}",
+        "PERMITWATCH_WORKER_DATABASE_URL": f"postgresql://{WORKER_ROLE}:{pw['worker']}@{base}",
         "PERMITWATCH_REDIS_URL": f"redis://127.0.0.1:{cfg.redis_port}/0",
     }
+    _write_env(env)
+    return env
+
+
+def _write_env(env: dict[str, str]) -> None:
     ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
     ENV_FILE.write_text("# written by `permitwatch stack up`; passwords of the local stack\n"
                         + "".join(f"{k}={v}\n" for k, v in env.items()))
     ENV_FILE.chmod(0o600)
-    return env
 
 
 def _password(url: str) -> str:
@@ -169,7 +179,8 @@ def _bootstrap_database(env: dict[str, str]) -> None:
     admin = env["PERMITWATCH_ADMIN_DATABASE_URL"]
     server = admin.rsplit("/", 1)[0] + "/postgres"
     roles = {OWNER_ROLE: _password(env["PERMITWATCH_DATABASE_OWNER_URL"]),
-             APP_ROLE: _password(env["PERMITWATCH_DATABASE_URL"])}
+             APP_ROLE: _password(env["PERMITWATCH_DATABASE_URL"]),
+             WORKER_ROLE: _password(env["PERMITWATCH_WORKER_DATABASE_URL"])}
     with psycopg.connect(server, autocommit=True) as conn:
         for role, password in roles.items():
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
@@ -189,8 +200,9 @@ def prepare_database(admin_url: str) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         conn.execute(sql.SQL("GRANT CREATE, CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
             sql.Identifier(conn.info.dbname), sql.Identifier(OWNER_ROLE)))
-        conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-            sql.Identifier(conn.info.dbname), sql.Identifier(APP_ROLE)))
+        for role in (APP_ROLE, WORKER_ROLE):
+            conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(conn.info.dbname), sql.Identifier(role)))
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(OWNER_ROLE)))
 
 

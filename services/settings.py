@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     database_url: str = "postgresql://permitwatch_app@127.0.0.1:55432/permitwatch"
     # Owner role: runs migrations and owns the schema.
     database_owner_url: str = "postgresql://permitwatch_owner@127.0.0.1:55432/permitwatch"
+    # Alert evaluator and delivery workers: RLS policies grant this role the alerting
+    # tables of every workspace, and nothing else.
+    worker_database_url: str = "postgresql://permitwatch_worker@127.0.0.1:55432/permitwatch"
     redis_url: str = "redis://127.0.0.1:56379/0"
     # Ports of the local stack (scripts/run.sh); change them to run a second checkout.
     stack_pg_port: int = 55432
@@ -57,6 +60,28 @@ class Settings(BaseSettings):
     ingest_batch_size: int = 5000
     public_base_url: str = "http://127.0.0.1:8000"
     qa: QAThresholds = Field(default_factory=QAThresholds)
+
+    # Alert delivery. Providers: sms = twilio | folder | none; email = sendgrid | smtp | none.
+    sms_provider: str = "folder"
+    sms_folder: Path = LOCAL_DIR / "sms"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_base_url: str | None = None  # only to point the SDK at another host (tests, staging)
+    email_provider: str = "smtp"
+    email_from: str = "alerts@permitwatch.local"
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 56025  # the local stack's mail catcher
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    delivery_max_attempts: int = 6
+    delivery_lease_seconds: int = 120
+    delivery_backoff_base_seconds: float = 30.0
+    delivery_backoff_cap_seconds: float = 3600.0
+    provider_timeout_seconds: float = 10.0
 
 
 @lru_cache(maxsize=1)

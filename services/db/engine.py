@@ -3,12 +3,10 @@ workers); nothing connects at import time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from uuid import UUID
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -24,18 +22,8 @@ def engine_for(url: str) -> Engine:
     return create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def set_tenant(conn: Connection, workspace_id: UUID | str | None, user_id: UUID | str | None = None) -> None:
-    """Transaction-local RLS context: a pooled connection never carries it further."""
-    conn.execute(
-        text("SELECT set_config('app.workspace_id', :w, true), set_config('app.user_id', :u, true)"),
-        {"w": str(workspace_id) if workspace_id else "", "u": str(user_id) if user_id else ""},
-    )
-
-
-@contextmanager
-def unit_of_work(engine: Engine, workspace_id: UUID | str | None = None,
-                 user_id: UUID | str | None = None) -> Iterator[Connection]:
-    """One transaction: commits on success, rolls back on any error."""
-    with engine.begin() as conn:
-        set_tenant(conn, workspace_id, user_id)
-        yield conn
+def set_tenant(cur, workspace_id: UUID | str | None, user_id: UUID | str | None = None) -> None:
+    """Transaction-local RLS context on a psycopg cursor: a pooled connection never carries
+    it into its next transaction."""
+    cur.execute("SELECT set_config('app.workspace_id', %s, true), set_config('app.user_id', %s, true)",
+                (str(workspace_id) if workspace_id else "", str(user_id) if user_id else ""))

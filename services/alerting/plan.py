@@ -1,0 +1,102 @@
+"""PURE delivery planning: for one alert event, which outbox rows to write.
+
+Per enabled channel and recipient with a verified address, one row, shaped by the rule:
+- digest mode daily/weekly: SMS and email rows are `held` under the period's digest key
+  until the digest time (in-app always arrives at once: it is silent);
+- quiet hours: SMS and email wait until the window ends (next_attempt_at);
+- the workspace's SMS limit per day: an SMS over it is not sent; the recipient gets the
+  alert in the in-app inbox and in the next daily digest by email instead, and both say so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from services.alerting import messages
+from services.alerting.rules import Member
+from services.alerting.schedule import local_day, next_digest_time, quiet_until
+
+
+@dataclass(frozen=True)
+class RuleDelivery:
+    rule_id: uuid.UUID
+    workspace_id: uuid.UUID
+    name: str
+    channels: dict
+    recipients: list[uuid.UUID]
+    quiet_hours: dict | None
+    timezone: str
+    digest_mode: str
+    digest_at: time
+    digest_weekday: int
+
+
+@dataclass
+class Usage:
+    """SMS scheduled today per workspace (the rule's local day), with the limits."""
+
+    sms_limit: dict[uuid.UUID, int] = field(default_factory=dict)
+    sms_used: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
+    sms_start: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
+
+    def take_sms(self, workspace: uuid.UUID, day: str) -> bool:
+        used = self.sms_used.get((workspace, day), 0)
+        if used >= self.sms_limit.get(workspace, 50):
+            return False
+        self.sms_used[(workspace, day)] = used + 1
+        return True
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    channel: str
+    user_id: uuid.UUID
+    to_address: str | None
+    status: str  # pending | held
+    next_attempt_at: datetime
+    digest_key: str | None
+    payload: dict
+
+
+def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usage: Usage, now: datetime,
+         base_url: str) -> list[OutboxRow]:
+    rows: list[OutboxRow] = []
+    quiet = quiet_until(now, rule.quiet_hours)
+    digest_due = (next_digest_time(now, rule.timezone, rule.digest_mode, rule.digest_at, rule.digest_weekday)
+                  if rule.digest_mode != "none" else None)
+    day = local_day(now, rule.timezone).isoformat()
+    for uid in rule.recipients:
+        m = members.get(uid)
+        if m is None:
+            continue  # left the workspace since the rule was made
+        in_app_note = None
+        if rule.channels.get("sms") and m.phone and m.phone_verified:
+            if digest_due:
+                rows.append(_held("sms", m, m.phone, event, rule, digest_due))
+            elif usage.take_sms(rule.workspace_id, day):
+                rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None,
+                                      {"text": messages.sms(event, base_url), "event": event}))
+            else:
+                limit = usage.sms_limit.get(rule.workspace_id, 50)
+                note = f"SMS limit of {limit} per day reached; this alert went to your inbox and daily digest."
+                in_app_note = note
+                if m.email_verified:
+                    due = next_digest_time(now, rule.timezone, "daily", rule.digest_at)
+                    rows.append(OutboxRow("email", uid, m.email, "held", due, f"overflow:{rule.workspace_id}:{uid}:{due.isoformat()}",
+                                          {"event": {**event, "note": note}, "rule_name": "SMS overflow", "mode": "daily"}))
+        if rule.channels.get("email") and m.email_verified:
+            if digest_due:
+                rows.append(_held("email", m, m.email, event, rule, digest_due))
+            else:
+                rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None,
+                                      {**messages.email(event, base_url), "event": event}))
+        if rule.channels.get("in_app") or in_app_note:
+            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {**messages.in_app(event, in_app_note), "event": event}))
+    return rows
+
+
+def _held(channel: str, m: Member, address: str, event: dict, rule: RuleDelivery, due: datetime) -> OutboxRow:
+    return OutboxRow(channel, m.user_id, address, "held", due, f"rule:{rule.rule_id}:{due.isoformat()}",
+                     {"event": event, "rule_name": rule.name, "mode": rule.digest_mode})
