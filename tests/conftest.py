@@ -72,9 +72,12 @@ def make_settings(stack_env: dict[str, str], db: str, tmp_path: Path, **override
         _env_file=None,
         database_url=_with_db(stack_env["PERMITWATCH_DATABASE_URL"], db),
         database_owner_url=_with_db(stack_env["PERMITWATCH_DATABASE_OWNER_URL"], db),
+        worker_database_url=_with_db(stack_env["PERMITWATCH_WORKER_DATABASE_URL"], db),
         admin_database_url=_with_db(stack_env["PERMITWATCH_ADMIN_DATABASE_URL"], db),
         redis_url=stack_env["PERMITWATCH_REDIS_URL"].rsplit("/", 1)[0] + "/15",
         data_dir=tmp_path / "data",
+        sms_folder=tmp_path / "sms",
+        public_base_url="https://permitwatch.example",
         **overrides,
     )
 
@@ -102,6 +105,12 @@ def owner_conn(settings):
 
 
 @pytest.fixture
+def worker_conn(settings):
+    with psycopg.connect(settings.worker_database_url) as conn:
+        yield conn
+
+
+@pytest.fixture
 def app_conn(settings):
     with psycopg.connect(settings.database_url) as conn:
         yield conn
@@ -113,6 +122,8 @@ def env_for(settings: Settings) -> dict[str, str]:
     env.update({
         "PERMITWATCH_DATABASE_URL": settings.database_url,
         "PERMITWATCH_DATABASE_OWNER_URL": settings.database_owner_url,
+        "PERMITWATCH_WORKER_DATABASE_URL": settings.worker_database_url,
+        "PERMITWATCH_SMS_FOLDER": str(settings.sms_folder),
         "PERMITWATCH_ADMIN_DATABASE_URL": settings.admin_database_url or "",
         "PERMITWATCH_REDIS_URL": settings.redis_url,
         "PERMITWATCH_DATA_DIR": str(settings.data_dir),

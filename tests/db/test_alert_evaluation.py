@@ -1,0 +1,168 @@
+"""The evaluator on real permits: spatial matching in metres (surface, bottom hole,
+lateral), filters and watchlists, notify_on, and every change evaluated exactly once."""
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+
+from services.alerting import rules as R
+from services.alerting.evaluate import evaluate_batch, evaluate_pending
+from services.db.engine import set_tenant
+from services.ingestion.pipeline import ingest
+from services.tenancy import admin
+from tests.conftest import sample
+
+BASE = "https://permitwatch.example"
+# 0916200-99 (Anderson County), read off the 2026-07-28 file by hand.
+SURFACE = (-96.0030069, 31.9374525)
+BOTTOM = (-96.0105349, 31.966637)
+
+
+@pytest.fixture
+def world(settings, app_conn):
+    ingest(settings, str(sample("2026-07-28")))
+    ws = admin.create_workspace(app_conn, "Acme Land", "landman@example.com", phone="+15125550100", verified=True)
+    return ws
+
+
+def _square_around(conn, lon, lat, east_m, half_m):
+    """A square of side 2*half_m whose centre is east_m metres east of (lon, lat)."""
+    geo = conn.execute("""SELECT ST_AsGeoJSON(ST_Envelope(ST_Buffer(ST_Project(ST_MakePoint(%s, %s)::geography, %s, radians(90)), %s)::geometry))::json""",
+                       (lon, lat, east_m, half_m)).fetchone()[0]
+    conn.commit()  # end this read, so the admin helpers' transactions commit rather than nest
+    return geo
+
+
+def _rule(conn, ws, **kw):
+    spec = R.RuleSpec(name=kw.pop("name", "rule"), recipients=[ws.user_id], notify_on=kw.pop("notify_on", "all_changes"), **kw)
+    with conn.transaction():
+        cur = conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        return R.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+
+
+def _events(worker_conn, rule_id):
+    return worker_conn.execute("SELECT e.event_payload FROM alert_events e WHERE e.alert_rule_id = %s", (rule_id,)).fetchall()
+
+
+@pytest.mark.parametrize("buffer_m,matches", [(850, False), (1000, True)])
+def test_buffers_are_metres_on_the_ground(app_conn, worker_conn, world, buffer_m, matches):
+    # The AOI's near edge is 1,000 - 100 = 900 m east of the surface location (at 32N a
+    # degree of longitude is 94.5 km, so degrees would be badly wrong here).
+    geo = _square_around(app_conn, *SURFACE, 1000, 100)
+    aoi = admin.create_aoi(app_conn, world.workspace_id, "east pad", geo, buffer_meters=buffer_m)
+    rule = _rule(app_conn, world, aoi_id=aoi)
+    evaluate_pending(worker_conn, base_url=BASE)
+    found = [p for (p,) in _events(worker_conn, rule) if p["status_number"] == "0916200"]
+    assert bool(found) is matches
+    if matches:
+        assert 880 < found[0]["distance_m"] < 920 and found[0]["matched_by"] == "surface location"
+
+
+def test_bottom_hole_and_lateral_match_too(app_conn, worker_conn, world):
+    bh = admin.create_aoi(app_conn, world.workspace_id, "bh", _square_around(app_conn, *BOTTOM, 0, 50))
+    mid = ((SURFACE[0] + BOTTOM[0]) / 2, (SURFACE[1] + BOTTOM[1]) / 2)
+    lat = admin.create_aoi(app_conn, world.workspace_id, "mid", _square_around(app_conn, *mid, 0, 50))
+    r_bh, r_lat = _rule(app_conn, world, aoi_id=bh, name="bh"), _rule(app_conn, world, aoi_id=lat, name="lat")
+    evaluate_pending(worker_conn, base_url=BASE)
+    assert [p["matched_by"] for (p,) in _events(worker_conn, r_bh) if p["status_number"] == "0916200"] == ["bottom-hole location"]
+    assert [p["matched_by"] for (p,) in _events(worker_conn, r_lat) if p["status_number"] == "0916200"] == ["lateral"]
+
+
+def test_saved_search_and_watchlist_must_both_match(app_conn, worker_conn, world, owner_conn):
+    black_swan = owner_conn.execute("SELECT id FROM operators WHERE p5_number = '101935'").fetchone()[0]
+    search = admin.create_saved_search(app_conn, world.workspace_id, "Glasscock horizontals",
+                                       {"counties": ["Glasscock"], "profiles": ["horizontal"]})
+    watch = admin.create_watchlist(app_conn, world.workspace_id, "rivals", [black_swan])
+    rule = _rule(app_conn, world, saved_search_id=search, watchlist_id=watch, notify_on="new_and_amendments")
+    evaluate_pending(worker_conn, base_url=BASE)
+    got = sorted((p["status_number"], p["change_type"]) for (p,) in _events(worker_conn, rule))
+    expected = owner_conn.execute("""
+        SELECT p.source_permit_no, c.change_type FROM permit_changes c JOIN permits p ON p.id = c.permit_id
+        JOIN permit_versions v ON v.id = c.permit_version_id
+        WHERE v.county_code = '173' AND v.wellbore_profile = 'horizontal' AND v.operator_id = %s
+          AND c.change_type IN ('new', 'amended') ORDER BY 1, 2""", (black_swan,)).fetchall()
+    assert got == [tuple(r) for r in expected] and got
+    assert {t for _, t in got} == {"new", "amended"}  # 0916838 has 99, 98 and 97
+
+
+def test_notify_on_new_only_skips_amendments(app_conn, worker_conn, world):
+    search = admin.create_saved_search(app_conn, world.workspace_id, "Glasscock", {"counties": ["173"]})
+    rule = _rule(app_conn, world, saved_search_id=search, notify_on="new_only")
+    evaluate_pending(worker_conn, base_url=BASE)
+    assert {p["change_type"] for (p,) in _events(worker_conn, rule)} == {"new"}
+
+
+def test_each_change_is_evaluated_once_even_twice_or_by_two_evaluators(settings, app_conn, worker_conn, world):
+    search = admin.create_saved_search(app_conn, world.workspace_id, "everything", {"statuses": ["approved"]})
+    rule = _rule(app_conn, world, saved_search_id=search)
+    total = worker_conn.execute("SELECT count(*) FROM permit_changes").fetchone()[0]
+    results = []
+
+    def run():
+        with psycopg.connect(settings.worker_database_url) as c:
+            results.append(evaluate_pending(c, base_url=BASE, limit=100))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sum(r.changes for r in results) == total  # the feed split between them, nothing twice
+    assert len(_events(worker_conn, rule)) == total
+    # Rewind the cursor (an operator's mistake): the dedupe key stops every duplicate.
+    worker_conn.execute("UPDATE alert_cursors SET last_change_id = 0")
+    worker_conn.commit()
+    again = evaluate_pending(worker_conn, base_url=BASE)
+    assert again.matches == total and again.events == 0 and again.outbox == 0
+    assert len(_events(worker_conn, rule)) == total
+
+
+def test_a_crash_before_commit_evaluates_nothing(app_conn, worker_conn, world, monkeypatch):
+    search = admin.create_saved_search(app_conn, world.workspace_id, "all", {"statuses": ["approved"]})
+    _rule(app_conn, world, saved_search_id=search)
+    import services.alerting.evaluate as ev
+
+    monkeypatch.setattr(ev, "plan", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("worker died")))
+    with pytest.raises(RuntimeError):
+        evaluate_batch(worker_conn, base_url=BASE)
+    worker_conn.rollback()
+    assert worker_conn.execute("SELECT last_change_id FROM alert_cursors").fetchone() == (0,)
+    assert worker_conn.execute("SELECT count(*) FROM alert_events").fetchone() == (0,)
+
+
+def test_event_payload_has_what_a_message_needs(app_conn, worker_conn, world):
+    aoi = admin.create_aoi(app_conn, world.workspace_id, "around", _square_around(app_conn, *SURFACE, 0, 300))
+    rule = _rule(app_conn, world, aoi_id=aoi, channels={"sms": True, "email": True, "in_app": True})
+    evaluate_pending(worker_conn, base_url=BASE)
+    (p,) = [p for (p,) in _events(worker_conn, rule) if p["status_number"] == "0916200"]
+    assert p["operator_name"].startswith("PERFORMANCE OPERATING") and p["county"] == "Anderson"
+    assert (p["lease_name"], p["well_number"], p["filing_purpose"], p["wellbore_profile"]) == ("EDENS-BOWYER (AW)", "1H", "New Drill", "horizontal")
+    assert p["distance_m"] == 0 and p["aoi_name"] == "around"
+    rows = worker_conn.execute("SELECT channel, to_address, status FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id "
+                               "WHERE e.event_payload->>'status_number' = '0916200' ORDER BY channel").fetchall()
+    assert rows == [("email", "landman@example.com", "pending"), ("in_app", None, "pending"), ("sms", "+15125550100", "pending")]
+
+
+def test_rule_edits_are_audited_and_bad_rules_refused(app_conn, world):
+    with pytest.raises(R.RuleError, match="does not exist"):
+        _rule(app_conn, world, aoi_id=uuid.uuid4())
+    app_conn.rollback()
+    search = admin.create_saved_search(app_conn, world.workspace_id, "s", {"counties": ["173"]})
+    rid = _rule(app_conn, world, saved_search_id=search)
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, world.workspace_id, world.user_id)
+        R.set_enabled(cur, world.workspace_id, rid, False, actor=world.user_id)
+        actions = [a for (a,) in cur.execute("SELECT action FROM audit_log WHERE entity_id = %s ORDER BY id", (str(rid),))]
+    assert actions == ["alert_rule.created", "alert_rule.disabled"]
+
+
+def test_worker_role_reaches_alerting_tables_only(worker_conn, world):
+    assert worker_conn.execute("SELECT count(*) FROM workspaces").fetchone() == (1,)
+    for table in ("api_keys", "export_jobs", "audit_log", "api_usage_daily"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            worker_conn.execute(f"SELECT count(*) FROM {table}")
+        worker_conn.rollback()
