@@ -1,0 +1,176 @@
+"""Delivery through the official SDKs against local servers that speak the providers'
+APIs, and a real SMTP server: sends, retries with backoff, dead letters, digests, quiet
+hours, in-app exactly once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.alerting import rules as R
+from services.alerting.channels.providers import SendGridEmail, SMTPEmail, TwilioSMS
+from services.alerting.delivery import assemble_digests, deliver_due, deliver_external, requeue_dead
+from services.alerting.evaluate import evaluate_pending
+from services.db.engine import set_tenant
+from services.ingestion.pipeline import ingest
+from services.tenancy import admin
+from tests.conftest import sample
+from tests.fakes import FakeProviders, MailCatcher
+
+BASE = "https://permitwatch.example"
+
+
+@pytest.fixture
+def fake():
+    f = FakeProviders()
+    f.url = f.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def smtp():
+    c = MailCatcher()
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def providers(fake):
+    return {"sms": TwilioSMS(fake.account_sid, fake.auth_token, "+15005550006", base_url=fake.url, timeout=2),
+            "email": SendGridEmail(fake.sendgrid_key, "alerts@permitwatch.example", host=fake.url, timeout=2)}
+
+
+def _setup(settings, app_conn, worker_conn, *, county="173", **rule_kw):
+    ingest(settings, str(sample("2026-07-28")))
+    ws = admin.create_workspace(app_conn, "Acme", "landman@example.com", phone="+15125550100", verified=True, sms_per_day=1000)
+    search = admin.create_saved_search(app_conn, ws.workspace_id, "county", {"counties": [county]})
+    spec = R.RuleSpec(name="Glasscock watch", saved_search_id=search, recipients=[ws.user_id],
+                      channels=rule_kw.pop("channels", {"sms": True, "email": True, "in_app": True}), **rule_kw)
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        R.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+    evaluate_pending(worker_conn, base_url=BASE)
+    return ws
+
+
+def _status(worker_conn):
+    worker_conn.commit()
+    return dict(worker_conn.execute("SELECT status || ':' || channel, count(*) FROM notification_outbox GROUP BY 1").fetchall())
+
+
+def test_sms_email_and_in_app_are_delivered_through_the_sdks(settings, app_conn, worker_conn, fake, providers):
+    _setup(settings, app_conn, worker_conn)
+    n = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+    assert n > 10
+    res = deliver_due(worker_conn, settings, providers)
+    assert (res.sent, res.in_app, res.retried, res.dead) == (2 * n, n, 0, 0)
+    assert _status(worker_conn) == {"sent:sms": n, "sent:email": n, "sent:in_app": n}
+    sms = fake.delivered("twilio")
+    assert len(sms) == n and {r.form()["To"] for r in sms} == {"+15125550100"}
+    assert all(len(r.form()["Body"]) <= 160 and r.form()["Body"].endswith(f"{BASE}/p/" + r.form()["Body"][-7:]) for r in sms)
+    mail = fake.delivered("sendgrid")
+    body = mail[0].json()
+    assert body["personalizations"][0]["to"] == [{"email": "landman@example.com"}]
+    assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
+    assert body["custom_args"]["outbox_id"].startswith("permitwatch-outbox-")
+    ids = worker_conn.execute("SELECT provider_message_id FROM notification_outbox WHERE channel = 'sms'").fetchall()
+    assert all(i.startswith("SM") for (i,) in ids)
+    assert worker_conn.execute("SELECT count(*), count(read_at) FROM notifications").fetchone() == (n, 0)
+    # A second round finds nothing to do: nothing is sent twice.
+    again = deliver_due(worker_conn, settings, providers)
+    assert (again.sent, again.in_app) == (0, 0) and len(fake.delivered("twilio")) == n
+
+
+def test_smtp_delivers_multipart_mail(settings, app_conn, worker_conn, smtp):
+    _setup(settings, app_conn, worker_conn, channels={"email": True})
+    email = SMTPEmail("127.0.0.1", smtp.port, "alerts@permitwatch.example", timeout=5)
+    res = deliver_external(worker_conn, settings, {"email": email})
+    assert res.sent > 0 and len(smtp.messages) == res.sent
+    _, rcpts, msg = smtp.messages[0]
+    assert rcpts == ["landman@example.com"] and msg["Message-ID"].strip().startswith("<") and "permitwatch-outbox-" in msg["Message-ID"]
+    assert msg.get_body(("plain",)).get_content().count("Permit: https://permitwatch.example/permits/") == 1
+    assert "<table>" in msg.get_body(("html",)).get_content()
+
+
+def test_rate_limits_and_errors_back_off_then_dead_letter_and_requeue(settings, app_conn, worker_conn, fake, providers):
+    _setup(settings, app_conn, worker_conn, county="329", channels={"sms": True})  # Midland: a handful of permits
+    n = worker_conn.execute("SELECT count(*) FROM notification_outbox WHERE channel = 'sms'").fetchone()[0]
+    assert n >= 3
+    fake.fail("twilio", 429, times=1, retry_after=5)
+    fake.fail("twilio", 500, times=1)
+    fake.fail("twilio", "hang", times=1)
+    res = deliver_external(worker_conn, settings, providers)
+    assert (res.sent, res.retried) == (n - 3, 3)
+    rows = worker_conn.execute("SELECT attempts, next_attempt_at, last_error FROM notification_outbox WHERE status = 'failed'").fetchall()
+    assert len(rows) == 3 and all(a == 1 and at > datetime.now(UTC) + timedelta(seconds=10) for a, at, _ in rows)
+    assert sorted(e.split(":")[0] for *_, e in rows) == ["twilio", "twilio 429 20429", "twilio 500 20500"]
+    # Not due yet: nothing is retried early.
+    assert deliver_external(worker_conn, settings, providers).retried == 0
+    # The provider keeps failing: after the last attempt the rows are dead letters.
+    fake.fail("twilio", 503, times=100)
+    later = datetime.now(UTC)
+    for _ in range(settings.delivery_max_attempts):
+        later += timedelta(hours=2)
+        deliver_external(worker_conn, settings, providers, now=later)
+    dead = worker_conn.execute("SELECT attempts, last_error FROM notification_outbox WHERE status = 'dead'").fetchall()
+    assert len(dead) == 3 and all(a == settings.delivery_max_attempts and "gave up after" in e for a, e in dead)
+    fake.faults.clear()
+    assert requeue_dead(worker_conn) == 3
+    assert deliver_external(worker_conn, settings, providers).sent == 3
+    assert _status(worker_conn) == {"sent:sms": n}
+
+
+def test_a_permanent_error_is_dead_at_once(settings, app_conn, worker_conn, fake, providers):
+    _setup(settings, app_conn, worker_conn, county="329", channels={"email": True})
+    fake.fail("sendgrid", 400, times=1)
+    res = deliver_external(worker_conn, settings, providers)
+    assert res.dead == 1
+    (error,) = worker_conn.execute("SELECT last_error FROM notification_outbox WHERE status = 'dead'").fetchone()
+    assert error.startswith("permanent: sendgrid 400")
+
+
+def test_quiet_hours_hold_sms_and_email_until_morning(settings, app_conn, worker_conn, fake, providers):
+    always = {"timezone": "America/Chicago", "windows": [{"start": "00:00", "end": "23:59"}]}
+    _setup(settings, app_conn, worker_conn, county="329", quiet_hours=always)
+    res = deliver_due(worker_conn, settings, providers)
+    assert res.sent == 0 and res.in_app > 0  # the inbox is silent, so it is not held
+    release = worker_conn.execute("SELECT min(next_attempt_at) FROM notification_outbox WHERE channel = 'sms'").fetchone()[0]
+    assert release > datetime.now(UTC)
+    assert deliver_due(worker_conn, settings, providers, now=release + timedelta(seconds=1)).sent > 0
+
+
+def test_daily_digest_gathers_a_rules_events_into_one_message(settings, app_conn, worker_conn, fake, providers):
+    _setup(settings, app_conn, worker_conn, channels={"email": True, "sms": True}, digest_mode="daily")
+    held = worker_conn.execute("SELECT count(*) FROM notification_outbox WHERE status = 'held' AND channel = 'email'").fetchone()[0]
+    assert held > 10
+    assert deliver_due(worker_conn, settings, providers).sent == 0
+    due = worker_conn.execute("SELECT max(next_attempt_at) FROM notification_outbox WHERE status = 'held'").fetchone()[0]
+    assert assemble_digests(worker_conn, base_url=BASE, now=due) == 2  # one email, one SMS
+    assert assemble_digests(worker_conn, base_url=BASE, now=due) == 0  # idempotent
+    res = deliver_external(worker_conn, settings, providers, now=due)
+    assert res.sent == 2
+    (mail,) = fake.delivered("sendgrid")
+    assert mail.json()["subject"] == f"{held} drilling permit updates for Glasscock watch (daily digest)"
+    assert mail.json()["content"][0]["value"].count("https://permitwatch.example/permits/") == held
+    assert _status(worker_conn)["digested:email"] == held
+
+
+def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_conn, worker_conn, fake, providers):
+    ingest(settings, str(sample("2026-07-28")))
+    ws = admin.create_workspace(app_conn, "Tight", "a@example.com", phone="+15125550100", verified=True, sms_per_day=2)
+    search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        R.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id], channels={"sms": True}),
+               actor=ws.user_id)
+    evaluate_pending(worker_conn, base_url=BASE)
+    events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+    st = _status(worker_conn)
+    assert st["pending:sms"] == 2 and st["pending:in_app"] == events - 2 and st["held:email"] == events - 2
+    deliver_due(worker_conn, settings, providers)
+    notes = worker_conn.execute("SELECT body FROM notifications").fetchall()
+    assert len(notes) == events - 2 and all(b.startswith("SMS limit of 2 per day reached") for (b,) in notes)
+    assert worker_conn.execute("SELECT count FROM delivery_usage_daily WHERE channel = 'sms'").fetchone() == (2,)
