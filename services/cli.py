@@ -27,7 +27,10 @@ demo_app = typer.Typer(help="Demo and test data in the real daf420.dat layout.",
 ingest_app = typer.Typer(help="Ingest RRC permit files: one run, a backfill, run history and QA.", no_args_is_help=True)
 rrc_app = typer.Typer(help="Tools for RRC source files that never touch the database.", no_args_is_help=True)
 operators_app = typer.Typer(help="Operator identity: P-5 numbers, name aliases, manual merges.", no_args_is_help=True)
-for sub, name in ((stack_app, "stack"), (db_app, "db"), (demo_app, "demo"), (ingest_app, "ingest"),
+from services.cli_alerts import alerts_app, mail_app, workspaces_app  # noqa: E402
+
+for sub, name in ((workspaces_app, "workspaces"), (alerts_app, "alerts"), (mail_app, "mail"),
+                  (stack_app, "stack"), (db_app, "db"), (demo_app, "demo"), (ingest_app, "ingest"),
                   (rrc_app, "rrc"), (operators_app, "operators")):
     app.add_typer(sub, name=name)
 
@@ -398,9 +401,16 @@ def status() -> None:
 @app.command("up")
 def up(permits: Annotated[int, typer.Option(help="demo universe size")] = 3000,
        seed: Annotated[int, typer.Option(help="demo seed")] = 42) -> None:
-    """The main job on the local stack: start it, migrate, generate demo files, ingest them, summarize."""
+    """The main job on the local stack: start it (with the alert worker and the mail
+    catcher), migrate, generate demo files, ingest them, summarize."""
+    from services import localstack
+
     stack_up()
     db_upgrade("head")
+    exe = [sys.executable, "-m", "services"]
+    localstack.start_daemon("mail-catcher", [*exe, "mail", "catch"])
+    localstack.start_daemon("alert-worker", [*exe, "alerts", "worker"])
+    console.print("alert worker and mail catcher running (logs in .local/log/, mail in .local/mail/, SMS in .local/sms/)")
     demo_generate(DEMO_DIR, seed=seed, permits=permits, start="2026-06-01", days=61, weekends=False, only_last=False)
     try:
         ingest_backfill(DEMO_DIR, None, None, "rrc_daf420", False)
@@ -410,5 +420,9 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size")] = 3000,
 
 @app.command("down")
 def down() -> None:
-    """Stop the local stack (same as `stack down`)."""
+    """Stop the alert worker, the mail catcher and the local stack (data is kept)."""
+    from services import localstack
+
+    stopped = localstack.stop_daemons()
+    console.print(f"stopped: {', '.join(stopped) or 'no app processes'}")
     stack_down()

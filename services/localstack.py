@@ -270,3 +270,54 @@ def status(cfg: StackConfig | None = None) -> dict[str, bool]:
         "postgresql": (cfg.pg_data / "postmaster.pid").exists() and _port_open(cfg.pg_port),
         "redis": _port_open(cfg.redis_port) and (cfg.redis_dir / "redis.pid").exists(),
     }
+
+
+# ---- the app's own background processes (alert worker, mail catcher) ---------------------
+
+def start_daemon(name: str, argv: list[str], cfg: StackConfig | None = None) -> int:
+    """Start `argv` detached, with its pid and log under .local/; a running one is kept."""
+    cfg = cfg or StackConfig.from_settings()
+    run_dir, log_dir = cfg.root / "run", cfg.root / "log"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    pidfile = run_dir / f"{name}.pid"
+    if pidfile.exists():
+        pid = int(pidfile.read_text())
+        if _alive(pid):
+            return pid
+    with (log_dir / f"{name}.log").open("ab") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    pidfile.write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop_daemons(cfg: StackConfig | None = None) -> list[str]:
+    cfg = cfg or StackConfig.from_settings()
+    stopped = []
+    for pidfile in sorted((cfg.root / "run").glob("*.pid")):
+        pid = int(pidfile.read_text())
+        if _alive(pid):
+            os.kill(pid, 15)
+            deadline = time.monotonic() + 15
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            stopped.append(pidfile.stem)
+        pidfile.unlink(missing_ok=True)
+    return stopped
+
+
+def daemons(cfg: StackConfig | None = None) -> dict[str, bool]:
+    cfg = cfg or StackConfig.from_settings()
+    return {p.stem: _alive(int(p.read_text())) for p in sorted((cfg.root / "run").glob("*.pid"))}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie child of ours counts as gone.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

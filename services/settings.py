@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
     twilio_base_url: str | None = None  # only to point the SDK at another host (tests, staging)
+    # Where Twilio posts delivery receipts; the outbox id is appended (?outbox=N).
+    twilio_status_callback_url: str | None = None
     email_provider: str = "smtp"
     email_from: str = "alerts@permitwatch.local"
     sendgrid_api_key: str | None = None

@@ -41,10 +41,11 @@ def providers(fake):
             "email": SendGridEmail(fake.sendgrid_key, "alerts@permitwatch.example", host=fake.url, timeout=2)}
 
 
-def _setup(settings, app_conn, worker_conn, *, county="173", **rule_kw):
+def _setup(settings, app_conn, worker_conn, *, county: str | None = "173", **rule_kw):
     ingest(settings, str(sample("2026-07-28")))
     ws = admin.create_workspace(app_conn, "Acme", "landman@example.com", phone="+15125550100", verified=True, sms_per_day=1000)
-    search = admin.create_saved_search(app_conn, ws.workspace_id, "county", {"counties": [county]})
+    search = admin.create_saved_search(app_conn, ws.workspace_id, "county",
+                                       {"counties": [county]} if county else {"statuses": ["approved"]})
     spec = R.RuleSpec(name="Glasscock watch", saved_search_id=search, recipients=[ws.user_id],
                       channels=rule_kw.pop("channels", {"sms": True, "email": True, "in_app": True}), **rule_kw)
     with app_conn.transaction():

@@ -22,7 +22,8 @@ def _by_status(status: int | None, detail: str) -> Exception:
 
 
 class TwilioSMS:
-    def __init__(self, account_sid: str, auth_token: str, from_number: str, *, base_url: str | None = None, timeout: float = 10):
+    def __init__(self, account_sid: str, auth_token: str, from_number: str, *, base_url: str | None = None, timeout: float = 10,
+                 status_callback: str | None = None):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
@@ -38,13 +39,15 @@ class TwilioSMS:
         # A non-empty environment keeps TWILIO_* variables of the host out of it.
         self.client = Client(account_sid, auth_token, http_client=_Rebased(timeout=timeout), environment={"PERMITWATCH": "1"})
         self.from_number = from_number
+        self.status_callback = status_callback
 
     def send(self, m: Message) -> str:
         import requests
         from twilio.base.exceptions import TwilioRestException
 
         try:
-            msg = self.client.messages.create(to=m.to, from_=self.from_number, body=m.payload["text"])
+            extra = {"status_callback": f"{self.status_callback}?outbox={m.outbox_id}"} if self.status_callback else {}
+            msg = self.client.messages.create(to=m.to, from_=self.from_number, body=m.payload["text"], **extra)
         except TwilioRestException as exc:
             raise _by_status(exc.status, f"twilio {exc.status} {exc.code}: {exc.msg}") from exc
         except requests.RequestException as exc:

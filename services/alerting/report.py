@@ -1,0 +1,35 @@
+"""Read-only views of alerting for the CLI (and later the UI); worker role."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row
+
+
+def rules(conn: psycopg.Connection) -> list[dict]:
+    return conn.cursor(row_factory=dict_row).execute("""
+        SELECT r.id, w.name AS workspace, r.name, r.enabled, r.notify_on, r.channels, r.digest_mode,
+               r.aoi_id IS NOT NULL AS aoi, r.saved_search_id IS NOT NULL AS search, r.watchlist_id IS NOT NULL AS watchlist,
+               (SELECT count(*) FROM alert_events e WHERE e.alert_rule_id = r.id) AS events
+        FROM alert_rules r JOIN workspaces w ON w.id = r.workspace_id ORDER BY w.name, r.name""").fetchall()
+
+
+def events(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
+    return conn.cursor(row_factory=dict_row).execute("""
+        SELECT e.triggered_at, r.name AS rule, e.event_payload->>'change_type' AS change, e.event_payload->>'status_number' AS permit,
+               e.event_payload->>'operator_name' AS operator, e.event_payload->>'county' AS county,
+               (SELECT string_agg(o.channel || ':' || o.status, ' ' ORDER BY o.channel) FROM notification_outbox o
+                WHERE o.alert_event_id = e.id) AS delivery
+        FROM alert_events e JOIN alert_rules r ON r.id = e.alert_rule_id ORDER BY e.triggered_at DESC LIMIT %s""", (limit,)).fetchall()
+
+
+def outbox_counts(conn: psycopg.Connection) -> list[dict]:
+    return conn.cursor(row_factory=dict_row).execute("""
+        SELECT channel, status, count(*) AS n, min(next_attempt_at) FILTER (WHERE status IN ('pending', 'failed', 'held')) AS next_due
+        FROM notification_outbox GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
+
+
+def dead_letters(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
+    return conn.cursor(row_factory=dict_row).execute("""
+        SELECT id, channel, to_address, attempts, last_error, updated_at FROM notification_outbox
+        WHERE status = 'dead' ORDER BY updated_at DESC LIMIT %s""", (limit,)).fetchall()
