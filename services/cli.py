@@ -155,6 +155,30 @@ def demo_generate(
     console.print(f"{len(files)} files in {out_dir}")
 
 
+def _demo_days() -> list[date]:
+    from services.ingestion.fetch import snapshot_date
+
+    return sorted(d.date() for d in (snapshot_date(p.name) for p in DEMO_DIR.glob("daf420-*.dat")) if d)
+
+
+@demo_app.command("next")
+def demo_next() -> None:
+    """Ingest the next demo day not ingested yet (the alert worker picks its changes up)."""
+    from services.ingestion.pipeline import ingest
+
+    settings = get_settings()
+    with _connect() as conn:
+        done = {r[0] for r in conn.execute("SELECT file_sha256 FROM ingestion_runs WHERE promoted")}
+    from services.ingestion.fetch import open_source
+
+    for day in _demo_days():
+        path = DEMO_DIR / f"daf420-{day.isoformat()}.dat"
+        if open_source(str(path), settings.data_dir).sha256 not in done:
+            _print_result(ingest(settings, str(path)))
+            return
+    console.print("every demo day is ingested; `permitwatch demo generate --start ...` makes more")
+
+
 # ---- ingest ------------------------------------------------------------------------------
 def _print_result(r) -> None:
     colour = {"success": "green", "warning": "yellow", "failed": "red", "skipped": "cyan"}[r.status]
@@ -412,10 +436,16 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size")] = 3000,
     localstack.start_daemon("alert-worker", [*exe, "alerts", "worker"])
     console.print("alert worker and mail catcher running (logs in .local/log/, mail in .local/mail/, SMS in .local/sms/)")
     demo_generate(DEMO_DIR, seed=seed, permits=permits, start="2026-06-01", days=61, weekends=False, only_last=False)
+    from services.tenancy.demo import ensure_demo_workspace
+
+    ensure_demo_workspace(get_settings())
     try:
-        ingest_backfill(DEMO_DIR, None, None, "rrc_daf420", False)
+        # Every demo day but the last: `permitwatch demo next` ingests it and shows alerts arrive.
+        ingest_backfill(DEMO_DIR, None, _demo_days()[-2].isoformat(), "rrc_daf420", False)
     finally:
         status()  # shown whatever happened, failed runs included
+    console.print("next: `permitwatch demo next` ingests the next demo day; its alerts land in .local/mail/ and "
+                  ".local/sms/ within seconds (`permitwatch alerts events`)")
 
 
 @app.command("down")

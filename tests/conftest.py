@@ -129,3 +129,25 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PERMITWATCH_DATA_DIR": str(settings.data_dir),
     })
     return env
+
+
+@pytest.fixture
+def fake():
+    """Local servers speaking Twilio's and SendGrid's APIs (tests/fakes.py)."""
+    from tests.fakes import FakeProviders
+
+    f = FakeProviders()
+    f.url = f.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) collecting messages."""
+    from tests.fakes import MailCatcher
+
+    c = MailCatcher()
+    c.start()
+    yield c
+    c.stop()

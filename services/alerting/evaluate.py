@@ -56,8 +56,9 @@ _FIELDS = ("ch.change_id, ch.permit_id, ch.permit_version_id, ch.change_type, ch
            "ch.county, ch.district, ch.filing_purpose, ch.wellbore_profile, ch.total_depth, ch.issued_date, ch.lease_name, "
            "ch.well_number, ch.api_number, ch.operator_name, ST_X(ch.geom) AS lon, ST_Y(ch.geom) AS lat, "
            "r.id AS rule_id, r.workspace_id, r.name AS rule_name")
-# Two halves: AOI rules are found through the GIST index on the buffered AOI; the rest
-# (saved search or watchlist only) are joined directly.
+# AOI rules are found through the GIST index on the buffered AOI (and, for a permit
+# without coordinates, through its county); the rest (saved search or watchlist only)
+# are joined directly.
 MATCH_SQL = f"""
 WITH ch AS MATERIALIZED ({_CHANGES})
 SELECT {_FIELDS}, a.name AS aoi_name,
@@ -70,6 +71,17 @@ JOIN aois a ON ST_Intersects(a.match_geom, ch.track)
 JOIN alert_rules r ON r.aoi_id = a.id
 LEFT JOIN saved_searches s ON s.id = r.saved_search_id
 WHERE {_RULE_CONDITIONS}
+UNION ALL
+-- RRC omits coordinates for many permits: one whose county overlaps the AOI is a possible
+-- match, said so, rather than silence; its location_changed change follows when RRC
+-- publishes the point.
+SELECT {_FIELDS}, a.name, NULL, 'county (location not published yet)'
+FROM ch
+JOIN ref_counties rc ON rc.code = ch.county_code
+JOIN aois a ON ST_Intersects(a.match_geom, rc.geom)
+JOIN alert_rules r ON r.aoi_id = a.id
+LEFT JOIN saved_searches s ON s.id = r.saved_search_id
+WHERE ch.geom IS NULL AND {_RULE_CONDITIONS}
 UNION ALL
 SELECT {_FIELDS}, NULL, NULL, NULL
 FROM ch

@@ -43,6 +43,8 @@ def _well(p: dict) -> str:
 
 
 def _where(p: dict) -> str:
+    if p.get("aoi_name") and p.get("distance_m") is None and p.get("matched_by", "").startswith("county"):
+        return f"location not published yet, {p.get('county')} County overlaps {p['aoi_name']}"
     distance = _miles(p.get("distance_m"))
     if p.get("aoi_name") and distance:
         return f"inside {p['aoi_name']}" if distance == "inside" else f"{distance} from {p['aoi_name']}"
@@ -58,7 +60,7 @@ def sms(p: dict, base_url: str, note: str | None = None) -> str:
     """One segment where possible: the fields are cut to fit, never the link."""
     link = links(p, base_url)["short"]
     what = CHANGE_WORDS.get(p.get("change_type"), "Update").upper()
-    parts = [f"{what} {p['status_number']}", (p.get("operator_name") or "")[:24], _well(p)[:26],
+    parts = [f"{what} {p['status_number']}", _cut(p.get("operator_name") or "", 24), _cut(_well(p), 26),
              f"{p.get('county') or '?'} Co", _profile_depth(p), _where(p)]
     body = gsm7(", ".join(x for x in parts if x))
     if note:
@@ -67,6 +69,10 @@ def sms(p: dict, base_url: str, note: str | None = None) -> str:
     if len(body) > room:
         body = body[: room - 3].rstrip(" ,") + "..."
     return f"{body} {link}"
+
+
+def _cut(text: str, width: int) -> str:
+    return text[:width].rstrip(" ,.&-")
 
 
 def _profile_depth(p: dict) -> str:

@@ -5,7 +5,8 @@ Per enabled channel and recipient with a verified address, one row, shaped by th
   until the digest time (in-app always arrives at once: it is silent);
 - quiet hours: SMS and email wait until the window ends (next_attempt_at);
 - the workspace's SMS limit per day: an SMS over it is not sent; the recipient gets the
-  alert in the in-app inbox and in the next daily digest by email instead, and both say so.
+  alert in the in-app inbox, and by email (the rule's own email if it sends one, else the
+  next daily digest), and both say so. Never two rows for one channel and recipient.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
         m = members.get(uid)
         if m is None:
             continue  # left the workspace since the rule was made
-        in_app_note = None
+        in_app_note = email_note = None
+        email_now = bool(rule.channels.get("email") and m.email_verified and not digest_due)
         if rule.channels.get("sms") and m.phone and m.phone_verified:
             if digest_due:
                 rows.append(_held("sms", m, m.phone, event, rule, digest_due))
@@ -82,7 +84,9 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
                 limit = usage.sms_limit.get(rule.workspace_id, 50)
                 note = f"SMS limit of {limit} per day reached; this alert went to your inbox and daily digest."
                 in_app_note = note
-                if m.email_verified:
+                if email_now:
+                    email_note = note  # the email going out now carries the alert and says why
+                elif m.email_verified:
                     due = next_digest_time(now, rule.timezone, "daily", rule.digest_at)
                     rows.append(OutboxRow("email", uid, m.email, "held", due, f"overflow:{rule.workspace_id}:{uid}:{due.isoformat()}",
                                           {"event": {**event, "note": note}, "rule_name": "SMS overflow", "mode": "daily"}))
@@ -91,7 +95,7 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
                 rows.append(_held("email", m, m.email, event, rule, digest_due))
             else:
                 rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None,
-                                      {**messages.email(event, base_url), "event": event}))
+                                      {**messages.email(event, base_url, email_note), "event": event}))
         if rule.channels.get("in_app") or in_app_note:
             rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {**messages.in_app(event, in_app_note), "event": event}))
     return rows

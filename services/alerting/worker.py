@@ -30,18 +30,32 @@ def run(settings: Settings, *, evaluate: bool = True, deliver: bool = True, poll
         listener.execute("LISTEN permit_changes")
         while not stop.is_set():
             started = time.monotonic()
-            if evaluate:
-                r = evaluate_pending(conn, base_url=settings.public_base_url)
-                if r.changes:
-                    log.info("evaluated %d changes: %d events, %d outbox rows", r.changes, r.events, r.outbox)
-            if deliver:
-                d = deliver_due(conn, settings, providers)
-                if d.sent or d.in_app or d.retried or d.dead or d.digests:
-                    log.info("delivered: sent %d, in-app %d, retrying %d, dead %d, digests %d",
-                             d.sent, d.in_app, d.retried, d.dead, d.digests)
+            try:
+                _round(conn, settings, providers, evaluate, deliver)
+            except Exception:
+                # The round's transaction rolled back (nothing half-done); say so loudly and
+                # try again after a pause instead of dying: the cursor and the outbox hold
+                # what is left to do.
+                log.exception("alert worker round failed; retrying in %.0f s", max(poll, 5.0))
+                if conn.closed or conn.broken:
+                    conn = psycopg.connect(settings.worker_database_url)
+                stop.wait(max(poll, 5.0))
+                continue
             if once:
                 return
             # Sleep until ingestion says there are changes, or the poll interval passes.
             remaining = max(0.0, poll - (time.monotonic() - started))
             for _ in listener.notifies(timeout=remaining, stop_after=1):
                 pass
+
+
+def _round(conn: psycopg.Connection, settings: Settings, providers: dict, evaluate: bool, deliver: bool) -> None:
+    if evaluate:
+        r = evaluate_pending(conn, base_url=settings.public_base_url)
+        if r.changes:
+            log.info("evaluated %d changes: %d events, %d outbox rows", r.changes, r.events, r.outbox)
+    if deliver:
+        d = deliver_due(conn, settings, providers)
+        if d.sent or d.in_app or d.retried or d.dead or d.digests:
+            log.info("delivered: sent %d, in-app %d, retrying %d, dead %d, digests %d",
+                     d.sent, d.in_app, d.retried, d.dead, d.digests)

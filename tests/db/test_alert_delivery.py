@@ -14,25 +14,8 @@ from services.db.engine import set_tenant
 from services.ingestion.pipeline import ingest
 from services.tenancy import admin
 from tests.conftest import sample
-from tests.fakes import FakeProviders, MailCatcher
 
 BASE = "https://permitwatch.example"
-
-
-@pytest.fixture
-def fake():
-    f = FakeProviders()
-    f.url = f.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture
-def smtp():
-    c = MailCatcher()
-    c.start()
-    yield c
-    c.stop()
 
 
 @pytest.fixture

@@ -166,3 +166,20 @@ def test_worker_role_reaches_alerting_tables_only(worker_conn, world):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             worker_conn.execute(f"SELECT count(*) FROM {table}")
         worker_conn.rollback()
+
+
+def test_a_permit_without_coordinates_is_a_possible_match_by_county(app_conn, worker_conn, world, owner_conn):
+    # A small AOI inside Reagan County (383, 42 permits without coordinates on 07-28):
+    # located permits match only if inside it, unlocated Reagan permits as possible matches.
+    aoi = admin.create_aoi(app_conn, world.workspace_id, "reagan corner", _square_around(app_conn, -101.52, 31.37, 0, 500))
+    rule = _rule(app_conn, world, aoi_id=aoi, notify_on="new_only")
+    evaluate_pending(worker_conn, base_url=BASE)
+    events = [p for (p,) in _events(worker_conn, rule)]
+    unlocated = {r[0] for r in owner_conn.execute(
+        """SELECT p.source_permit_no FROM permit_changes c JOIN permits p ON p.id = c.permit_id
+           JOIN permit_versions v ON v.id = c.permit_version_id
+           WHERE c.change_type = 'new' AND v.county_code = '383' AND v.geom IS NULL""")}
+    by_county = [p for p in events if p["matched_by"] == "county (location not published yet)"]
+    assert unlocated and {p["status_number"] for p in by_county} == unlocated
+    from services.alerting import messages
+    assert "location not published yet, Reagan County overlaps reagan corner" in messages.email(by_county[0], BASE)["text"]

@@ -15,7 +15,7 @@ from collections import Counter
 
 from services.alerting.evaluate import evaluate_pending
 from tests.conftest import env_for
-from tests.db.test_alert_delivery import BASE, _setup, fake  # noqa: F401  (fixture)
+from tests.db.test_alert_delivery import BASE, _setup
 
 
 def _start(settings, fake, log):

@@ -180,3 +180,21 @@ def test_filters_are_validated_and_normalized():
         with pytest.raises(FilterError, match=message):
             validate_filters(bad)
     assert "jsonb_array_elements_text(s.filters->'counties')" in sql_predicate("s.filters", "ch")
+
+
+def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row():
+    usage = Usage(sms_limit={WS: 0})
+    rows = plan(EVENT, _rule(channels={"sms": True, "email": True}), {MEMBER.user_id: MEMBER}, usage, NOON, "https://x")
+    assert sorted((r.channel, r.status) for r in rows) == [("email", "pending"), ("in_app", "pending")]
+    assert next(r for r in rows if r.channel == "email").payload["text"].startswith("SMS limit of 0 per day reached")
+
+
+@pytest.mark.parametrize("limit", [0, 1, 100])
+@pytest.mark.parametrize("digest", ["none", "daily"])
+@pytest.mark.parametrize("channels", [{"sms": True, "email": True, "in_app": True}, {"sms": True}, {"sms": True, "in_app": True}])
+def test_never_two_rows_for_one_channel_and_recipient(limit, digest, channels):
+    usage = Usage(sms_limit={WS: limit})
+    for _ in range(3):
+        rows = plan(EVENT, _rule(channels=channels, digest_mode=digest), MEMBERS, usage, NOON, "https://x")
+        keys = [(r.channel, r.user_id) for r in rows]
+        assert len(keys) == len(set(keys))
