@@ -43,23 +43,27 @@ def _well(p: dict) -> str:
 
 
 def _where(p: dict) -> str:
-    if p.get("aoi_name") and p.get("distance_m") is None and p.get("matched_by", "").startswith("county"):
-        return f"location not published yet, {p.get('county')} County overlaps {p['aoi_name']}"
     distance = _miles(p.get("distance_m"))
     if p.get("aoi_name") and distance:
         return f"inside {p['aoi_name']}" if distance == "inside" else f"{distance} from {p['aoi_name']}"
     return ""
 
 
+def _what(p: dict) -> str:
+    if p.get("first_located"):
+        return "New permit here (location just published)"
+    return CHANGE_WORDS.get(p.get("change_type"), "Permit update")
+
+
 def headline(p: dict) -> str:
-    what = CHANGE_WORDS.get(p.get("change_type"), "Permit update")
+    what = _what(p)
     return f"{what}: {p.get('operator_name') or 'unknown operator'} - {_well(p)} ({p.get('county') or '?'} County)"
 
 
 def sms(p: dict, base_url: str, note: str | None = None) -> str:
     """One segment where possible: the fields are cut to fit, never the link."""
     link = links(p, base_url)["short"]
-    what = CHANGE_WORDS.get(p.get("change_type"), "Update").upper()
+    what = ("NEW PERMIT HERE" if p.get("first_located") else CHANGE_WORDS.get(p.get("change_type"), "Update")).upper()
     parts = [f"{what} {p['status_number']}", _cut(p.get("operator_name") or "", 24), _cut(_well(p), 26),
              f"{p.get('county') or '?'} Co", _profile_depth(p), _where(p)]
     body = gsm7(", ".join(x for x in parts if x))

@@ -52,6 +52,8 @@ class Usage:
 
 @dataclass(frozen=True)
 class OutboxRow:
+    """payload: the rendered message; held rows carry the event instead, for their digest."""
+
     channel: str
     user_id: uuid.UUID
     to_address: str | None
@@ -78,8 +80,7 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
             if digest_due:
                 rows.append(_held("sms", m, m.phone, event, rule, digest_due))
             elif usage.take_sms(rule.workspace_id, day):
-                rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None,
-                                      {"text": messages.sms(event, base_url), "event": event}))
+                rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None, {"text": messages.sms(event, base_url)}))
             else:
                 limit = usage.sms_limit.get(rule.workspace_id, 50)
                 note = f"SMS limit of {limit} per day reached; this alert went to your inbox and daily digest."
@@ -94,10 +95,9 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
             if digest_due:
                 rows.append(_held("email", m, m.email, event, rule, digest_due))
             else:
-                rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None,
-                                      {**messages.email(event, base_url, email_note), "event": event}))
+                rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None, messages.email(event, base_url, email_note)))
         if rule.channels.get("in_app") or in_app_note:
-            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {**messages.in_app(event, in_app_note), "event": event}))
+            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, messages.in_app(event, in_app_note)))
     return rows
 
 

@@ -168,18 +168,24 @@ def test_worker_role_reaches_alerting_tables_only(worker_conn, world):
         worker_conn.rollback()
 
 
-def test_a_permit_without_coordinates_is_a_possible_match_by_county(app_conn, worker_conn, world, owner_conn):
-    # A small AOI inside Reagan County (383, 42 permits without coordinates on 07-28):
-    # located permits match only if inside it, unlocated Reagan permits as possible matches.
-    aoi = admin.create_aoi(app_conn, world.workspace_id, "reagan corner", _square_around(app_conn, -101.52, 31.37, 0, 500))
-    rule = _rule(app_conn, world, aoi_id=aoi, notify_on="new_only")
+def test_a_permit_whose_location_is_published_later_arrives_as_new_in_the_area(settings, app_conn, worker_conn, owner_conn):
+    # 25 permits had no coordinates on 07-27 and got them on 07-28 (location_changed).
+    ingest(settings, str(sample("2026-07-27")))
+    ws = admin.create_workspace(app_conn, "Late", "late@example.com", verified=True)
+    ingest(settings, str(sample("2026-07-28")))
+    (lon, lat, number) = owner_conn.execute(
+        """SELECT ST_X(v.geom), ST_Y(v.geom), p.source_permit_no FROM permit_changes c
+           JOIN permit_versions v ON v.id = c.permit_version_id JOIN permits p ON p.id = c.permit_id
+           WHERE c.change_type = 'location_changed' AND jsonb_typeof(c.details->'fields'->'surface_location'->0) = 'null'
+           ORDER BY c.id LIMIT 1""").fetchone()
+    owner_conn.commit()
+    aoi = admin.create_aoi(app_conn, ws.workspace_id, "late pad", _square_around(app_conn, lon, lat, 0, 200))
+    rule = _rule(app_conn, ws, aoi_id=aoi, notify_on="new_only")
     evaluate_pending(worker_conn, base_url=BASE)
     events = [p for (p,) in _events(worker_conn, rule)]
-    unlocated = {r[0] for r in owner_conn.execute(
-        """SELECT p.source_permit_no FROM permit_changes c JOIN permits p ON p.id = c.permit_id
-           JOIN permit_versions v ON v.id = c.permit_version_id
-           WHERE c.change_type = 'new' AND v.county_code = '383' AND v.geom IS NULL""")}
-    by_county = [p for p in events if p["matched_by"] == "county (location not published yet)"]
-    assert unlocated and {p["status_number"] for p in by_county} == unlocated
+    mine = [p for p in events if p["status_number"] == number]
+    assert len(mine) == 1 and mine[0]["change_type"] == "location_changed" and mine[0]["first_located"] is True
     from services.alerting import messages
-    assert "location not published yet, Reagan County overlaps reagan corner" in messages.email(by_county[0], BASE)["text"]
+    assert messages.sms(mine[0], BASE).startswith(f"NEW PERMIT HERE {number}")
+    # Its earlier 'new' change (no coordinates) matched nothing: one alert, not two.
+    assert all(p["change_type"] != "new" for p in mine)

@@ -30,7 +30,11 @@ def test_down_to_base_and_up_again(settings):
     migrate.downgrade(url, "0001_core")
     assert "aois" not in _tables(url) and "permits" in _tables(url)
     migrate.upgrade(url)
-    assert migrate.current(url) == "0003_reference_counties"
+    assert migrate.current(url) == "0004_alerting"
+    migrate.downgrade(url, "0003_reference_counties")
+    assert "alert_cursors" not in _tables(url) and "aois" in _tables(url)
+    migrate.upgrade(url)
+    assert "alert_cursors" in _tables(url)
 
 
 def test_geometry_columns_are_4326_with_gist_indexes(owner_conn):
