@@ -127,6 +127,7 @@ def rule_create(workspace: Annotated[str, typer.Argument(help="workspace id")], 
                 digest: Annotated[str, typer.Option(help="none | daily | weekly")] = "none",
                 digest_at: Annotated[str, typer.Option(help="digest time HH:MM")] = "07:00") -> None:
     """Create an alert rule. A rule that cannot work is refused with what to fix."""
+    from services.alerting import rule_store
     from services.alerting import rules as R
     from services.db.engine import set_tenant
 
@@ -148,7 +149,7 @@ def rule_create(workspace: Annotated[str, typer.Argument(help="workspace id")], 
                               channels={"sms": sms, "email": email, "in_app": in_app}, recipients=wanted,
                               quiet_hours=quiet_hours, timezone=timezone, digest_mode=digest, digest_at=digest_at)
             try:
-                rule_id = R.save(cur, ws, spec, actor=None)
+                rule_id = rule_store.save(cur, ws, spec, actor=None)
             except R.RuleError as exc:
                 _fail(f"rule refused: {exc}")
     out.print(str(rule_id))

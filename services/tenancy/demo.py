@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
+from services.alerting import rule_store
 from services.alerting import rules as R
 from services.db.engine import set_tenant
 from services.settings import Settings
@@ -29,7 +30,7 @@ def ensure_demo_workspace(settings: Settings) -> str:
         with conn.transaction():
             cur = conn.cursor()
             set_tenant(cur, ws.workspace_id, ws.user_id)
-            R.save(cur, ws.workspace_id, R.RuleSpec(name="Midland basin core", aoi_id=aoi, notify_on="new_and_amendments",
+            rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="Midland basin core", aoi_id=aoi, notify_on="new_and_amendments",
                                                     channels={"sms": True, "email": True, "in_app": True},
                                                     recipients=[ws.user_id]), actor=ws.user_id)
     return str(ws.workspace_id)

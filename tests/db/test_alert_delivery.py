@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.alerting import rule_store
 from services.alerting import rules as R
 from services.alerting.channels.providers import SendGridEmail, SMTPEmail, TwilioSMS
 from services.alerting.delivery import assemble_digests, deliver_due, deliver_external, requeue_dead
@@ -34,7 +35,7 @@ def _setup(settings, app_conn, worker_conn, *, county: str | None = "173", **rul
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
-        R.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+        rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
     evaluate_pending(worker_conn, base_url=BASE)
     return ws
 
@@ -148,7 +149,7 @@ def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_con
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
-        R.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id], channels={"sms": True}),
+        rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id], channels={"sms": True}),
                actor=ws.user_id)
     evaluate_pending(worker_conn, base_url=BASE)
     events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]

@@ -7,6 +7,7 @@ import uuid
 import psycopg
 import pytest
 
+from services.alerting import rule_store
 from services.alerting import rules as R
 from services.alerting.evaluate import evaluate_batch, evaluate_pending
 from services.db.engine import set_tenant
@@ -40,7 +41,7 @@ def _rule(conn, ws, **kw):
     with conn.transaction():
         cur = conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
-        return R.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+        return rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
 
 
 def _events(worker_conn, rule_id):
@@ -155,7 +156,7 @@ def test_rule_edits_are_audited_and_bad_rules_refused(app_conn, world):
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, world.workspace_id, world.user_id)
-        R.set_enabled(cur, world.workspace_id, rid, False, actor=world.user_id)
+        rule_store.set_enabled(cur, world.workspace_id, rid, False, actor=world.user_id)
         actions = [a for (a,) in cur.execute("SELECT action FROM audit_log WHERE entity_id = %s ORDER BY id", (str(rid),))]
     assert actions == ["alert_rule.created", "alert_rule.disabled"]
 

@@ -1,0 +1,77 @@
+"""Storing alert rules and their audit trail, under the caller's workspace context (RLS):
+every create, update, enable/disable and delete is validated first and goes to audit_log."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+
+import psycopg
+
+from services.alerting.rules import Member, RuleContext, RuleError, RuleSpec, validate
+
+
+def load_context(cur: psycopg.Cursor, spec: RuleSpec) -> RuleContext:
+    ctx = RuleContext()
+    if spec.aoi_id:
+        row = cur.execute("SELECT ST_IsValid(geom), ST_IsEmpty(geom), ST_Area(geom::geography) / 1e6 FROM aois WHERE id = %s",
+                          (spec.aoi_id,)).fetchone()
+        ctx.aoi = {"valid": row[0], "empty": row[1], "area_km2": row[2]} if row else None
+    if spec.saved_search_id:
+        ctx.saved_search_exists = cur.execute("SELECT 1 FROM saved_searches WHERE id = %s", (spec.saved_search_id,)).fetchone() is not None
+    if spec.watchlist_id:
+        row = cur.execute("SELECT (SELECT count(*) FROM operator_watchlist_items i WHERE i.watchlist_id = w.id) "
+                          "FROM operator_watchlists w WHERE w.id = %s", (spec.watchlist_id,)).fetchone()
+        ctx.watchlist_size = row[0] if row else None
+    for uid, email, ev, phone, pv in cur.execute(
+            "SELECT u.id, u.email, u.email_verified_at IS NOT NULL, u.phone, u.phone_verified_at IS NOT NULL "
+            "FROM workspace_members m JOIN users u ON u.id = m.user_id WHERE u.disabled_at IS NULL").fetchall():
+        ctx.members[uid] = Member(uid, email, ev, phone, pv)
+    return ctx
+
+
+def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor: uuid.UUID | None,
+         rule_id: uuid.UUID | None = None) -> uuid.UUID:
+    validate(spec, load_context(cur, spec))
+    values = {**asdict(spec), "channels": json.dumps(spec.channels), "quiet_hours": json.dumps(spec.quiet_hours) if spec.quiet_hours else None,
+              "change_types": spec.change_types, "recipients": list(spec.recipients)}
+    cols = ["name", "enabled", "aoi_id", "saved_search_id", "watchlist_id", "notify_on", "change_types", "channels",
+            "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "recipients"]
+    if rule_id is None:
+        rule_id = cur.execute(
+            f"INSERT INTO alert_rules (workspace_id, created_by, {', '.join(cols)}) "
+            f"VALUES (%(ws)s, %(actor)s, {', '.join('%(' + c + ')s' for c in cols)}) RETURNING id",
+            {**values, "ws": workspace_id, "actor": actor}).fetchone()[0]
+        action = "alert_rule.created"
+    else:
+        cur.execute(f"UPDATE alert_rules SET {', '.join(f'{c} = %({c})s' for c in cols)}, updated_at = now() WHERE id = %(id)s",
+                    {**values, "id": rule_id})
+        if cur.rowcount != 1:
+            raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+        action = "alert_rule.updated"
+    audit(cur, workspace_id, actor, action, "alert_rule", rule_id, {"rule": _jsonable(values)})
+    return rule_id
+
+
+def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, enabled: bool, *, actor: uuid.UUID | None) -> None:
+    cur.execute("UPDATE alert_rules SET enabled = %s, updated_at = now() WHERE id = %s", (enabled, rule_id))
+    if cur.rowcount != 1:
+        raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+    audit(cur, workspace_id, actor, "alert_rule.enabled" if enabled else "alert_rule.disabled", "alert_rule", rule_id, {})
+
+
+def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, *, actor: uuid.UUID | None) -> None:
+    cur.execute("DELETE FROM alert_rules WHERE id = %s", (rule_id,))
+    if cur.rowcount != 1:
+        raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+    audit(cur, workspace_id, actor, "alert_rule.deleted", "alert_rule", rule_id, {})
+
+
+def audit(cur: psycopg.Cursor, workspace_id, actor, action: str, entity_type: str, entity_id, metadata: dict) -> None:
+    cur.execute("INSERT INTO audit_log (workspace_id, actor_user_id, action, entity_type, entity_id, metadata) "
+                "VALUES (%s, %s, %s, %s, %s, %s)", (workspace_id, actor, action, entity_type, str(entity_id), json.dumps(metadata)))
+
+
+def _jsonable(values: dict) -> dict:
+    return json.loads(json.dumps(values, default=str))
