@@ -19,7 +19,7 @@ ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCH
 
 
 def redis_client(settings: Settings) -> Redis:
-    return Redis.from_url(settings.redis_url)
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
 
 
 def enqueue_unique(settings: Settings, queue: str, func: str, job_id: str, *args, timeout: int = 3600) -> Job:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     # at a mirror or a downloaded path (see README, "Sources").
     rrc_daily_url: str | None = None
     ingest_batch_size: int = 5000
+    enqueue_evaluation: bool = True  # queue workers.evaluate.run after a run with changes
     public_base_url: str = "http://127.0.0.1:8000"
     qa: QAThresholds = Field(default_factory=QAThresholds)
 

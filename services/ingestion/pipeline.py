@@ -8,6 +8,7 @@ are serialized by an advisory lock.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import Counter
@@ -27,6 +28,7 @@ from services.operators.identity import resolve_rrc_operators
 from services.settings import Settings
 
 Progress = Callable[[str, int, int | None], None]
+log = logging.getLogger("permitwatch.ingest")
 _dumps = store._dumps
 
 
@@ -179,8 +181,22 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
     if promoted and written.get("changes"):
         cur.execute("SELECT pg_notify('permit_changes', %s)", (str(run_id),))
     conn.commit()
+    if promoted and written.get("changes") and settings.enqueue_evaluation:
+        _enqueue_evaluation(settings)
     return RunResult(run_id, source, sf.uri, status, promoted, snapshot, metrics, checks,
                      reason=f"QA gate failed: {', '.join(failed)}" if failed else None)
+
+
+def _enqueue_evaluation(settings: Settings) -> None:
+    """Best effort, after the commit: an RQ evaluator picks the new changes up. If Redis is
+    down, the long-running worker (woken by NOTIFY) or the next job still evaluates them:
+    the cursor, not the queue, is what guarantees it."""
+    from services.queueing import enqueue_unique
+
+    try:
+        enqueue_unique(settings, "evaluate", "workers.evaluate.run", "evaluate-changes")
+    except Exception as exc:  # noqa: BLE001 -- a queue outage must not fail a committed ingest
+        log.warning("could not queue alert evaluation: %s", exc)
 
 
 def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, progress) -> Counter:
