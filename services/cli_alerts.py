@@ -58,6 +58,21 @@ def ws_create(name: Annotated[str, typer.Argument(help="workspace name")],
     out.print_json(json.dumps({"workspace_id": str(created.workspace_id), "user_id": str(created.user_id)}))
 
 
+@workspaces_app.command("member")
+def ws_member(workspace: Annotated[str, typer.Argument(help="workspace id")], email: Annotated[str, typer.Argument(help="email")],
+              role: Annotated[str, typer.Option(help="owner | admin | member")] = "member",
+              phone: Annotated[str | None, typer.Option(help="phone, E.164")] = None,
+              verified: Annotated[bool, typer.Option(help="mark email and phone verified")] = False) -> None:
+    """Add a member to a workspace (made an account if the email has none)."""
+    from services.tenancy.admin import add_member
+
+    with _app() as conn:
+        try:
+            out.print(str(add_member(conn, _uuid(workspace, "workspace"), email, role=role, phone=phone, verified=verified)))
+        except psycopg.errors.CheckViolation as exc:
+            _fail(f"refused: {exc.diag.message_primary}")
+
+
 @workspaces_app.command("aoi")
 def ws_aoi(workspace: Annotated[str, typer.Argument(help="workspace id")], name: Annotated[str, typer.Argument(help="AOI name")],
            geojson: Annotated[Path | None, typer.Option(help="a GeoJSON Polygon/MultiPolygon (geometry or Feature) file")] = None,

@@ -29,19 +29,25 @@ def create_workspace(conn: psycopg.Connection, name: str, owner_email: str, *, p
     with conn.transaction():
         cur = conn.cursor()
         set_tenant(cur, ws, None)
-        user = cur.execute("SELECT id FROM users WHERE lower(email) = lower(%s)", (owner_email,)).fetchone()
-        if user is None:
-            user = cur.execute(
-                "INSERT INTO users (email, password_hash, phone, email_verified_at, phone_verified_at) VALUES "
-                "(%s, %s, %s, CASE WHEN %s THEN now() END, CASE WHEN %s AND %s::text IS NOT NULL THEN now() END) RETURNING id",
-                (owner_email, NO_PASSWORD, phone, verified, verified, phone)).fetchone()
-        set_tenant(cur, ws, user[0])
+        user = _ensure_user(cur, owner_email, phone, verified)
+        set_tenant(cur, ws, user)
         cur.execute("INSERT INTO workspaces (id, name, plan) VALUES (%s, %s, %s)", (ws, name, plan))
-        cur.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')", (ws, user[0]))
+        cur.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')", (ws, user))
         cur.execute("INSERT INTO workspace_quotas (workspace_id, sms_per_day) VALUES (%s, %s)", (ws, sms_per_day))
         cur.execute("INSERT INTO audit_log (workspace_id, actor_user_id, action, entity_type, entity_id) "
-                    "VALUES (%s, %s, 'workspace.created', 'workspace', %s)", (ws, user[0], str(ws)))
-    return Created(ws, user[0])
+                    "VALUES (%s, %s, 'workspace.created', 'workspace', %s)", (ws, user, str(ws)))
+    return Created(ws, user)
+
+
+def _ensure_user(cur: psycopg.Cursor, email: str, phone: str | None, verified: bool) -> uuid.UUID:
+    """The account with this email, made if missing (users are not workspace rows)."""
+    row = cur.execute("SELECT id FROM users WHERE lower(email) = lower(%s)", (email,)).fetchone()
+    if row is None:
+        row = cur.execute(
+            "INSERT INTO users (email, password_hash, phone, email_verified_at, phone_verified_at) VALUES "
+            "(%s, %s, %s, CASE WHEN %s THEN now() END, CASE WHEN %s AND %s::text IS NOT NULL THEN now() END) RETURNING id",
+            (email, NO_PASSWORD, phone, verified, verified, phone)).fetchone()
+    return row[0]
 
 
 def add_member(conn: psycopg.Connection, workspace_id: uuid.UUID, email: str, *, role: str = "member",
@@ -49,15 +55,10 @@ def add_member(conn: psycopg.Connection, workspace_id: uuid.UUID, email: str, *,
     with conn.transaction():
         cur = conn.cursor()
         set_tenant(cur, workspace_id, None)
-        user = cur.execute("SELECT id FROM users WHERE lower(email) = lower(%s)", (email,)).fetchone()
-        if user is None:
-            user = cur.execute(
-                "INSERT INTO users (email, password_hash, phone, email_verified_at, phone_verified_at) VALUES "
-                "(%s, %s, %s, CASE WHEN %s THEN now() END, CASE WHEN %s AND %s::text IS NOT NULL THEN now() END) RETURNING id",
-                (email, NO_PASSWORD, phone, verified, verified, phone)).fetchone()
+        user = _ensure_user(cur, email, phone, verified)
         cur.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    (workspace_id, user[0], role))
-    return user[0]
+                    (workspace_id, user, role))
+    return user
 
 
 def create_aoi(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, geojson: dict, *,

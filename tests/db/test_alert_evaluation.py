@@ -190,3 +190,19 @@ def test_a_permit_whose_location_is_published_later_arrives_as_new_in_the_area(s
     assert messages.sms(mine[0], BASE).startswith(f"NEW PERMIT HERE {number}")
     # Its earlier 'new' change (no coordinates) matched nothing: one alert, not two.
     assert all(p["change_type"] != "new" for p in mine)
+
+
+def test_each_recipient_gets_the_channels_they_can_receive(app_conn, worker_conn, world):
+    colleague = admin.add_member(app_conn, world.workspace_id, "geo@example.com", phone="+15125550199", verified=False)
+    search = admin.create_saved_search(app_conn, world.workspace_id, "Midland", {"counties": ["329"]})
+    spec = R.RuleSpec(name="team", saved_search_id=search, recipients=[world.user_id, colleague],
+                      channels={"sms": True, "email": True, "in_app": True})
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, world.workspace_id, world.user_id)
+        rule_store.save(cur, world.workspace_id, spec, actor=world.user_id)
+    evaluate_pending(worker_conn, base_url=BASE)
+    per_user = dict(worker_conn.execute(
+        "SELECT user_id, string_agg(DISTINCT channel, ',' ORDER BY channel) FROM notification_outbox GROUP BY 1").fetchall())
+    # The colleague's phone and email are not verified: only the in-app inbox reaches them.
+    assert per_user == {world.user_id: "email,in_app,sms", colleague: "in_app"}
