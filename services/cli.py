@@ -328,7 +328,7 @@ def rrc_parse(
     from services.ingestion.sources.rrc import SkippedLine, parse_lines
 
     try:
-        sf = open_source(str(file), Path("/tmp"))
+        sf = open_source(str(file), get_settings().data_dir / "downloads")
     except SourceError as exc:
         _fail(str(exc))
     write = sys.stdout.write

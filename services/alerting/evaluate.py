@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 from services.alerting.filters import sql_predicate
 from services.alerting.plan import RuleDelivery, Usage, plan
 from services.alerting.rules import NOTIFY_ON, Member
+from services.alerting.schedule import local_day
 
 CURSOR = "evaluator"
 
@@ -208,8 +209,6 @@ def _members(cur: psycopg.Cursor, workspaces: list[uuid.UUID]) -> dict[uuid.UUID
 def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UUID, RuleDelivery], now: datetime) -> Usage:
     """Today's SMS counts, locked for this transaction so two evaluators cannot both take
     the last allowed message."""
-    from services.alerting.schedule import local_day
-
     usage = Usage()
     for r in cur.execute("SELECT workspace_id, sms_per_day FROM workspace_quotas WHERE workspace_id = ANY(%s)", (workspaces,)).fetchall():
         usage.sms_limit[r["workspace_id"]] = r["sms_per_day"]
