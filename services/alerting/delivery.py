@@ -76,7 +76,7 @@ def claim(conn: psycopg.Connection, channels: list[str], *, limit: int, lease: t
                              AND ((status IN ('pending', 'failed') AND next_attempt_at <= %(now)s)
                                   OR (status = 'sending' AND leased_until < %(now)s))
                            ORDER BY next_attempt_at, id LIMIT %(n)s FOR UPDATE SKIP LOCKED)
-            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind""",
+            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind, o.alert_event_id""",
             {"now": now, "lease": lease, "channels": channels, "n": limit}).fetchall()
 
 
@@ -87,8 +87,12 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     channels = [c for c in ("sms", "email") if c in providers]
     if not channels:
         return res
-    for row in claim(conn, channels, limit=limit, lease=timedelta(seconds=settings.delivery_lease_seconds), now=now):
-        msg = Message(row["id"], row["channel"], row["to_address"], row["payload"])
+    rows = claim(conn, channels, limit=limit, lease=timedelta(seconds=settings.delivery_lease_seconds), now=now)
+    events = _events(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
+    for row in rows:
+        body = row["payload"] if row["kind"] == "digest" else messages.render(
+            row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"))
+        msg = Message(row["id"], row["channel"], row["to_address"], body)
         try:
             provider_id = providers[row["channel"]].send(msg)
         except Retryable as exc:
@@ -109,6 +113,13 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     return res
 
 
+def _events(conn: psycopg.Connection, ids: list) -> dict:
+    if not ids:
+        return {}
+    with conn.transaction():
+        return dict(conn.execute("SELECT id, event_payload FROM alert_events WHERE id = ANY(%s)", (ids,)).fetchall())
+
+
 def _finish(conn: psycopg.Connection, outbox_id: int, status: str, *, error: str | None = None,
             provider_id: str | None = None, next_at: datetime | None = None) -> None:
     with conn.transaction():
@@ -123,15 +134,17 @@ def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime 
     now = now or datetime.now(UTC)
     with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute("""SELECT id, workspace_id, user_id, alert_event_id, payload FROM notification_outbox
-                              WHERE channel = 'in_app' AND status IN ('pending', 'failed') AND next_attempt_at <= %s
-                              ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", (now, limit)).fetchall()
+        rows = cur.execute("""SELECT o.id, o.workspace_id, o.user_id, o.alert_event_id, o.payload, e.event_payload
+                              FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+                              WHERE o.channel = 'in_app' AND o.status IN ('pending', 'failed') AND o.next_attempt_at <= %s
+                              ORDER BY o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED""", (now, limit)).fetchall()
         if not rows:
             return 0
         ids = [uuid.uuid4() for _ in rows]
+        shown = [messages.in_app(r["event_payload"], (r["payload"] or {}).get("note")) for r in rows]
         cur.executemany("INSERT INTO notifications (id, workspace_id, user_id, alert_event_id, title, body) VALUES (%s, %s, %s, %s, %s, %s)",
-                        [(nid, r["workspace_id"], r["user_id"], r["alert_event_id"], r["payload"]["title"], r["payload"]["body"])
-                         for nid, r in zip(ids, rows, strict=True)])
+                        [(nid, r["workspace_id"], r["user_id"], r["alert_event_id"], m["title"], m["body"])
+                         for nid, r, m in zip(ids, rows, shown, strict=True)])
         cur.executemany("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), "
                         "provider_message_id = %s, updated_at = now() WHERE id = %s",
                         [(str(nid), r["id"]) for nid, r in zip(ids, rows, strict=True)])
@@ -143,15 +156,18 @@ def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime |
     now = now or datetime.now(UTC)
     with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute("""SELECT id, workspace_id, digest_key, channel, user_id, to_address, payload FROM notification_outbox
-                              WHERE status = 'held' AND next_attempt_at <= %s ORDER BY id FOR UPDATE SKIP LOCKED""", (now,)).fetchall()
+        rows = cur.execute("""SELECT o.id, o.workspace_id, o.digest_key, o.channel, o.user_id, o.to_address, o.payload, e.event_payload
+                              FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+                              WHERE o.status = 'held' AND o.next_attempt_at <= %s ORDER BY o.id FOR UPDATE OF o SKIP LOCKED""",
+                           (now,)).fetchall()
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for r in rows:
             groups[(r["digest_key"], r["channel"], r["user_id"])].append(r)
         made = 0
         for (key, channel, user_id), members in groups.items():
             first = members[0]["payload"]
-            body = messages.digest([m["payload"]["event"] for m in members], first.get("rule_name", "your alerts"),
+            items = [{**m["event_payload"], **({"note": m["payload"]["note"]} if m["payload"].get("note") else {})} for m in members]
+            body = messages.digest(items, first.get("rule_name", "your alerts"),
                                    first.get("mode", "daily"), base_url)
             payload = {"text": body["sms"]} if channel == "sms" else body
             row = cur.execute("""INSERT INTO notification_outbox (workspace_id, user_id, channel, to_address, status, kind, digest_key, payload)

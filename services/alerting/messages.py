@@ -152,3 +152,12 @@ def _note_html(p: dict) -> str:
 def safe_header(text: str) -> str:
     """No line breaks in a mail header."""
     return re.sub(r"[\r\n]+", " ", text)
+
+
+def render(channel: str, event: dict, base_url: str, note: str | None = None) -> dict:
+    """The message for one channel, made when it is sent (with the current base URL)."""
+    if channel == "sms":
+        return {"text": sms(event, base_url, note)}
+    if channel == "email":
+        return email(event, base_url, note)
+    return in_app(event, note)

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from services.alerting import messages
 from services.alerting.rules import Member
 from services.alerting.schedule import local_day, next_digest_time, quiet_until
 
@@ -52,7 +51,8 @@ class Usage:
 
 @dataclass(frozen=True)
 class OutboxRow:
-    """payload: the rendered message; held rows carry the event instead, for their digest."""
+    """payload: what rendering needs beyond the event (a note; for held rows the digest's
+    rule name and mode). Messages are rendered when sent, from the event's payload."""
 
     channel: str
     user_id: uuid.UUID
@@ -80,7 +80,7 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
             if digest_due:
                 rows.append(_held("sms", m, m.phone, event, rule, digest_due))
             elif usage.take_sms(rule.workspace_id, day):
-                rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None, {"text": messages.sms(event, base_url)}))
+                rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None, {}))
             else:
                 limit = usage.sms_limit.get(rule.workspace_id, 50)
                 note = f"SMS limit of {limit} per day reached; this alert went to your inbox and daily digest."
@@ -90,17 +90,17 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
                 elif m.email_verified:
                     due = next_digest_time(now, rule.timezone, "daily", rule.digest_at)
                     rows.append(OutboxRow("email", uid, m.email, "held", due, f"overflow:{rule.workspace_id}:{uid}:{due.isoformat()}",
-                                          {"event": {**event, "note": note}, "rule_name": "SMS overflow", "mode": "daily"}))
+                                          {"note": note, "rule_name": "SMS overflow", "mode": "daily"}))
         if rule.channels.get("email") and m.email_verified:
             if digest_due:
                 rows.append(_held("email", m, m.email, event, rule, digest_due))
             else:
-                rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None, messages.email(event, base_url, email_note)))
+                rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None, {"note": email_note} if email_note else {}))
         if rule.channels.get("in_app") or in_app_note:
-            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, messages.in_app(event, in_app_note)))
+            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {"note": in_app_note} if in_app_note else {}))
     return rows
 
 
 def _held(channel: str, m: Member, address: str, event: dict, rule: RuleDelivery, due: datetime) -> OutboxRow:
     return OutboxRow(channel, m.user_id, address, "held", due, f"rule:{rule.rule_id}:{due.isoformat()}",
-                     {"event": event, "rule_name": rule.name, "mode": rule.digest_mode})
+                     {"rule_name": rule.name, "mode": rule.digest_mode})

@@ -137,9 +137,10 @@ def test_plan_sms_over_the_daily_limit_goes_to_inbox_and_digest_and_says_so():
     assert [r.channel for r in first] == ["sms"]
     assert sorted(r.channel for r in second) == ["email", "in_app"]
     inbox = next(r for r in second if r.channel == "in_app")
-    assert inbox.payload["body"].startswith("SMS limit of 1 per day reached")
+    assert inbox.payload["note"].startswith("SMS limit of 1 per day reached")
+    assert messages.in_app(EVENT, inbox.payload["note"])["body"].startswith("SMS limit of 1 per day reached")
     held = next(r for r in second if r.channel == "email")
-    assert held.status == "held" and "SMS limit" in held.payload["event"]["note"]
+    assert held.status == "held" and "SMS limit" in held.payload["note"]
 
 
 def _ctx(**kw):
@@ -186,7 +187,7 @@ def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row
     usage = Usage(sms_limit={WS: 0})
     rows = plan(EVENT, _rule(channels={"sms": True, "email": True}), {MEMBER.user_id: MEMBER}, usage, NOON, "https://x")
     assert sorted((r.channel, r.status) for r in rows) == [("email", "pending"), ("in_app", "pending")]
-    assert next(r for r in rows if r.channel == "email").payload["text"].startswith("SMS limit of 0 per day reached")
+    assert next(r for r in rows if r.channel == "email").payload["note"].startswith("SMS limit of 0 per day reached")
 
 
 @pytest.mark.parametrize("limit", [0, 1, 100])
