@@ -13,7 +13,7 @@ from services.settings import get_settings
 def run() -> dict:
     settings = get_settings()
     with psycopg.connect(settings.worker_database_url) as conn:
-        r = evaluate_pending(conn, base_url=settings.public_base_url)
+        r = evaluate_pending(conn)
     if r.outbox:
         enqueue_unique(settings, "deliver", "workers.deliver.run", "deliver-due")
     return {"changes": r.changes, "events": r.events, "outbox": r.outbox, "cursor": r.cursor}

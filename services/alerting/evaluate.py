@@ -117,7 +117,7 @@ def payload(m: dict) -> dict:
     }
 
 
-def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, base_url: str, now: datetime | None = None) -> EvalResult:
+def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime | None = None) -> EvalResult:
     """Evaluate up to `limit` changes after the cursor, in one transaction."""
     now = now or datetime.now(UTC)
     res = EvalResult()
@@ -133,13 +133,13 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, base_url: str
         matches = cur.execute(MATCH_SQL, {"after": last, "upto": upto["m"]}).fetchall()
         res.matches = len(matches)
         if matches:
-            res.events, res.outbox = _write(cur, matches, now, base_url)
+            res.events, res.outbox = _write(cur, matches, now)
         cur.execute("UPDATE alert_cursors SET last_change_id = %s, updated_at = now() WHERE name = %s", (upto["m"], CURSOR))
         res.cursor = upto["m"]
     return res
 
 
-def _write(cur: psycopg.Cursor, matches: list[dict], now: datetime, base_url: str) -> tuple[int, int]:
+def _write(cur: psycopg.Cursor, matches: list[dict], now: datetime) -> tuple[int, int]:
     # COPY into session temp tables (PostgreSQL refuses COPY into a table under row-level
     # security), then one INSERT ... SELECT per table: row-by-row inserts were 5x slower.
     cur.execute(TEMP_TABLES)
@@ -161,7 +161,7 @@ def _write(cur: psycopg.Cursor, matches: list[dict], now: datetime, base_url: st
     rows = []
     for m, p, event_id in fresh:
         rule = rules[m["rule_id"]]
-        for r in plan(p, rule, members.get(m["workspace_id"], {}), usage, now, base_url):
+        for r in plan(p, rule, members.get(m["workspace_id"], {}), usage, now):
             rows.append((m["workspace_id"], event_id, rule.rule_id, r.user_id, r.channel, r.to_address, r.status,
                          r.next_attempt_at, r.digest_key, json.dumps(r.payload, default=str)))
     if rows:
@@ -220,11 +220,11 @@ def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UU
     return usage
 
 
-def evaluate_pending(conn: psycopg.Connection, *, base_url: str, limit: int = 5000, max_batches: int = 1000) -> EvalResult:
+def evaluate_pending(conn: psycopg.Connection, *, limit: int = 5000, max_batches: int = 1000) -> EvalResult:
     """Batches until the feed is drained."""
     total = EvalResult()
     for _ in range(max_batches):
-        r = evaluate_batch(conn, limit=limit, base_url=base_url)
+        r = evaluate_batch(conn, limit=limit)
         total.changes += r.changes
         total.matches += r.matches
         total.events += r.events

@@ -63,8 +63,7 @@ class OutboxRow:
     payload: dict
 
 
-def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usage: Usage, now: datetime,
-         base_url: str) -> list[OutboxRow]:
+def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usage: Usage, now: datetime) -> list[OutboxRow]:
     rows: list[OutboxRow] = []
     quiet = quiet_until(now, rule.quiet_hours)
     digest_due = (next_digest_time(now, rule.timezone, rule.digest_mode, rule.digest_at, rule.digest_weekday)

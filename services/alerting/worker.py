@@ -51,7 +51,7 @@ def run(settings: Settings, *, evaluate: bool = True, deliver: bool = True, poll
 
 def _round(conn: psycopg.Connection, settings: Settings, providers: dict, evaluate: bool, deliver: bool) -> None:
     if evaluate:
-        r = evaluate_pending(conn, base_url=settings.public_base_url)
+        r = evaluate_pending(conn)
         if r.changes:
             log.info("evaluated %d changes: %d events, %d outbox rows", r.changes, r.events, r.outbox)
     if deliver:

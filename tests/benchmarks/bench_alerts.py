@@ -109,7 +109,7 @@ def bench_evaluation(env, n_aois: int, n_changes: int, repeat: int) -> dict:
             owner.execute("DELETE FROM notification_outbox; DELETE FROM alert_events; UPDATE alert_cursors SET last_change_id = 0")
             owner.commit()
             t = time.perf_counter()
-            result = evaluate_batch(w, limit=n_changes, base_url="https://permitwatch.example")
+            result = evaluate_batch(w, limit=n_changes)
             times.append(time.perf_counter() - t)
         w.rollback()
         t = time.perf_counter()

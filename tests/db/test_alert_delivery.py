@@ -36,7 +36,7 @@ def _setup(settings, app_conn, worker_conn, *, county: str | None = "173", **rul
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
         rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     return ws
 
 
@@ -151,7 +151,7 @@ def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_con
         set_tenant(cur, ws.workspace_id, ws.user_id)
         rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id], channels={"sms": True}),
                actor=ws.user_id)
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
     st = _status(worker_conn)
     assert st["pending:sms"] == 2 and st["pending:in_app"] == events - 2 and st["held:email"] == events - 2

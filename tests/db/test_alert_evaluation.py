@@ -55,7 +55,7 @@ def test_buffers_are_metres_on_the_ground(app_conn, worker_conn, world, buffer_m
     geo = _square_around(app_conn, *SURFACE, 1000, 100)
     aoi = admin.create_aoi(app_conn, world.workspace_id, "east pad", geo, buffer_meters=buffer_m)
     rule = _rule(app_conn, world, aoi_id=aoi)
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     found = [p for (p,) in _events(worker_conn, rule) if p["status_number"] == "0916200"]
     assert bool(found) is matches
     if matches:
@@ -67,7 +67,7 @@ def test_bottom_hole_and_lateral_match_too(app_conn, worker_conn, world):
     mid = ((SURFACE[0] + BOTTOM[0]) / 2, (SURFACE[1] + BOTTOM[1]) / 2)
     lat = admin.create_aoi(app_conn, world.workspace_id, "mid", _square_around(app_conn, *mid, 0, 50))
     r_bh, r_lat = _rule(app_conn, world, aoi_id=bh, name="bh"), _rule(app_conn, world, aoi_id=lat, name="lat")
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     assert [p["matched_by"] for (p,) in _events(worker_conn, r_bh) if p["status_number"] == "0916200"] == ["bottom-hole location"]
     assert [p["matched_by"] for (p,) in _events(worker_conn, r_lat) if p["status_number"] == "0916200"] == ["lateral"]
 
@@ -78,7 +78,7 @@ def test_saved_search_and_watchlist_must_both_match(app_conn, worker_conn, world
                                        {"counties": ["Glasscock"], "profiles": ["horizontal"]})
     watch = admin.create_watchlist(app_conn, world.workspace_id, "rivals", [black_swan])
     rule = _rule(app_conn, world, saved_search_id=search, watchlist_id=watch, notify_on="new_and_amendments")
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     got = sorted((p["status_number"], p["change_type"]) for (p,) in _events(worker_conn, rule))
     expected = owner_conn.execute("""
         SELECT p.source_permit_no, c.change_type FROM permit_changes c JOIN permits p ON p.id = c.permit_id
@@ -92,7 +92,7 @@ def test_saved_search_and_watchlist_must_both_match(app_conn, worker_conn, world
 def test_notify_on_new_only_skips_amendments(app_conn, worker_conn, world):
     search = admin.create_saved_search(app_conn, world.workspace_id, "Glasscock", {"counties": ["173"]})
     rule = _rule(app_conn, world, saved_search_id=search, notify_on="new_only")
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     assert {p["change_type"] for (p,) in _events(worker_conn, rule)} == {"new"}
 
 
@@ -104,7 +104,7 @@ def test_each_change_is_evaluated_once_even_twice_or_by_two_evaluators(settings,
 
     def run():
         with psycopg.connect(settings.worker_database_url) as c:
-            results.append(evaluate_pending(c, base_url=BASE, limit=100))
+            results.append(evaluate_pending(c, limit=100))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
@@ -116,7 +116,7 @@ def test_each_change_is_evaluated_once_even_twice_or_by_two_evaluators(settings,
     # Rewind the cursor (an operator's mistake): the dedupe key stops every duplicate.
     worker_conn.execute("UPDATE alert_cursors SET last_change_id = 0")
     worker_conn.commit()
-    again = evaluate_pending(worker_conn, base_url=BASE)
+    again = evaluate_pending(worker_conn)
     assert again.matches == total and again.events == 0 and again.outbox == 0
     assert len(_events(worker_conn, rule)) == total
 
@@ -128,7 +128,7 @@ def test_a_crash_before_commit_evaluates_nothing(app_conn, worker_conn, world, m
 
     monkeypatch.setattr(ev, "plan", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("worker died")))
     with pytest.raises(RuntimeError):
-        evaluate_batch(worker_conn, base_url=BASE)
+        evaluate_batch(worker_conn)
     worker_conn.rollback()
     assert worker_conn.execute("SELECT last_change_id FROM alert_cursors").fetchone() == (0,)
     assert worker_conn.execute("SELECT count(*) FROM alert_events").fetchone() == (0,)
@@ -137,7 +137,7 @@ def test_a_crash_before_commit_evaluates_nothing(app_conn, worker_conn, world, m
 def test_event_payload_has_what_a_message_needs(app_conn, worker_conn, world):
     aoi = admin.create_aoi(app_conn, world.workspace_id, "around", _square_around(app_conn, *SURFACE, 0, 300))
     rule = _rule(app_conn, world, aoi_id=aoi, channels={"sms": True, "email": True, "in_app": True})
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     (p,) = [p for (p,) in _events(worker_conn, rule) if p["status_number"] == "0916200"]
     assert p["operator_name"].startswith("PERFORMANCE OPERATING") and p["county"] == "Anderson"
     assert (p["lease_name"], p["well_number"], p["filing_purpose"], p["wellbore_profile"]) == ("EDENS-BOWYER (AW)", "1H", "New Drill", "horizontal")
@@ -182,7 +182,7 @@ def test_a_permit_whose_location_is_published_later_arrives_as_new_in_the_area(s
     owner_conn.commit()
     aoi = admin.create_aoi(app_conn, ws.workspace_id, "late pad", _square_around(app_conn, lon, lat, 0, 200))
     rule = _rule(app_conn, ws, aoi_id=aoi, notify_on="new_only")
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     events = [p for (p,) in _events(worker_conn, rule)]
     mine = [p for p in events if p["status_number"] == number]
     assert len(mine) == 1 and mine[0]["change_type"] == "location_changed" and mine[0]["first_located"] is True
@@ -201,7 +201,7 @@ def test_each_recipient_gets_the_channels_they_can_receive(app_conn, worker_conn
         cur = app_conn.cursor()
         set_tenant(cur, world.workspace_id, world.user_id)
         rule_store.save(cur, world.workspace_id, spec, actor=world.user_id)
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     per_user = dict(worker_conn.execute(
         "SELECT user_id, string_agg(DISTINCT channel, ',' ORDER BY channel) FROM notification_outbox GROUP BY 1").fetchall())
     # The colleague's phone and email are not verified: only the in-app inbox reaches them.

@@ -39,7 +39,7 @@ def _outbox_id(request) -> int:
 
 def test_kill_9_during_delivery_loses_nothing(settings, app_conn, worker_conn, fake, tmp_path):
     _setup(settings, app_conn, worker_conn, county=None, channels={"sms": True, "email": True, "in_app": True})
-    evaluate_pending(worker_conn, base_url=BASE)
+    evaluate_pending(worker_conn)
     worker_conn.commit()
     total = dict(worker_conn.execute("SELECT channel, count(*) FROM notification_outbox GROUP BY 1").fetchall())
     assert sum(total.values()) >= 1000

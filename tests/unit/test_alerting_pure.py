@@ -110,21 +110,21 @@ NOON = utc(2026, 7, 15, 17, 0)
 
 
 def test_plan_sends_each_channel_to_verified_recipients_only():
-    rows = plan(EVENT, _rule(), MEMBERS, Usage(), NOON, "https://x")
+    rows = plan(EVENT, _rule(), MEMBERS, Usage(), NOON)
     assert sorted((r.channel, r.user_id == MEMBER.user_id) for r in rows) == [
         ("email", True), ("in_app", False), ("in_app", True), ("sms", True)]
     assert all(r.status == "pending" and r.next_attempt_at == NOON for r in rows)
 
 
 def test_plan_holds_sms_and_email_in_quiet_hours_but_not_in_app():
-    rows = plan(EVENT, _rule(quiet_hours=CHICAGO_NIGHT), MEMBERS, Usage(), utc(2026, 7, 15, 3, 30), "https://x")
+    rows = plan(EVENT, _rule(quiet_hours=CHICAGO_NIGHT), MEMBERS, Usage(), utc(2026, 7, 15, 3, 30))
     by = {(r.channel, r.user_id): r for r in rows}
     assert by[("sms", MEMBER.user_id)].next_attempt_at == utc(2026, 7, 15, 12, 0)
     assert by[("in_app", MEMBER.user_id)].next_attempt_at == utc(2026, 7, 15, 3, 30)
 
 
 def test_plan_digest_mode_holds_under_one_key_per_period():
-    rows = plan(EVENT, _rule(digest_mode="daily"), MEMBERS, Usage(), NOON, "https://x")
+    rows = plan(EVENT, _rule(digest_mode="daily"), MEMBERS, Usage(), NOON)
     held = [r for r in rows if r.status == "held"]
     assert {r.channel for r in held} == {"sms", "email"}
     assert len({r.digest_key for r in held}) == 1 and held[0].next_attempt_at == utc(2026, 7, 16, 12, 0)
@@ -132,8 +132,8 @@ def test_plan_digest_mode_holds_under_one_key_per_period():
 
 def test_plan_sms_over_the_daily_limit_goes_to_inbox_and_digest_and_says_so():
     usage = Usage(sms_limit={WS: 1})
-    first = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON, "https://x")
-    second = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON, "https://x")
+    first = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON)
+    second = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON)
     assert [r.channel for r in first] == ["sms"]
     assert sorted(r.channel for r in second) == ["email", "in_app"]
     inbox = next(r for r in second if r.channel == "in_app")
@@ -185,7 +185,7 @@ def test_filters_are_validated_and_normalized():
 
 def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row():
     usage = Usage(sms_limit={WS: 0})
-    rows = plan(EVENT, _rule(channels={"sms": True, "email": True}), {MEMBER.user_id: MEMBER}, usage, NOON, "https://x")
+    rows = plan(EVENT, _rule(channels={"sms": True, "email": True}), {MEMBER.user_id: MEMBER}, usage, NOON)
     assert sorted((r.channel, r.status) for r in rows) == [("email", "pending"), ("in_app", "pending")]
     assert next(r for r in rows if r.channel == "email").payload["note"].startswith("SMS limit of 0 per day reached")
 
@@ -196,6 +196,6 @@ def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row
 def test_never_two_rows_for_one_channel_and_recipient(limit, digest, channels):
     usage = Usage(sms_limit={WS: limit})
     for _ in range(3):
-        rows = plan(EVENT, _rule(channels=channels, digest_mode=digest), MEMBERS, usage, NOON, "https://x")
+        rows = plan(EVENT, _rule(channels=channels, digest_mode=digest), MEMBERS, usage, NOON)
         keys = [(r.channel, r.user_id) for r in rows]
         assert len(keys) == len(set(keys))
