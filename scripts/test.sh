@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
+# The tests' provider fakes, SMTP server and stack listen on loopback; a proxy from the
+# environment must never carry those requests (the SDKs honour HTTP(S)_PROXY).
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 ensure_system_packages
 ensure_venv
 .venv/bin/permitwatch stack up
