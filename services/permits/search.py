@@ -1,0 +1,178 @@
+"""Permit search over `permits_current`: the query the list, the API and exports share.
+
+PURE: `parse` turns request parameters into a `SearchQuery` (a bad value raises
+`SearchError` naming the parameter, for an RFC 9457 problem response) and `build_sql`
+makes the SQL; `services.permits.store.search` runs it. Filters use the saved-search vocabulary
+(services.alerting.filters), so a search can be saved as-is and alerted on. Pagination
+is keyset (sort key, then permit id) with an opaque cursor: stable under concurrent
+ingestion, no OFFSET scans.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.alerting.filters import FILTERS, FilterError, validate_filters
+
+# name -> (column, direction, stand-in for NULL). Keyset pagination compares (key, id)
+# tuples, which NULLs would break; the stand-in sorts missing values last.
+SORTS = {
+    "issued_desc": ("issued_date", "DESC", "'0001-01-01'::date"),
+    "issued_asc": ("issued_date", "ASC", "'9999-12-31'::date"),
+    "filed_desc": ("filed_date", "DESC", "'0001-01-01'::date"),
+    "depth_desc": ("total_depth", "DESC", "-1"),
+}
+MAX_LIMIT = 500
+MAX_AREA_KM2 = 50_000.0
+MAX_BUFFER_M = 50_000
+
+
+class SearchError(ValueError):
+    def __init__(self, param: str, detail: str):
+        super().__init__(f"{param}: {detail}")
+        self.param, self.detail = param, detail
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    filters: dict = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None
+    area: dict | None = None  # a GeoJSON Polygon/MultiPolygon
+    buffer_m: int = 0
+    sort: str = "issued_desc"
+    limit: int = 100
+    after: tuple | None = None  # (sort value, permit id) from the cursor
+
+
+def encode_cursor(sort_value, permit_id: uuid.UUID) -> str:
+    raw = json.dumps([sort_value.isoformat() if isinstance(sort_value, date) else sort_value, str(permit_id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str) -> tuple:
+    try:
+        value, pid = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if value is not None and SORTS[sort][0].endswith("_date"):
+            value = date.fromisoformat(value)
+        return value, uuid.UUID(pid)
+    except (ValueError, TypeError, KeyError):
+        raise SearchError("cursor", "is not a cursor this search returned") from None
+
+
+def parse(params: dict) -> SearchQuery:
+    """Request parameters (lists for repeatable ones) -> SearchQuery, or SearchError."""
+    filters = {k: params[k] for k in FILTERS if params.get(k) not in (None, "", [])}
+    try:
+        filters = validate_filters(filters) if filters else {}
+    except FilterError as exc:
+        raise SearchError("filters", str(exc)) from None
+    sort = params.get("sort") or "issued_desc"
+    if sort not in SORTS:
+        raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
+    try:
+        limit = int(params.get("limit") or 100)
+    except ValueError:
+        raise SearchError("limit", "must be a whole number") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise SearchError("limit", f"must be between 1 and {MAX_LIMIT}")
+    bbox = _bbox(params.get("bbox"))
+    area = _area(params.get("area"))
+    if bbox and area:
+        raise SearchError("area", "give a bbox or an area, not both")
+    try:
+        buffer_m = int(params.get("buffer_m") or 0)
+    except ValueError:
+        raise SearchError("buffer_m", "must be a whole number of metres") from None
+    if not 0 <= buffer_m <= MAX_BUFFER_M:
+        raise SearchError("buffer_m", f"must be between 0 and {MAX_BUFFER_M} metres")
+    after = decode_cursor(params["cursor"], sort) if params.get("cursor") else None
+    return SearchQuery(filters, bbox, area, buffer_m, sort, limit, after)
+
+
+def _bbox(value) -> tuple[float, float, float, float] | None:
+    if not value:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in (value.split(",") if isinstance(value, str) else value))
+    except (ValueError, TypeError):
+        raise SearchError("bbox", "must be min_lon,min_lat,max_lon,max_lat") from None
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise SearchError("bbox", "must have min < max, in degrees of longitude and latitude")
+    return x0, y0, x1, y1
+
+
+def _area(value) -> dict | None:
+    if not value:
+        return None
+    try:
+        geom = json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError as exc:
+        raise SearchError("area", f"is not JSON: {exc.msg}") from None
+    geom = geom.get("geometry", geom) if isinstance(geom, dict) else geom
+    if not isinstance(geom, dict) or geom.get("type") not in ("Polygon", "MultiPolygon"):
+        raise SearchError("area", "must be a GeoJSON Polygon or MultiPolygon (or a Feature with one)")
+    return geom
+
+
+def build_sql(q: SearchQuery) -> tuple[str, dict]:
+    """SQL and parameters for one page (limit + 1 rows: the extra one says there is more)."""
+    column, direction, null_as = SORTS[q.sort]
+    key = f"coalesce(c.{column}, {null_as})"
+    where, params = [], {"limit": q.limit + 1}
+    for fkey, value in q.filters.items():
+        col, kind, _ = FILTERS[fkey]
+        name = f"f_{fkey}"
+        params[name] = value
+        if kind == "in":
+            where.append(f"c.{col} = ANY(%({name})s)")
+        else:
+            op, cast = kind[:2], kind[2:]
+            where.append(f"c.{col} {op} %({name})s::{cast}")
+    region = None
+    if q.bbox:
+        params.update(zip(("x0", "y0", "x1", "y1"), q.bbox, strict=True))
+        region = "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
+    elif q.area:
+        params["area"] = json.dumps(q.area)
+        region = "ST_SetSRID(ST_GeomFromGeoJSON(%(area)s), 4326)"
+    if region:
+        if q.buffer_m:
+            params["buffer"] = q.buffer_m
+            # Metres on the ellipsoid; the bounding-box test first lets the GIST index work.
+            where.append(f"c.geom && ST_Expand({region}, %(buffer)s / 90000.0) "
+                         f"AND ST_DWithin(c.geom::geography, ({region})::geography, %(buffer)s)")
+        else:
+            where.append(f"ST_Intersects(c.geom, {region})")
+    if q.after:
+        params["after_value"], params["after_id"] = q.after
+        cmp = "<" if direction == "DESC" else ">"
+        where.append(f"({key}, c.permit_id) {cmp} (%(after_value)s, %(after_id)s)")
+    sql = (f"SELECT c.permit_id, c.status_number, c.sequence, c.api_number, c.operator_id, c.operator_number, c.operator_name, "
+           f"c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.wellbore_profile, "
+           f"c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
+           f"c.amendment_count, c.source_seen_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, {key} AS sort_key "
+           f"FROM permits_current c"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {key} {direction}, c.permit_id {direction} LIMIT %(limit)s")
+    return sql, params
+
+
+@dataclass
+class Page:
+    items: list[dict]
+    next_cursor: str | None
+
+
+def to_geojson(page: Page) -> dict:
+    """A FeatureCollection; permits without coordinates have a null geometry."""
+    feats = []
+    for r in page.items:
+        props = {k: (v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v)
+                 for k, v in r.items() if k not in ("lon", "lat")}
+        geom = {"type": "Point", "coordinates": [r["lon"], r["lat"]]} if r["lon"] is not None else None
+        feats.append({"type": "Feature", "id": str(r["permit_id"]), "geometry": geom, "properties": props})
+    return {"type": "FeatureCollection", "features": feats, "next_cursor": page.next_cursor}
