@@ -12,13 +12,13 @@ from services.permits.search import MAX_AREA_KM2, Page, SearchError, SearchQuery
 
 def search(conn: psycopg.Connection, q: SearchQuery) -> Page:
     if q.area:
-        area_km2 = conn.execute("SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography) / 1e6, "
+        km2, valid = conn.execute("SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography) / 1e6, "
                                 "ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))",
                                 (json.dumps(q.area), json.dumps(q.area))).fetchone()
-        if not area_km2[1]:
+        if not valid:
             raise SearchError("area", "is not a valid polygon (self-intersecting or badly closed)")
-        if area_km2[0] > MAX_AREA_KM2:
-            raise SearchError("area", f"is {area_km2[0]:,.0f} km2, over the {MAX_AREA_KM2:,.0f} km2 limit")
+        if km2 > MAX_AREA_KM2:
+            raise SearchError("area", f"is {km2:,.0f} km2, over the {MAX_AREA_KM2:,.0f} km2 limit")
     sql, params = build_sql(q)
     rows = conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
     more = len(rows) > q.limit
