@@ -73,24 +73,24 @@ def parse(params: dict) -> SearchQuery:
     sort = params.get("sort") or "issued_desc"
     if sort not in SORTS:
         raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
-    try:
-        limit = int(params.get("limit") or 100)
-    except ValueError:
-        raise SearchError("limit", "must be a whole number") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise SearchError("limit", f"must be between 1 and {MAX_LIMIT}")
+    limit = _int_param(params, "limit", 100, 1, MAX_LIMIT)
     bbox = _bbox(params.get("bbox"))
     area = _area(params.get("area"))
     if bbox and area:
         raise SearchError("area", "give a bbox or an area, not both")
-    try:
-        buffer_m = int(params.get("buffer_m") or 0)
-    except ValueError:
-        raise SearchError("buffer_m", "must be a whole number of metres") from None
-    if not 0 <= buffer_m <= MAX_BUFFER_M:
-        raise SearchError("buffer_m", f"must be between 0 and {MAX_BUFFER_M} metres")
+    buffer_m = _int_param(params, "buffer_m", 0, 0, MAX_BUFFER_M)
     after = decode_cursor(params["cursor"], sort) if params.get("cursor") else None
     return SearchQuery(filters, bbox, area, buffer_m, sort, limit, after)
+
+
+def _int_param(params: dict, name: str, default: int, lo: int, hi: int) -> int:
+    try:
+        value = int(params.get(name) or default)
+    except ValueError:
+        raise SearchError(name, "must be a whole number") from None
+    if not lo <= value <= hi:
+        raise SearchError(name, f"must be between {lo} and {hi}")
+    return value
 
 
 def _bbox(value) -> tuple[float, float, float, float] | None:
