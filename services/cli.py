@@ -434,7 +434,8 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size")] = 3000,
     exe = [sys.executable, "-m", "services"]
     localstack.start_daemon("mail-catcher", [*exe, "mail", "catch"])
     localstack.start_daemon("alert-worker", [*exe, "alerts", "worker"])
-    console.print("alert worker and mail catcher running (logs in .local/log/, mail in .local/mail/, SMS in .local/sms/)")
+    localstack.start_daemon("web", [*exe, "web"])
+    console.print("alert worker, mail catcher and web app running (logs in .local/log/, mail in .local/mail/, SMS in .local/sms/)")
     demo_generate(DEMO_DIR, seed=seed, permits=permits, start="2026-06-01", days=61, weekends=False, only_last=False)
     from services.tenancy.demo import ensure_demo_workspace
 
@@ -444,8 +445,31 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size")] = 3000,
         ingest_backfill(DEMO_DIR, None, _demo_days()[-2].isoformat(), "rrc_daf420", False)
     finally:
         status()  # shown whatever happened, failed runs included
+    s = get_settings()
+    console.print(f"web app: http://{s.web_host}:{s.web_port}/ (sign up there; e-mails land in .local/mail/)")
     console.print("next: `permitwatch demo next` ingests the next demo day; its alerts land in .local/mail/ and "
                   ".local/sms/ within seconds (`permitwatch alerts events`)")
+
+
+@app.command("web")
+def web(host: Annotated[str | None, typer.Option(help="address to listen on (default: settings web_host)")] = None,
+        port: Annotated[int | None, typer.Option(help="port (default: settings web_port)")] = None,
+        workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
+    """Serve the web app, the /v1 API and the map tiles (uvicorn)."""
+    import uvicorn
+
+    s = get_settings()
+    console.print(f"permitwatch web on http://{host or s.web_host}:{port or s.web_port}/ (API docs at /docs)")
+    uvicorn.run("services.api.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port,
+                workers=workers, log_level="info", proxy_headers=True)
+
+
+@app.command("openapi")
+def openapi(indent: Annotated[int, typer.Option(help="JSON indent; 0 for one line")] = 2) -> None:
+    """Print the OpenAPI document of the web API as JSON."""
+    from services.api.app import openapi_document
+
+    sys.stdout.write(json.dumps(openapi_document(), indent=indent or None) + "\n")
 
 
 @app.command("down")

@@ -118,6 +118,9 @@ def _secrets(cfg: StackConfig) -> dict[str, str]:
             env["PERMITWATCH_WORKER_DATABASE_URL"] = env["PERMITWATCH_DATABASE_URL"].replace(
                 f"{APP_ROLE}:", f"{WORKER_ROLE}:", 1).replace(_password(env["PERMITWATCH_DATABASE_URL"]), secrets.token_urlsafe(18), 1)
             _write_env(env)
+        if "PERMITWATCH_SECRET_KEY" not in env:  # a stack made before the web app existed
+            env["PERMITWATCH_SECRET_KEY"] = secrets.token_urlsafe(32)
+            _write_env(env)
         return env
     pw = {role: secrets.token_urlsafe(18) for role in ("admin", "owner", "app", "worker")}
     base = f"127.0.0.1:{cfg.pg_port}/{DB_NAME}"
@@ -127,6 +130,7 @@ def _secrets(cfg: StackConfig) -> dict[str, str]:
         "PERMITWATCH_DATABASE_URL": f"postgresql://{APP_ROLE}:{pw['app']}@{base}",
         "PERMITWATCH_WORKER_DATABASE_URL": f"postgresql://{WORKER_ROLE}:{pw['worker']}@{base}",
         "PERMITWATCH_REDIS_URL": f"redis://127.0.0.1:{cfg.redis_port}/0",
+        "PERMITWATCH_SECRET_KEY": secrets.token_urlsafe(32),
     }
     _write_env(env)
     return env

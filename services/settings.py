@@ -86,6 +86,25 @@ class Settings(BaseSettings):
     delivery_backoff_cap_seconds: float = 3600.0
     provider_timeout_seconds: float = 10.0
 
+    # Web app. The secret signs CSRF tokens; the local stack generates one into stack.env.
+    secret_key: str = Field(default="", repr=False)
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    session_days: int = 14
+    # Cookies marked Secure need HTTPS; the local stack serves plain http on loopback.
+    cookie_secure: bool = False
+    login_attempts_per_15min: int = 10  # per e-mail address and per client address
+    db_pool_size: int = 10
+    tile_cache_seconds: int = 3600
+    stale_after_hours: float = 30.0  # RRC publishes each working day; a weekend is not stale
+    # Base map. County outlines always come from this server. A raster layer goes under
+    # them when set (OpenStreetMap by default; "" for none, as in tests with no network).
+    # A Mapbox (or any MapLibre) style URL replaces both; a Mapbox one needs the token.
+    basemap_raster_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    basemap_attribution: str = "© OpenStreetMap contributors"
+    map_style_url: str | None = None
+    mapbox_token: str | None = None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -25,6 +25,7 @@ from services.ingestion.qa import Check, RunStats, evaluate
 from services.ingestion.sources.base import get_adapter
 from services.ingestion.versioning import decide
 from services.operators.identity import resolve_rrc_operators
+from services.permits import grid
 from services.settings import Settings
 
 Progress = Callable[[str, int, int | None], None]
@@ -181,10 +182,22 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
     if promoted and written.get("changes"):
         cur.execute("SELECT pg_notify('permit_changes', %s)", (str(run_id),))
     conn.commit()
-    if promoted and written.get("changes") and settings.enqueue_evaluation:
-        _enqueue_evaluation(settings)
+    if promoted and written.get("changes"):
+        if settings.enqueue_evaluation:
+            _enqueue_evaluation(settings)
+        _refresh_map(conn, settings, metrics)
     return RunResult(run_id, source, sf.uri, status, promoted, snapshot, metrics, checks,
                      reason=f"QA gate failed: {', '.join(failed)}" if failed else None)
+
+
+def _refresh_map(conn: psycopg.Connection, settings: Settings, metrics: dict) -> None:
+    """After the commit: the map's low-zoom grid and cached tiles follow the new data. A
+    failure leaves the map behind, not the ingest undone; the next run catches it up."""
+    try:
+        metrics["timings"]["map_refresh_s"] = round(grid.refresh(conn, settings), 3)
+    except psycopg.Error as exc:
+        conn.rollback()
+        log.error("map grid refresh failed (tiles lag until the next run): %s", exc)
 
 
 def _enqueue_evaluation(settings: Settings) -> None:

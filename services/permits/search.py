@@ -65,11 +65,7 @@ def decode_cursor(token: str, sort: str) -> tuple:
 
 def parse(params: dict) -> SearchQuery:
     """Request parameters (lists for repeatable ones) -> SearchQuery, or SearchError."""
-    filters = {k: params[k] for k in FILTERS if params.get(k) not in (None, "", [])}
-    try:
-        filters = validate_filters(filters) if filters else {}
-    except FilterError as exc:
-        raise SearchError("filters", str(exc)) from None
+    filters = parse_filters(params)
     sort = params.get("sort") or "issued_desc"
     if sort not in SORTS:
         raise SearchError("sort", f"must be one of {', '.join(SORTS)}")
@@ -118,20 +114,47 @@ def _area(value) -> dict | None:
     return geom
 
 
+def filter_clauses(filters: dict, alias: str, columns: dict[str, str] | None = None) -> tuple[list[str], dict]:
+    """WHERE clauses (ANDed) and parameters for validated filters over rows `alias`;
+    `columns` renames columns for tables that hold them under other names."""
+    where, params = [], {}
+    for fkey, value in filters.items():
+        col, kind, _ = FILTERS[fkey]
+        col = (columns or {}).get(fkey, col)
+        name = f"f_{fkey}"
+        params[name] = value
+        if kind == "in":
+            where.append(f"{alias}.{col} = ANY(%({name})s)")
+        else:
+            op, cast = kind[:2], kind[2:]
+            where.append(f"{alias}.{col} {op} %({name})s::{cast}")
+    return where, params
+
+
+def parse_filters(params: dict) -> dict:
+    """The filter parameters of a request, validated (FILTERS vocabulary); {} for none."""
+    filters = {}
+    for k, (_, kind, _) in FILTERS.items():
+        v = params.get(k)
+        if v in (None, "", []):
+            continue
+        if kind.endswith("int") and isinstance(v, str):
+            if not v.strip().isdigit():
+                raise SearchError(k, "must be a whole number of feet")
+            v = int(v)
+        filters[k] = v
+    try:
+        return validate_filters(filters) if filters else {}
+    except FilterError as exc:
+        raise SearchError("filters", str(exc)) from None
+
+
 def build_sql(q: SearchQuery) -> tuple[str, dict]:
     """SQL and parameters for one page (limit + 1 rows: the extra one says there is more)."""
     column, direction, null_as = SORTS[q.sort]
     key = f"coalesce(c.{column}, {null_as})"
-    where, params = [], {"limit": q.limit + 1}
-    for fkey, value in q.filters.items():
-        col, kind, _ = FILTERS[fkey]
-        name = f"f_{fkey}"
-        params[name] = value
-        if kind == "in":
-            where.append(f"c.{col} = ANY(%({name})s)")
-        else:
-            op, cast = kind[:2], kind[2:]
-            where.append(f"c.{col} {op} %({name})s::{cast}")
+    where, params = filter_clauses(q.filters, "c")
+    params["limit"] = q.limit + 1
     region = None
     if q.bbox:
         params.update(zip(("x0", "y0", "x1", "y1"), q.bbox, strict=True))

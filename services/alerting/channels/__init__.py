@@ -25,10 +25,11 @@ class Message:
     channel: str
     to: str
     payload: dict
+    ref: str | None = None  # names a message that has no outbox row (account e-mails)
 
     @property
     def idempotency_key(self) -> str:
         # Neither Twilio's Messages API nor SendGrid's mail send takes an idempotency key;
         # this goes along as metadata (SendGrid custom_args, SMTP Message-ID) so a duplicate
         # can be recognised downstream.
-        return f"permitwatch-outbox-{self.outbox_id}"
+        return self.ref or f"permitwatch-outbox-{self.outbox_id}"

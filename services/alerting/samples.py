@@ -1,0 +1,34 @@
+"""Sample alerts: the recent permits a rule would have matched, shown the moment a rule
+is made so a new user sees what their alerts will look like (and that the area works)."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+from psycopg.rows import dict_row
+
+from services.alerting.filters import sql_predicate
+
+SAMPLE_SQL = f"""
+SELECT c.permit_id, c.status_number, c.api_number, c.operator_name, c.lease_name, c.well_number, c.county, c.district,
+       c.filing_purpose, c.wellbore_profile, c.total_depth, c.status, c.filed_date, c.issued_date,
+       ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat
+FROM alert_rules r
+LEFT JOIN aois a ON a.id = r.aoi_id
+LEFT JOIN saved_searches s ON s.id = r.saved_search_id
+JOIN permits_current c ON (r.aoi_id IS NULL OR ST_Intersects(a.match_geom, c.geom)
+                           OR (c.bhl_geom IS NOT NULL AND ST_Intersects(a.match_geom, c.bhl_geom)))
+WHERE r.id = %(rule)s
+  AND coalesce(c.issued_date, c.filed_date) >= current_date - %(days)s
+  AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
+                                         WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = c.operator_id))
+  AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "c")})
+ORDER BY coalesce(c.issued_date, c.filed_date) DESC, c.status_number DESC
+LIMIT %(limit)s
+"""
+
+
+def sample_matches(cur: psycopg.Cursor, rule_id: uuid.UUID, *, days: int = 90, limit: int = 20) -> list[dict]:
+    rows = cur.connection.cursor(row_factory=dict_row).execute(SAMPLE_SQL, {"rule": rule_id, "days": days, "limit": limit}).fetchall()
+    return rows

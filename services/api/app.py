@@ -1,0 +1,93 @@
+"""The web app and API in one FastAPI application: pages and static files, /auth, /v1,
+/tiles, OpenAPI at /openapi.json and /docs. Assembly only; routes live in routes_*.py."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from psycopg_pool import ConnectionPool
+from redis import Redis
+
+from services.api import problems, routes_alerts, routes_areas, routes_auth, routes_permits, routes_tiles
+from services.settings import REPO_ROOT, Settings, get_settings
+
+WEB = REPO_ROOT / "web"
+VENDOR = {"maplibre-gl": "maplibre-gl/dist", "terra-draw": "terra-draw/dist",
+          "terra-draw-maplibre-gl-adapter": "terra-draw-maplibre-gl-adapter/dist"}
+DESCRIPTION = """Texas drilling permits from the Railroad Commission, searchable and on a map, with alerts.
+
+Sign in (`POST /auth/login`) to get the session cookie; state-changing calls also send the
+`pw_csrf` cookie's value in the `X-CSRF-Token` header. Errors are RFC 9457 problem details
+(`application/problem+json`) that name what was wrong."""
+
+
+def _security_headers(settings: Settings) -> dict[str, str]:
+    tiles = " ".join(sorted({u.split("/{")[0].rsplit("/", 1)[0] for u in (settings.basemap_raster_url,) if u} |
+                            ({"https://api.mapbox.com", "https://*.tiles.mapbox.com"} if settings.map_style_url else set())))
+    return {
+        "Content-Security-Policy": f"default-src 'self'; img-src 'self' data: blob: {tiles}; connect-src 'self' {tiles}; "
+                                   "worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+    }
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.secret_key:
+        raise RuntimeError("PERMITWATCH_SECRET_KEY is not set (the local stack writes one to .local/stack.env)")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=settings.db_pool_size, open=True,
+                                        name="permitwatch-web")
+        app.state.redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        yield
+        app.state.pool.close()
+        app.state.redis.close()
+
+    app = FastAPI(title="permitwatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    problems.install(app)
+    for module in (routes_auth, routes_permits, routes_areas, routes_alerts, routes_tiles):
+        app.include_router(module.router)
+    headers = _security_headers(settings)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for k, v in headers.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"ok": True}
+
+    @app.get("/v1/config", tags=["app"], summary="Map settings for the browser app")
+    def config() -> dict:
+        return {"basemap_raster_url": settings.basemap_raster_url or None, "basemap_attribution": settings.basemap_attribution,
+                "map_style_url": settings.map_style_url, "mapbox_token": settings.mapbox_token}
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB / "src" / "index.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=WEB / "src"), name="static")
+    for name, sub in VENDOR.items():
+        path = WEB / "node_modules" / sub
+        if path.is_dir():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=path), name=f"vendor-{name}")
+        else:
+            @app.get(f"/vendor/{name}/{{rest:path}}", include_in_schema=False)
+            def missing(rest: str, _name: str = name) -> JSONResponse:
+                return JSONResponse({"detail": f"{_name} is not installed: run `npm ci` in web/ (scripts/run.sh does)"}, status_code=503)
+    return app
+
+
+def openapi_document(settings: Settings | None = None) -> dict:
+    return create_app(settings or Settings(secret_key="openapi-only")).openapi()

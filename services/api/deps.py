@@ -1,0 +1,94 @@
+"""Request plumbing: the connection pool, Redis, and the unit of work. Every request that
+touches the database runs in ONE transaction that first loads the session from its cookie
+and sets that workspace's RLS context (transaction-local), so a query that forgets a
+workspace filter still cannot see another workspace's rows. Unsafe methods must carry the
+CSRF token bound to the session."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+import psycopg
+from fastapi import Depends, Request
+from psycopg_pool import ConnectionPool
+from redis import Redis
+
+from services.api.problems import Problem, unauthenticated
+from services.settings import Settings
+from services.tenancy import sessions
+from services.tenancy.credentials import csrf_token, same_secret
+from services.tenancy.members import Actor
+
+SESSION_COOKIE = "pw_session"
+CSRF_COOKIE = "pw_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class Ctx:
+    cur: psycopg.Cursor
+    settings: Settings
+    redis: Redis
+    request: Request
+    session: sessions.Session | None
+
+    @property
+    def user(self) -> sessions.Session:
+        if self.session is None:
+            raise unauthenticated()
+        return self.session
+
+    @property
+    def workspace_id(self) -> uuid.UUID:
+        s = self.user
+        if s.workspace_id is None:
+            raise Problem(403, "no-workspace", "No workspace", "you are not a member of any workspace; accept an invitation or sign up again")
+        return s.workspace_id
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.workspace_id, self.user.user_id, self.user.role)
+
+    @property
+    def client_ip(self) -> str:
+        return self.request.client.host if self.request.client else ""
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def check_csrf(request: Request, settings: Settings, session_token: str | None) -> None:
+    if request.method in SAFE:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    expected = csrf_token(settings.secret_key, session_token) if session_token else cookie
+    if not sent or not cookie or not same_secret(sent, cookie) or not same_secret(sent, expected):
+        raise Problem(403, "csrf", "CSRF check failed",
+                      f"send the {CSRF_COOKIE} cookie's value in the X-CSRF-Token header (reload the page if it is missing)")
+
+
+def unit_of_work(request: Request):
+    settings = settings_of(request)
+    pool: ConnectionPool = request.app.state.pool
+    token = request.cookies.get(SESSION_COOKIE)
+    with pool.connection() as conn:
+        with conn.transaction():
+            cur = conn.cursor()
+            session = sessions.load(cur, token)
+            check_csrf(request, settings, session.token if session else None)
+            yield Ctx(cur, settings, request.app.state.redis, request, session)
+
+
+# scope="function": the transaction commits when the route returns, before the response
+# is sent, so a client never sees success for work that then fails to commit.
+Tx = Annotated[Ctx, Depends(unit_of_work, scope="function")]
+
+
+def new_anonymous_csrf() -> str:
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,85 @@
+"""RFC 9457 problem details: the one table from domain errors to HTTP answers, so routes
+never build error responses themselves and every error says what was wrong."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.alerting.filters import FilterError
+from services.alerting.rules import RuleError
+from services.areas.shapes import ShapeError
+from services.areas.store import AreaNotFound
+from services.operators.watchlists import WatchlistError
+from services.permits.search import SearchError
+from services.permits.tiles import TileError
+from services.tenancy.accounts import TokenError
+from services.tenancy.credentials import CredentialError
+from services.tenancy.members import NotFound
+from services.tenancy.roles import Forbidden
+
+MEDIA = "application/problem+json"
+BASE = "https://permitwatch.io/problems/"
+
+
+class Problem(Exception):
+    def __init__(self, status: int, slug: str, title: str, detail: str, *, headers: dict | None = None, **extra):
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail, self.headers, self.extra = status, slug, title, detail, headers, extra
+
+
+def unauthenticated() -> Problem:
+    return Problem(401, "unauthenticated", "Sign in required", "sign in to use this")
+
+
+# exception class -> (status, slug, title, field attribute naming what was wrong)
+TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
+    (SearchError, 400, "invalid-parameter", "Invalid search parameter", "param"),
+    (TileError, 400, "invalid-tile", "Invalid tile address", None),
+    (ShapeError, 422, "invalid-area", "Invalid area of interest", "field"),
+    (CredentialError, 422, "invalid-credentials-input", "Invalid account details", "field"),
+    (FilterError, 422, "invalid-filter", "Invalid filter", None),
+    (RuleError, 422, "invalid-alert-rule", "Alert rule cannot work", None),
+    (WatchlistError, 422, "invalid-watchlist", "Invalid watchlist", None),
+    (TokenError, 400, "invalid-link", "Link not valid", None),
+    (Forbidden, 403, "forbidden", "Not allowed", None),
+    (AreaNotFound, 404, "not-found", "Not found", None),
+    (NotFound, 404, "not-found", "Not found", None),
+    (LookupError, 404, "not-found", "Not found", None),
+    (ValueError, 422, "invalid-input", "Invalid input", None),
+]
+
+
+def _response(request: Request, status: int, slug: str, title: str, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
+    body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": request.url.path, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA, headers=headers)
+
+
+def install(app) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return _response(request, exc.status, exc.slug, exc.title, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [{"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
+        return _response(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        return _response(request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail), getattr(exc, "headers", None))
+
+    for cls, status, slug, title, field in TABLE:
+        app.add_exception_handler(cls, _domain(status, slug, title, field))
+
+
+def _domain(status: int, slug: str, title: str, field: str | None):
+    async def handler(request: Request, exc: Exception):
+        extra = {"param": getattr(exc, field)} if field and getattr(exc, field, None) else {}
+        detail = getattr(exc, "detail", None) if field else None
+        return _response(request, status, slug, title, f"{extra['param']} {detail}" if extra and detail else str(exc), **extra)
+    return handler
+

@@ -1,0 +1,108 @@
+"""The permit search API (/v1): list and GeoJSON with the saved-search filters, area or
+bbox with a buffer, keyset pagination; one permit's history; data freshness; the filter
+vocabulary; operator lookup. Thin over services.permits."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from services.alerting.filters import FILTERS
+from services.api.deps import Tx
+from services.api.problems import Problem
+from services.ingestion.freshness import is_stale, status
+from services.operators.watchlists import search_operators
+from services.permits import detail, search, store
+from services.reference.counties import COUNTIES, DISTRICTS
+from services.reference.rrc_codes import APPLICATION_STATUS, FILING_PURPOSES, WELLBORE_PROFILES
+
+router = APIRouter(prefix="/v1", tags=["permits"])
+ListParam = Annotated[list[str] | None, Query()]
+
+
+def _search_params(ctx, q: dict) -> dict:
+    """Lists may also come comma-separated; an AOI id becomes its area (RLS: only yours)."""
+    out = {k: v for k, v in q.items() if v not in (None, [], "")}
+    for k, (_, kind, _) in FILTERS.items():
+        if kind == "in" and k in out:
+            out[k] = [p.strip() for v in out[k] for p in v.split(",") if p.strip()]
+    if "aoi" in out:
+        try:
+            aoi_id = uuid.UUID(out.pop("aoi"))
+        except ValueError:
+            raise search.SearchError("aoi", "must be an area id") from None
+        row = ctx.cur.execute("SELECT ST_AsGeoJSON(geom)::json, coalesce(buffer_meters, 0) FROM aois WHERE id = %s", (aoi_id,)).fetchone()
+        if row is None:
+            raise search.SearchError("aoi", f"no area {aoi_id} in this workspace")
+        if out.get("bbox") or out.get("area"):
+            raise search.SearchError("aoi", "give an aoi, a bbox or an area, not more than one")
+        out["area"] = row[0]
+        out.setdefault("buffer_m", row[1])
+    return out
+
+
+@router.get("/permits", summary="Search permits (JSON or GeoJSON), keyset-paginated")
+def list_permits(ctx: Tx,
+                 counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
+                 profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
+                 depth_min: int | None = None, depth_max: int | None = None,
+                 issued_from: date | None = None, issued_to: date | None = None,
+                 bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+                 area: Annotated[str | None, Query(description="GeoJSON Polygon/MultiPolygon (or Feature)")] = None,
+                 aoi: Annotated[str | None, Query(description="an area of interest id of this workspace")] = None,
+                 buffer_m: Annotated[int | None, Query(ge=0, le=search.MAX_BUFFER_M)] = None,
+                 sort: Literal[tuple(search.SORTS)] = "issued_desc",  # type: ignore[valid-type]
+                 limit: Annotated[int, Query(ge=1, le=search.MAX_LIMIT)] = 100,
+                 cursor: str | None = None,
+                 format: Literal["json", "geojson"] = "json") -> JSONResponse:
+    ctx.user  # noqa: B018 -- signed-in users only
+    params = _search_params(ctx, {
+        "counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
+        "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
+        "issued_from": issued_from.isoformat() if issued_from else None, "issued_to": issued_to.isoformat() if issued_to else None,
+        "bbox": bbox, "area": area, "aoi": aoi, "buffer_m": buffer_m, "sort": sort, "limit": limit, "cursor": cursor})
+    page = store.search(ctx.cur.connection, search.parse(params))
+    if format == "geojson" or "application/geo+json" in ctx.request.headers.get("accept", ""):
+        return JSONResponse(search.to_geojson(page), media_type="application/geo+json")
+    items = json.loads(json.dumps(page.items, default=str))
+    return JSONResponse({"items": items, "next_cursor": page.next_cursor, "count": len(items)})
+
+
+@router.get("/permits/{ref}", summary="One permit: every version, what changed, operator, identifiers, location")
+def get_permit(ref: str, ctx: Tx) -> JSONResponse:
+    ctx.user  # noqa: B018
+    permit = detail.find(ctx.cur, ref)
+    if permit is None:
+        raise Problem(404, "not-found", "Not found", f"no permit {ref}")
+    return JSONResponse(json.loads(json.dumps(permit, default=str)))
+
+
+@router.get("/status", summary="Data freshness: the latest successful ingestion and whether it is stale")
+def data_status(ctx: Tx) -> dict:
+    st = status(ctx.cur)
+    now = st["now"] or datetime.now(UTC)
+    return {**{k: v.isoformat() if v else None for k, v in st.items() if k != "now"},
+            "stale": is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours)),
+            "permits": ctx.cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'permits_current'").fetchone()[0]}
+
+
+@router.get("/filters", summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses")
+def filters() -> dict:
+    return {
+        "counties": [{"code": c.code, "name": c.name, "district": c.district} for c in sorted(COUNTIES.values(), key=lambda c: c.name)],
+        "districts": list(DISTRICTS),
+        "filing_purposes": [{"code": k, "name": v} for k, v in FILING_PURPOSES.items()],
+        "profiles": list(WELLBORE_PROFILES),
+        "statuses": sorted(set(APPLICATION_STATUS.values())),
+    }
+
+
+@router.get("/operators", summary="Find operators by name, alias or P-5 number")
+def operators(ctx: Tx, q: Annotated[str, Query(min_length=2, max_length=100)]) -> list[dict]:
+    ctx.user  # noqa: B018
+    return search_operators(ctx.cur, q)

@@ -1,0 +1,82 @@
+"""Vector tiles: permits (with the search filters as query parameters; cached in Redis by
+signature) and the workspace's areas of interest (under RLS; revalidated by ETag)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from services.alerting.filters import FILTERS
+from services.api.deps import Tx
+from services.permits import tile_cache, tiles
+from services.permits.search import parse_filters
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+Z = Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)]
+XY = Annotated[int, Path(ge=0)]
+ListParam = Annotated[list[str] | None, Query()]
+
+
+def _tile_response(data: bytes | None, etag: str, cache_control: str, state: str) -> Response:
+    headers = {"ETag": etag, "Cache-Control": cache_control, "X-Tile-Cache": state}
+    if not data:
+        return Response(status_code=204, headers=headers)
+    return Response(content=bytes(data), media_type=MVT, headers=headers)
+
+
+@router.get("/permits/{z}/{x}/{y}.mvt", summary="Permit tile (grid counts at low zoom, points deeper); same filters as /v1/permits",
+            response_class=Response, responses={200: {"content": {MVT: {}}}, 204: {"description": "no permits in this tile"}})
+def permit_tile(z: Z, x: XY, y: XY, ctx: Tx,
+                counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
+                profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
+                depth_min: str | None = None, depth_max: str | None = None,
+                issued_from: str | None = None, issued_to: str | None = None) -> Response:
+    ctx.user  # noqa: B018 -- signed-in users only
+    tiles.check_tile(z, x, y)
+    raw = {"counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
+           "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
+           "issued_from": issued_from, "issued_to": issued_to}
+    for k, v in raw.items():
+        if FILTERS[k][1] == "in" and v:
+            raw[k] = [p.strip() for item in v for p in item.split(",") if p.strip()]
+    filters = parse_filters(raw)
+    gen = tile_cache.generation(ctx.redis)
+    key = tile_cache.signature("permits", z, x, y, filters, gen or 0)
+    etag = tile_cache.etag(key)
+    cache_control = f"private, max-age={min(ctx.settings.tile_cache_seconds, 300)}"
+    if gen is not None:
+        if ctx.request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache_control})
+        hit = tile_cache.get(ctx.redis, key)
+        if hit is not None:
+            return _tile_response(hit, etag, cache_control, "hit")
+    sql, params = tiles.tile_sql(z, x, y, filters)
+    ctx.cur.execute("SET LOCAL jit = off")  # JIT compiles for longer than most tiles take (docs/performance.md)
+    data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
+    if gen is not None:
+        tile_cache.put(ctx.redis, key, data, ctx.settings.tile_cache_seconds)
+    return _tile_response(data, etag, cache_control, "miss" if gen is not None else "off")
+
+
+@router.get("/aois/{z}/{x}/{y}.mvt", summary="Tile of the workspace's areas of interest and their buffers",
+            response_class=Response, responses={200: {"content": {MVT: {}}}})
+def aoi_tile(z: Z, x: XY, y: XY, ctx: Tx) -> Response:
+    ctx.workspace_id  # noqa: B018
+    sql, params = tiles.aoi_tile_sql(z, x, y)
+    data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    if ctx.request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return _tile_response(data, etag, "private, no-cache", "off")
+
+
+@router.get("/counties/{z}/{x}/{y}.mvt", summary="Texas county outlines (the built-in base map)",
+            response_class=Response, responses={200: {"content": {MVT: {}}}})
+def county_tile(z: Z, x: XY, y: XY, ctx: Tx) -> Response:
+    sql, params = tiles.county_tile_sql(z, x, y)
+    data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
+    # Reference data changes only with a migration: cache a day.
+    return _tile_response(data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"', "public, max-age=86400", "off")

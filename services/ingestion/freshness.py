@@ -1,0 +1,25 @@
+"""Freshness for the app's "last updated" line: the latest successful ingestion run, and
+whether the data is stale by the source's rhythm (PURE verdict)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import psycopg
+
+
+def is_stale(last_success: datetime | None, now: datetime, stale_after: timedelta) -> bool:
+    """RRC publishes each working day: a Monday morning after a quiet weekend is not
+    stale, so the allowance stretches over Saturday and Sunday."""
+    if last_success is None:
+        return True
+    weekend_days = sum(1 for d in range((now.date() - last_success.date()).days)
+                       if (last_success + timedelta(days=d + 1)).weekday() >= 5)
+    return now - last_success > stale_after + timedelta(days=weekend_days)
+
+
+def status(cur: psycopg.Cursor) -> dict:
+    row = cur.execute("SELECT max(finished_at) FILTER (WHERE status IN ('success', 'warning') AND promoted), "
+                      "max(snapshot_at) FILTER (WHERE promoted), max(finished_at) FILTER (WHERE status = 'failed'), now() "
+                      "FROM ingestion_runs").fetchone()
+    return {"last_success_at": row[0], "latest_snapshot_at": row[1], "last_failure_at": row[2], "now": row[3]}

@@ -1,0 +1,70 @@
+"""Operator watchlists of the workspace in context (RLS), audited; plus the operator
+lookup the watchlist screen searches with (operators are public data)."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+
+from services.alerting.rule_store import audit
+
+
+class WatchlistError(ValueError):
+    pass
+
+
+def search_operators(cur: psycopg.Cursor, q: str, limit: int = 20) -> list[dict]:
+    q = (q or "").strip()
+    if len(q) < 2:
+        return []
+    rows = cur.execute(
+        "SELECT o.id, o.canonical_name, o.p5_number, (SELECT count(*) FROM permits_current c WHERE c.operator_id = o.id) "
+        "FROM operators o WHERE o.merged_into IS NULL AND (o.canonical_name ILIKE %(like)s OR o.p5_number = %(q)s "
+        "OR o.id IN (SELECT a.operator_id FROM operator_aliases a WHERE a.alias_name ILIKE %(like)s)) "
+        "ORDER BY (o.canonical_name ILIKE %(prefix)s) DESC, similarity(o.canonical_name, %(q)s) DESC LIMIT %(limit)s",
+        {"q": q, "like": f"%{q}%", "prefix": f"{q}%", "limit": limit}).fetchall()
+    return [{"id": str(r[0]), "name": r[1], "p5_number": r[2], "permits": r[3]} for r in rows]
+
+
+def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
+    rows = cur.execute(
+        "SELECT w.id, w.name, w.created_at, coalesce(json_agg(json_build_object('id', o.id, 'name', o.canonical_name, "
+        "'p5_number', o.p5_number) ORDER BY o.canonical_name) FILTER (WHERE o.id IS NOT NULL), '[]') "
+        "FROM operator_watchlists w LEFT JOIN operator_watchlist_items i ON i.watchlist_id = w.id "
+        "LEFT JOIN operators o ON o.id = i.operator_id GROUP BY w.id ORDER BY w.created_at DESC").fetchall()
+    return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3]} for r in rows]
+
+
+def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, operator_ids: list[uuid.UUID],
+         watchlist_id: uuid.UUID | None = None) -> uuid.UUID:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise WatchlistError("name must be 1 to 120 characters")
+    if not operator_ids:
+        raise WatchlistError("a watchlist needs at least one operator")
+    known = {r[0] for r in cur.execute("SELECT id FROM operators WHERE id = ANY(%s)", (list(operator_ids),)).fetchall()}
+    unknown = [str(o) for o in operator_ids if o not in known]
+    if unknown:
+        raise WatchlistError(f"unknown operator id(s): {', '.join(unknown)}")
+    if watchlist_id is None:
+        watchlist_id = cur.execute("INSERT INTO operator_watchlists (workspace_id, name) VALUES (%s, %s) RETURNING id",
+                                   (workspace_id, name)).fetchone()[0]
+        action = "watchlist.created"
+    else:
+        cur.execute("UPDATE operator_watchlists SET name = %s WHERE id = %s", (name, watchlist_id))
+        if cur.rowcount != 1:
+            raise LookupError(f"watchlist {watchlist_id} does not exist in this workspace")
+        cur.execute("DELETE FROM operator_watchlist_items WHERE watchlist_id = %s", (watchlist_id,))
+        action = "watchlist.updated"
+    cur.executemany("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s)",
+                    [(watchlist_id, op, workspace_id) for op in sorted(known)])
+    audit(cur, workspace_id, actor, action, "watchlist", watchlist_id, {"name": name, "operators": sorted(map(str, known))})
+    return watchlist_id
+
+
+def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID) -> None:
+    cur.execute("DELETE FROM operator_watchlists WHERE id = %s", (watchlist_id,))
+    if cur.rowcount != 1:
+        raise LookupError(f"watchlist {watchlist_id} does not exist in this workspace")
+    audit(cur, workspace_id, actor, "watchlist.deleted", "watchlist", watchlist_id, {})

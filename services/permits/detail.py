@@ -1,0 +1,54 @@
+"""One permit with its whole history: every version RRC published (original filing and
+amendments), what changed between them, the operator, RRC identifiers, location and
+legal description. Permits are public data; no workspace context is needed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import psycopg
+from psycopg.rows import dict_row
+
+from services.permits.search import SearchError
+
+_STATUS_NO = re.compile(r"^\d{5,8}$")
+
+
+def find(cur: psycopg.Cursor, ref: str) -> dict | None:
+    """ref: a permit id (uuid) or an RRC status number."""
+    try:
+        key, sql = uuid.UUID(ref), "c.permit_id = %s"
+    except ValueError:
+        if not _STATUS_NO.match(ref or ""):
+            raise SearchError("permit", "must be a permit id or an RRC status number (digits)") from None
+        key, sql = ref, "c.status_number = %s"
+    dcur = cur.connection.cursor(row_factory=dict_row)
+    permit = dcur.execute(
+        f"SELECT c.permit_id, c.status_number, c.api_number, c.operator_id, o.canonical_name AS operator, c.operator_number, "
+        f"c.operator_name, c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.filing_purpose_code, "
+        f"c.wellbore_profile, c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
+        f"c.expiration_date, c.amendment_count, c.first_seen_at, c.source_seen_at, c.location_carried, "
+        f"ST_AsGeoJSON(c.geom, 6)::json AS location, ST_AsGeoJSON(c.bhl_geom, 6)::json AS bottom_holes "
+        f"FROM permits_current c LEFT JOIN operators o ON o.id = c.operator_id WHERE {sql} ORDER BY c.source = 'rrc_daf420' DESC LIMIT 1",
+        (key,)).fetchone()
+    if permit is None:
+        return None
+    versions = dcur.execute(
+        "SELECT v.id, v.sequence, v.source_seen_at, v.status, v.permit_type AS filing_purpose, v.amended_date, v.issued_date, "
+        "v.total_depth, v.well_status, v.attributes->'surface_legal' AS legal, v.attributes->>'lease_name' AS lease_name, "
+        "ST_AsGeoJSON(v.geom, 6)::json AS location, "
+        "(SELECT coalesce(json_agg(json_build_object('change', ch.change_type, 'details', ch.details) ORDER BY ch.id), '[]') "
+        " FROM permit_changes ch WHERE ch.permit_version_id = v.id) AS changes "
+        "FROM permit_versions v WHERE v.permit_id = %s ORDER BY v.source_seen_at, v.sequence DESC", (permit["permit_id"],)).fetchall()
+    latest = versions[-1] if versions else {}
+    attrs = cur.execute("SELECT attributes FROM permit_versions WHERE permit_id = %s ORDER BY source_seen_at DESC, sequence LIMIT 1",
+                        (permit["permit_id"],)).fetchone()
+    a = attrs[0] if attrs else {}
+    permit["legal_description"] = latest.get("legal") or a.get("surface_legal")
+    permit["nearest_city"] = {"city": a.get("nearest_city"), "miles": a.get("miles_from_city"), "direction": a.get("direction_from_city")}
+    permit["fields"] = a.get("fields") or []
+    permit["acres"] = a.get("acres")
+    permit["versions"] = versions
+    permit["rrc_links"] = {"status_number": permit["status_number"], "api_number": permit["api_number"]}
+    return permit

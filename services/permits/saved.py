@@ -1,0 +1,43 @@
+"""Saved searches of the workspace in context (RLS): a name and filters in the search
+vocabulary, so a search on screen can be saved, alerted on, and opened again."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import psycopg
+
+from services.alerting.filters import validate_filters
+from services.alerting.rule_store import audit
+
+
+def list_saved(cur: psycopg.Cursor) -> list[dict]:
+    rows = cur.execute("SELECT id, name, filters, created_at FROM saved_searches ORDER BY created_at DESC").fetchall()
+    return [{"id": str(r[0]), "name": r[1], "filters": r[2], "created_at": r[3].isoformat()} for r in rows]
+
+
+def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, filters: dict,
+         search_id: uuid.UUID | None = None) -> uuid.UUID:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValueError("name must be 1 to 120 characters")
+    clean = validate_filters(filters)
+    if search_id is None:
+        search_id = cur.execute("INSERT INTO saved_searches (workspace_id, name, filters, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
+                                (workspace_id, name, json.dumps(clean), actor)).fetchone()[0]
+        action = "saved_search.created"
+    else:
+        cur.execute("UPDATE saved_searches SET name = %s, filters = %s WHERE id = %s", (name, json.dumps(clean), search_id))
+        if cur.rowcount != 1:
+            raise LookupError(f"saved search {search_id} does not exist in this workspace")
+        action = "saved_search.updated"
+    audit(cur, workspace_id, actor, action, "saved_search", search_id, {"name": name, "filters": clean})
+    return search_id
+
+
+def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, search_id: uuid.UUID) -> None:
+    cur.execute("DELETE FROM saved_searches WHERE id = %s", (search_id,))
+    if cur.rowcount != 1:
+        raise LookupError(f"saved search {search_id} does not exist in this workspace")
+    audit(cur, workspace_id, actor, "saved_search.deleted", "saved_search", search_id, {})

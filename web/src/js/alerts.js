@@ -1,0 +1,155 @@
+// Alert rules (with channels, quiet hours and digests), saved searches, operator watchlists,
+// and the team screen (members, invitations, account).
+import { api } from "./api.js";
+import { state, debounce } from "./app.js";
+import { $, $$, esc, toast, showError, formData, openModal, closeModal, fmtDate } from "./ui.js";
+
+const TZ = ["America/Chicago", "America/Denver", "America/New_York", "America/Los_Angeles", "UTC"];
+
+export async function view() {
+  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const [rules, aois, searches, lists] = await Promise.all([api("/v1/alert-rules"), api("/v1/aois"), api("/v1/saved-searches"), api("/v1/watchlists")]);
+  const opt = (items, sel, label) => `<option value="">—</option>` + items.map((x) => `<option value="${esc(x.id)}" ${x.id === sel ? "selected" : ""}>${esc(label(x))}</option>`).join("");
+  $("#view").innerHTML = `
+    <h2>Alerts</h2>
+    <ol class="results" id="rules">${rules.map((r) => `
+      <li data-id="${esc(r.id)}"><strong>${esc(r.name)}</strong> ${r.enabled ? "" : "<span class='pill'>paused</span>"}
+        <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${esc(r.notify_on.replaceAll("_", " "))} ·
+        ${Object.entries(r.channels).filter(([, on]) => on).map(([c]) => esc(c.replace("_", "-"))).join(", ")}
+        ${r.quiet_hours ? ` · quiet ${esc(r.quiet_hours.start)}–${esc(r.quiet_hours.end)}` : ""}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest` : ""} · ${r.events} alerts</span>
+        <div class="actions"><button class="link" data-toggle>${r.enabled ? "Pause" : "Resume"}</button>
+        <button class="link" data-samples>Sample alerts</button><button class="link danger" data-delete>Delete</button></div>
+        <div class="samples"></div></li>`).join("") || "<li class='muted'>No alert rules yet.</li>"}</ol>
+    <details ${rules.length && !params.get("aoi") ? "" : "open"}><summary><h3>New alert rule</h3></summary>
+    <form id="rule-form" novalidate>
+      <label>Name <input name="name" required maxlength="120" placeholder="e.g. New permits near my leases"></label>
+      <label>Area <select name="aoi_id">${opt(aois.features, params.get("aoi"), (f) => f.properties.name)}</select></label>
+      <label>Saved search <select name="saved_search_id">${opt(searches, null, (s) => s.name)}</select></label>
+      <label>Watchlist <select name="watchlist_id">${opt(lists, null, (w) => w.name)}</select></label>
+      <label>Tell me about <select name="notify_on"><option value="new_only">new permits</option>
+        <option value="new_and_amendments">new permits and amendments</option><option value="all_changes">every change</option></select></label>
+      <fieldset><legend>Channels</legend>
+        <label class="check"><input type="checkbox" name="in_app" checked> In-app</label>
+        <label class="check"><input type="checkbox" name="email"> E-mail</label>
+        <label class="check"><input type="checkbox" name="sms"> SMS (needs a verified phone)</label></fieldset>
+      <fieldset><legend>Quiet hours (SMS and e-mail wait; in-app does not)</legend>
+        <div class="row"><label>From <input type="time" name="quiet_start"></label><label>to <input type="time" name="quiet_end"></label></div>
+        <label>Time zone <select name="timezone">${TZ.map((z) => `<option>${z}</option>`).join("")}</select></label></fieldset>
+      <fieldset><legend>Digest</legend>
+        <div class="row"><label>Send <select name="digest_mode"><option value="none">each alert at once</option><option value="daily">a daily digest</option>
+          <option value="weekly">a weekly digest</option></select></label><label>at <input type="time" name="digest_at" value="07:00"></label></div></fieldset>
+      <button class="primary" type="submit">Create alert</button>
+    </form></details>
+    <h3>Saved searches</h3>
+    <ul class="results">${searches.map((s) => `<li><strong>${esc(s.name)}</strong> <span class="muted">${esc(JSON.stringify(s.filters))}</span>
+      <button class="link" data-open-search="${esc(s.id)}">Open</button> <button class="link danger" data-del-search="${esc(s.id)}">Delete</button></li>`).join("")
+      || "<li class='muted'>Save a search from the Permits tab.</li>"}</ul>
+    <h3>Operator watchlists</h3>
+    <ul class="results">${lists.map((w) => `<li><strong>${esc(w.name)}</strong> <span class="muted">${w.operators.map((o) => esc(o.name)).join(", ")}</span>
+      <button class="link danger" data-del-list="${esc(w.id)}">Delete</button></li>`).join("") || ""}</ul>
+    <form id="watch-form" novalidate>
+      <label>New watchlist name <input name="name" maxlength="120" placeholder="e.g. Competitors"></label>
+      <label>Add operator <input name="op" list="watch-ops" autocomplete="off" placeholder="type a name"></label>
+      <datalist id="watch-ops"></datalist><p id="watch-picked" class="muted"></p>
+      <button type="submit">Create watchlist</button></form>`;
+  wireRules(rules);
+  wireWatchlist();
+  $("#rule-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const d = formData(e.target);
+    const body = { name: d.name, aoi_id: d.aoi_id || null, saved_search_id: d.saved_search_id || null, watchlist_id: d.watchlist_id || null,
+      notify_on: d.notify_on, channels: { in_app: d.in_app, email: d.email, sms: d.sms }, timezone: d.timezone,
+      quiet_hours: d.quiet_start && d.quiet_end ? { start: d.quiet_start, end: d.quiet_end } : null,
+      digest_mode: d.digest_mode, digest_at: d.digest_at || "07:00" };
+    try {
+      const r = await api("/v1/alert-rules", { method: "POST", body });
+      toast(`Alert created: ${r.samples.length} recent permit(s) would have matched.`);
+      view();
+    } catch (err) { showError(e.target, err); }
+  });
+  $$("[data-del-search]").forEach((b) => b.addEventListener("click", async () => { await api(`/v1/saved-searches/${b.dataset.delSearch}`, { method: "DELETE" }); view(); }));
+  $$("[data-open-search]").forEach((b) => b.addEventListener("click", () => {
+    state.filters = { ...searches.find((s) => s.id === b.dataset.openSearch).filters }; state.operators = []; location.hash = "#/permits";
+  }));
+  $$("[data-del-list]").forEach((b) => b.addEventListener("click", async () => { await api(`/v1/watchlists/${b.dataset.delList}`, { method: "DELETE" }); view(); }));
+}
+
+function wireRules(rules) {
+  for (const li of $$("#rules li[data-id]")) {
+    const r = rules.find((x) => x.id === li.dataset.id);
+    $("[data-toggle]", li).addEventListener("click", async () => { await api(`/v1/alert-rules/${r.id}/enabled`, { method: "POST", body: { enabled: !r.enabled } }); view(); });
+    $("[data-delete]", li).addEventListener("click", async () => { if (confirm(`Delete “${r.name}”?`)) { await api(`/v1/alert-rules/${r.id}`, { method: "DELETE" }); view(); } });
+    $("[data-samples]", li).addEventListener("click", async () => {
+      const s = await api(`/v1/alert-rules/${r.id}/samples`);
+      $(".samples", li).innerHTML = `<p class="muted">${s.length} recent match(es)</p><ul>${s.map((p) => `<li><a href="#/permit/${esc(p.status_number)}">
+        ${esc(p.lease_name || "")} ${esc(p.well_number || "")}</a> · ${esc(p.operator_name || "")} · ${fmtDate(p.issued_date)}</li>`).join("")}</ul>`;
+    });
+  }
+}
+
+function wireWatchlist() {
+  const form = $("#watch-form"), picked = [];
+  let hits = [];
+  form.op.addEventListener("input", debounce(async () => {
+    const q = form.op.value.trim();
+    const exact = hits.find((o) => o.name === q);
+    if (exact) { picked.push(exact); form.op.value = ""; $("#watch-picked").textContent = picked.map((o) => o.name).join(", "); return; }
+    if (q.length < 2) return;
+    hits = await api("/v1/operators", { query: { q } });
+    $("#watch-ops").innerHTML = hits.map((o) => `<option value="${esc(o.name)}">${esc(o.p5_number || "")}</option>`).join("");
+  }, 250));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { await api("/v1/watchlists", { method: "POST", body: { name: form.name.value, operator_ids: picked.map((o) => o.id) } }); view(); }
+    catch (err) { showError(form, err); }
+  });
+}
+
+export function saveSearchDialog(filters) {
+  const card = openModal(`<h2 id="modal-title">Save this search</h2><form id="save-form" novalidate>
+    <label>Name <input name="name" required maxlength="120"></label>
+    <div class="actions"><button class="primary" type="submit">Save</button><button type="button" class="ghost" id="save-cancel">Cancel</button></div></form>`);
+  $("#save-cancel", card).addEventListener("click", closeModal);
+  $("#save-form", card).addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const clean = Object.fromEntries(Object.entries(filters).filter(([, v]) => (Array.isArray(v) ? v.length : v)));
+    try { await api("/v1/saved-searches", { method: "POST", body: { name: formData(e.target).name, filters: clean } }); closeModal(); toast("Search saved; alert on it under Alerts."); }
+    catch (err) { showError(e.target, err); }
+  });
+}
+
+export async function teamView() {
+  const data = await api("/v1/workspace/members");
+  const admin = ["owner", "admin"].includes(data.your_role);
+  const me = state.me.user;
+  $("#view").innerHTML = `
+    <h2>Team</h2>
+    <ul class="results">${data.members.map((m) => `<li data-user="${esc(m.user_id)}"><strong>${esc(m.display_name || m.email)}</strong>
+      <span class="muted">${esc(m.email)}${m.email_verified ? "" : " (unconfirmed)"}</span>
+      ${admin && m.user_id !== me.id ? `<label>Role <select data-role>${["owner", "admin", "member"].map((r) => `<option ${r === m.role ? "selected" : ""}>${r}</option>`).join("")}</select></label>
+        <button class="link danger" data-remove>Remove</button>` : `<span class="pill">${esc(m.role)}</span>`}</li>`).join("")}</ul>
+    ${data.invitations.length ? `<h3>Open invitations</h3><ul class="results">${data.invitations.map((i) => `<li>${esc(i.email)} · ${esc(i.role)}
+      ${admin ? `<button class="link danger" data-revoke="${esc(i.id)}">Revoke</button>` : ""}</li>`).join("")}</ul>` : ""}
+    ${admin ? `<form id="invite-form" novalidate><h3>Invite a teammate</h3>
+      <label>E-mail <input name="email" type="email" required></label>
+      <label>Role <select name="role"><option>member</option><option>admin</option></select></label>
+      <button class="primary" type="submit">Send invitation</button></form>` : ""}
+    <h3>Your account</h3>
+    <p>${esc(me.email)} · ${me.email_verified ? "e-mail confirmed" : `e-mail not confirmed <button class="link" id="resend">send the link again</button>`}</p>`;
+  $("#invite-form")?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { await api("/v1/workspace/invitations", { method: "POST", body: formData(e.target) }); toast("Invitation sent."); teamView(); }
+    catch (err) { showError(e.target, err); }
+  });
+  $$("[data-user]").forEach((li) => {
+    $("[data-role]", li)?.addEventListener("change", async (e) => {
+      try { await api(`/v1/workspace/members/${li.dataset.user}`, { method: "PATCH", body: { role: e.target.value } }); toast("Role changed."); }
+      catch (err) { toast(err.message, "error"); teamView(); }
+    });
+    $("[data-remove]", li)?.addEventListener("click", async () => {
+      try { await api(`/v1/workspace/members/${li.dataset.user}`, { method: "DELETE" }); teamView(); } catch (err) { toast(err.message, "error"); }
+    });
+  });
+  $$("[data-revoke]").forEach((b) => b.addEventListener("click", async () => { await api(`/v1/workspace/invitations/${b.dataset.revoke}`, { method: "DELETE" }); teamView(); }));
+  $("#resend")?.addEventListener("click", async () => { await api("/auth/verify/resend", { method: "POST" }); toast("Confirmation e-mail sent."); });
+}

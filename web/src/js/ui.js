@@ -1,0 +1,58 @@
+// Small DOM helpers shared by the views. Everything user- or server-provided goes through
+// esc() before it reaches innerHTML.
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+export function esc(v) {
+  return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+export function toast(message, kind = "info") {
+  const t = $("#toast");
+  t.textContent = message;
+  t.className = `toast ${kind}`;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (t.hidden = true), kind === "error" ? 8000 : 4000);
+}
+
+// Show a server problem next to the form that caused it, and name the field if it did.
+export function showError(form, err) {
+  const box = $(".form-error", form) || form.appendChild(Object.assign(document.createElement("p"), { className: "form-error", role: "alert" }));
+  box.textContent = err.message || String(err);
+  const field = err.problem?.param;
+  $$("[aria-invalid]", form).forEach((el) => el.removeAttribute("aria-invalid"));
+  if (field && form.elements[field]) form.elements[field].setAttribute("aria-invalid", "true");
+}
+
+export function formData(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    if (el.type === "checkbox") out[el.name] = el.checked;
+    else if (el.multiple) out[el.name] = [...el.selectedOptions].map((o) => o.value);
+    else out[el.name] = el.value;
+  }
+  return out;
+}
+
+export function openModal(html) {
+  $("#modal-card").innerHTML = html;
+  $("#modal").hidden = false;
+  const first = $("#modal-card input, #modal-card button");
+  first?.focus();
+  return $("#modal-card");
+}
+
+export function closeModal() { $("#modal").hidden = true; $("#modal-card").innerHTML = ""; }
+
+export function fmtDate(v) { return v ? new Date(v.length === 10 ? v + "T12:00:00" : v).toLocaleDateString() : "—"; }
+export function fmtTime(v) { return v ? new Date(v).toLocaleString() : "—"; }
+
+export function ago(iso) {
+  const s = (Date.now() - new Date(iso).getTime()) / 1000;
+  if (s < 90) return "just now";
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
