@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import psycopg
 
-from services.alerting.rules import Member, RuleContext, RuleError, RuleSpec, validate
+from services.alerting.rules import Member, RuleContext, RuleNotFound, RuleSpec, validate
 
 
 def load_context(cur: psycopg.Cursor, spec: RuleSpec) -> RuleContext:
@@ -48,7 +48,7 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
         cur.execute(f"UPDATE alert_rules SET {', '.join(f'{c} = %({c})s' for c in cols)}, updated_at = now() WHERE id = %(id)s",
                     {**values, "id": rule_id})
         if cur.rowcount != 1:
-            raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+            raise RuleNotFound(f"alert rule {rule_id} does not exist in this workspace")
         action = "alert_rule.updated"
     audit(cur, workspace_id, actor, action, "alert_rule", rule_id, {"rule": _jsonable(values)})
     return rule_id
@@ -57,14 +57,14 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
 def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, enabled: bool, *, actor: uuid.UUID | None) -> None:
     cur.execute("UPDATE alert_rules SET enabled = %s, updated_at = now() WHERE id = %s", (enabled, rule_id))
     if cur.rowcount != 1:
-        raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+        raise RuleNotFound(f"alert rule {rule_id} does not exist in this workspace")
     audit(cur, workspace_id, actor, "alert_rule.enabled" if enabled else "alert_rule.disabled", "alert_rule", rule_id, {})
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, *, actor: uuid.UUID | None) -> None:
     cur.execute("DELETE FROM alert_rules WHERE id = %s", (rule_id,))
     if cur.rowcount != 1:
-        raise RuleError(f"alert rule {rule_id} does not exist in this workspace")
+        raise RuleNotFound(f"alert rule {rule_id} does not exist in this workspace")
     audit(cur, workspace_id, actor, "alert_rule.deleted", "alert_rule", rule_id, {})
 
 

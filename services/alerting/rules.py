@@ -22,6 +22,10 @@ class RuleError(ValueError):
     """A rule that cannot work; the message says what to fix."""
 
 
+class RuleNotFound(RuleError):
+    """No such rule in the workspace in context."""
+
+
 @dataclass
 class RuleSpec:
     name: str

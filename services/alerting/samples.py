@@ -20,7 +20,9 @@ LEFT JOIN saved_searches s ON s.id = r.saved_search_id
 JOIN permits_current c ON (r.aoi_id IS NULL OR ST_Intersects(a.match_geom, c.geom)
                            OR (c.bhl_geom IS NOT NULL AND ST_Intersects(a.match_geom, c.bhl_geom)))
 WHERE r.id = %(rule)s
-  AND coalesce(c.issued_date, c.filed_date) >= current_date - %(days)s
+  -- "Recent" is counted back from the newest permit we hold, so a backfill of older
+  -- data still shows what the rule would have caught.
+  AND coalesce(c.issued_date, c.filed_date) >= (SELECT max(issued_date) FROM permits_current) - %(days)s
   AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
                                          WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = c.operator_id))
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "c")})

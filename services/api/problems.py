@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.alerting.filters import FilterError
-from services.alerting.rules import RuleError
+from services.alerting.rules import RuleError, RuleNotFound
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.operators.watchlists import WatchlistError
@@ -41,6 +41,7 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
     (ShapeError, 422, "invalid-area", "Invalid area of interest", "field"),
     (CredentialError, 422, "invalid-credentials-input", "Invalid account details", "field"),
     (FilterError, 422, "invalid-filter", "Invalid filter", None),
+    (RuleNotFound, 404, "not-found", "Not found", None),
     (RuleError, 422, "invalid-alert-rule", "Alert rule cannot work", None),
     (WatchlistError, 422, "invalid-watchlist", "Invalid watchlist", None),
     (TokenError, 400, "invalid-link", "Link not valid", None),

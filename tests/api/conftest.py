@@ -57,7 +57,7 @@ class Browser:
 
 
 @pytest.fixture
-def browser(app):
+def visitor(app):
     return lambda: Browser(app)
 
 

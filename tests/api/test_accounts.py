@@ -8,8 +8,8 @@ import psycopg
 from tests.api.conftest import PASSWORD, link_token
 
 
-def test_signup_makes_a_workspace_and_a_session_and_sends_a_verification_link(browser, smtp, web_settings):
-    b = browser()
+def test_signup_makes_a_workspace_and_a_session_and_sends_a_verification_link(visitor, smtp, web_settings):
+    b = visitor()
     made = b.signup("Ann@Example.com", workspace_name="Ann Land")
     me = b.get("/auth/me").json()
     assert me["user"]["email"] == "Ann@example.com" and me["user"]["email_verified"] is False
@@ -28,20 +28,20 @@ def test_signup_makes_a_workspace_and_a_session_and_sends_a_verification_link(br
     assert audit == [("user.signed_up",)]
 
 
-def test_signup_refuses_weak_passwords_duplicates_and_bad_addresses(browser):
-    b = browser()
+def test_signup_refuses_weak_passwords_duplicates_and_bad_addresses(visitor):
+    b = visitor()
     weak = b.post("/auth/signup", json={"email": "bob@example.com", "password": "short"})
     assert weak.status_code == 422 and weak.json()["param"] == "password"
     assert "at least 10" in weak.json()["detail"]
     bad = b.post("/auth/signup", json={"email": "not-an-address", "password": PASSWORD})
     assert bad.status_code == 422 and bad.json()["param"] == "email"
     b.signup("bob@example.com")
-    dup = browser().post("/auth/signup", json={"email": "BOB@example.com", "password": PASSWORD})
+    dup = visitor().post("/auth/signup", json={"email": "BOB@example.com", "password": PASSWORD})
     assert dup.status_code == 422 and "already has an account" in dup.json()["detail"]
 
 
-def test_state_changing_calls_need_the_sessions_csrf_token(browser):
-    b = browser()
+def test_state_changing_calls_need_the_sessions_csrf_token(visitor):
+    b = visitor()
     b.signup("carl@example.com")
     no_header = b.http.post("/v1/saved-searches", json={"name": "x", "filters": {"districts": ["08"]}})
     assert no_header.status_code == 403 and no_header.json()["type"].endswith("/csrf")
@@ -50,7 +50,7 @@ def test_state_changing_calls_need_the_sessions_csrf_token(browser):
     assert forged.status_code == 403
     assert b.post("/v1/saved-searches", json={"name": "x", "filters": {"districts": ["08"]}}).status_code == 201
     # A token from another session (cookie and header both copied) does not pass either.
-    other = browser()
+    other = visitor()
     other.signup("dora@example.com")
     stolen = other.csrf()["X-CSRF-Token"]
     b.http.cookies.set("pw_csrf", stolen)
@@ -58,9 +58,9 @@ def test_state_changing_calls_need_the_sessions_csrf_token(browser):
                        headers={"X-CSRF-Token": stolen}).status_code == 403
 
 
-def test_login_logout_and_the_rate_limit(browser, web_settings):
-    browser().signup("erin@example.com")
-    b = browser()
+def test_login_logout_and_the_rate_limit(visitor, web_settings):
+    visitor().signup("erin@example.com")
+    b = visitor()
     assert b.get("/v1/aois").status_code == 401
     for _ in range(web_settings.login_attempts_per_15min):
         r = b.post("/auth/login", json={"email": "erin@example.com", "password": "wrong password!"})
@@ -68,7 +68,7 @@ def test_login_logout_and_the_rate_limit(browser, web_settings):
     blocked = b.post("/auth/login", json={"email": "erin@example.com", "password": PASSWORD})
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
     # Another address from the same client is also held back once that client is over the limit.
-    c = browser()
+    c = visitor()
     assert c.post("/auth/login", json={"email": "erin@example.com", "password": PASSWORD}).status_code == 429
     from services.queueing import redis_client
 
@@ -79,10 +79,10 @@ def test_login_logout_and_the_rate_limit(browser, web_settings):
     assert c.get("/v1/aois").status_code == 401
 
 
-def test_password_reset_by_email_ends_other_sessions(browser, smtp):
-    first = browser()
+def test_password_reset_by_email_ends_other_sessions(visitor, smtp):
+    first = visitor()
     first.signup("fay@example.com")
-    anon = browser()
+    anon = visitor()
     r = anon.post("/auth/password-reset", json={"email": "fay@example.com"})
     unknown = anon.post("/auth/password-reset", json={"email": "nobody@example.com"})
     assert r.status_code == unknown.status_code == 202 and r.json() == unknown.json()
@@ -94,21 +94,21 @@ def test_password_reset_by_email_ends_other_sessions(browser, smtp):
     assert anon.get("/auth/me").json()["user"]["email_verified"] is True
     assert first.get("/v1/aois").status_code == 401  # the old session ended
     assert anon.post("/auth/password-reset/confirm", json={"token": token, "password": "another new one!!"}).status_code == 400
-    assert browser().post("/auth/login", json={"email": "fay@example.com", "password": "a brand new passphrase"}).status_code == 200
+    assert visitor().post("/auth/login", json={"email": "fay@example.com", "password": "a brand new passphrase"}).status_code == 200
 
 
-def test_invitations_roles_and_who_may_do_what(browser, smtp):
-    owner = browser()
+def test_invitations_roles_and_who_may_do_what(visitor, smtp):
+    owner = visitor()
     ws = owner.signup("gil@example.com", workspace_name="Gil Minerals")["workspace_id"]
     assert owner.post("/v1/workspace/invitations", json={"email": "hal@example.com", "role": "member"}).status_code == 201
     token = link_token(smtp, "hal@example.com", "invite")
-    anon = browser()
+    anon = visitor()
     assert anon.get(f"/auth/invitations/{token}").json() == {"workspace_name": "Gil Minerals", "email": "hal@example.com", "role": "member"}
-    wrong = browser()
+    wrong = visitor()
     wrong.signup("ivy@example.com")
     refused = wrong.post("/auth/invitations/accept", json={"token": token})
     assert refused.status_code == 403 and "hal@example.com" in refused.json()["detail"]
-    hal = browser()
+    hal = visitor()
     hal.signup("hal@example.com", invitation=token)
     me = hal.get("/auth/me").json()
     assert me["workspace_id"] == ws and me["role"] == "member" and len(me["workspaces"]) == 2

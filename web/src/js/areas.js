@@ -180,7 +180,8 @@ export async function onboarding() {
   step(3, `<h2 id="welcome-title">How should we tell you?</h2>
     <form id="ob-rule" novalidate>
       <label class="check"><input type="checkbox" name="in_app" checked> In the app</label>
-      <label class="check"><input type="checkbox" name="email" checked> E-mail (${esc(state.me.user.email)})</label>
+      ${state.me.user.email_verified ? `<label class="check"><input type="checkbox" name="email" checked> E-mail (${esc(state.me.user.email)})</label>`
+        : `<label class="check"><input type="checkbox" name="email" disabled> E-mail: confirm ${esc(state.me.user.email)} first (we sent a link), then turn it on under Alerts</label>`}
       <label>Tell me about <select name="notify_on"><option value="new_only">new permits</option>
         <option value="new_and_amendments">new permits and amendments</option><option value="all_changes">every change</option></select></label>
       <button class="primary" type="submit">Create my alert</button></form>`);
@@ -194,7 +195,7 @@ export async function onboarding() {
   }));
   $("#view").innerHTML = `<section class="welcome" aria-labelledby="welcome-title"><h2 id="welcome-title">You're set</h2>
     <p>We'll alert you when a permit is filed in <strong>${esc(aoi.properties.name)}</strong>.</p>
-    <h3>Sample alerts</h3><p class="muted">Recent permits this alert would have matched (last 90 days): <strong id="sample-count">${rule.samples.length}</strong></p>
+    <h3>Sample alerts</h3><p class="muted">Permits from the last 90 days of filings that this alert would have matched: <strong id="sample-count">${rule.samples.length}</strong></p>
     <ol class="results" id="samples">${rule.samples.map((s) => `<li><a class="permit-row" href="#/permit/${esc(s.status_number)}">
       <strong>${esc(s.lease_name || "")} ${esc(s.well_number || "")}</strong><span>${esc(s.operator_name || "")}</span>
       <span class="muted">${esc(s.county || "")} · ${esc(s.filing_purpose || "")} · issued ${esc(s.issued_date || "—")}</span></a></li>`).join("")
