@@ -25,6 +25,29 @@ ensure_system_packages() {
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  log "apt-get install $*"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The browser app's packages (MapLibre GL JS, terra-draw) from npm, as locked.
+ensure_web() {
+  command -v npm >/dev/null || apt_install nodejs npm
+  local stamp=web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)
+  if [ ! -f "$stamp" ]; then
+    log "installing the web app's npm packages"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+ensure_chromium() {
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || apt_install chromium
+}
+
 ensure_venv() {
   local py=${PYTHON:-}
   if [ -z "$py" ]; then

@@ -9,6 +9,8 @@ source scripts/lib.sh
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 ensure_system_packages
 ensure_venv
+ensure_web
+ensure_chromium
 .venv/bin/permitwatch stack up
 .venv/bin/lint-imports pyproject.toml  # layer contracts: pure modules stay pure
 .venv/bin/ruff check services workers tests

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -24,12 +28,27 @@ Sign in (`POST /auth/login`) to get the session cookie; state-changing calls als
 (`application/problem+json`) that name what was wrong."""
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _inline_script_hashes() -> str:
+    """CSP allows no inline script but the page's import map, pinned by its hash."""
+    page = (WEB / "src" / "index.html").read_text()
+    blocks = re.findall(r"<script type=\"importmap\">(.*?)</script>", page, flags=re.S)
+    return " ".join("'sha256-" + base64.b64encode(hashlib.sha256(b.encode()).digest()).decode() + "'" for b in blocks)
+
+
 def _security_headers(settings: Settings) -> dict[str, str]:
-    tiles = " ".join(sorted({u.split("/{")[0].rsplit("/", 1)[0] for u in (settings.basemap_raster_url,) if u} |
-                            ({"https://api.mapbox.com", "https://*.tiles.mapbox.com"} if settings.map_style_url else set())))
+    hosts = {_origin(settings.basemap_raster_url)} if settings.basemap_raster_url else set()
+    if settings.map_style_url:
+        hosts |= {"https://api.mapbox.com", "https://*.tiles.mapbox.com", _origin(settings.map_style_url)}
+    tiles = " ".join(sorted(h for h in hosts if h))
     return {
-        "Content-Security-Policy": f"default-src 'self'; img-src 'self' data: blob: {tiles}; connect-src 'self' {tiles}; "
-                                   "worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'",
+        "Content-Security-Policy": f"default-src 'self'; script-src 'self' {_inline_script_hashes()}; img-src 'self' data: blob: {tiles}; "
+                                   f"connect-src 'self' {tiles}; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+                                   "frame-ancestors 'none'; base-uri 'self'",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",

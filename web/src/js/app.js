@@ -25,11 +25,17 @@ async function boot() {
     $("#sheet-toggle").setAttribute("aria-expanded", String(!p.classList.contains("collapsed")));
   });
   $("#draw-cancel").addEventListener("click", () => window.__cancelDraw?.());
+  $("#legend").addEventListener("click", (e) => {
+    const open = e.currentTarget.classList.toggle("open");
+    e.currentTarget.setAttribute("aria-expanded", String(open));
+  });
   if (!state.me.user) { renderLegend(); return route(); }
   await startApp();
 }
 
-export async function startApp() {
+// After sign-in or sign-up: load the user first, then move to `next`, so the route sees
+// the new session.
+export async function startApp(next) {
   state.me = await api("/auth/me");
   state.meta = state.meta || await api("/v1/filters");
   if (!state.map) {
@@ -39,7 +45,8 @@ export async function startApp() {
   refreshChrome();
   clearInterval(state.poll);
   state.poll = setInterval(refreshChrome, 30000);
-  route();
+  if (next && location.hash !== next) location.hash = next;
+  else route();
 }
 
 export async function refreshChrome() {
@@ -229,7 +236,8 @@ async function permitView(ref) {
     state.marker?.remove();
     const { Marker } = await import("maplibre-gl");
     state.marker = new Marker({ color: "#d81b60" }).setLngLat(loc).addTo(state.map);
-    state.map.easeTo({ center: loc, zoom: Math.max(state.map.getZoom(), 12) });
+    const phone = window.matchMedia("(max-width: 759px)").matches;
+    state.map.easeTo({ center: loc, zoom: Math.max(state.map.getZoom(), 12), padding: { bottom: phone ? $("#panel").offsetHeight : 0 } });
   }
 }
 

@@ -27,8 +27,7 @@ function signin(params) {
       const invite = params.get("invite");
       if (invite) await api("/auth/invitations/accept", { method: "POST", body: { token: invite } });
       unlock();
-      location.hash = "#/permits";
-      await startApp();
+      await startApp("#/permits");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -52,8 +51,7 @@ function signup(params) {
     try {
       await api("/auth/signup", { method: "POST", body: { ...formData(e.target), invitation: invite || undefined } });
       unlock();
-      location.hash = invite ? "#/permits" : "#/welcome";
-      await startApp();
+      await startApp(invite ? "#/permits" : "#/welcome");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -85,7 +83,7 @@ function reset(params) {
     e.preventDefault();
     try {
       await api("/auth/password-reset/confirm", { method: "POST", body: { token: params.get("token"), password: formData(e.target).password } });
-      unlock(); toast("Password changed; you are signed in."); location.hash = "#/permits"; await startApp();
+      unlock(); toast("Password changed; you are signed in."); await startApp("#/permits");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -95,8 +93,8 @@ async function verify(params) {
     await api("/auth/verify", { method: "POST", body: { token: params.get("token") } });
     toast("E-mail confirmed: e-mail alerts can go to it now.");
   } catch (err) { toast(err.message, "error"); }
-  location.hash = state.me?.user ? "#/permits" : "#/signin";
-  if (state.me?.user) await startApp();
+  if (state.me?.user) await startApp("#/permits");
+  else location.hash = "#/signin";
 }
 
 async function invite(params) {
@@ -108,7 +106,7 @@ async function invite(params) {
   if (state.me?.user) {
     try {
       await api("/auth/invitations/accept", { method: "POST", body: { token } });
-      toast(`You joined ${inv.workspace_name}.`); location.hash = "#/permits"; await startApp();
+      toast(`You joined ${inv.workspace_name}.`); await startApp("#/permits");
     } catch (err) { toast(err.message, "error"); location.hash = "#/permits"; }
     return;
   }

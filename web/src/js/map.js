@@ -25,7 +25,7 @@ function baseStyle(cfg) {
     sources.raster = { type: "raster", tiles: [cfg.basemap_raster_url], tileSize: 256, attribution: cfg.basemap_attribution, maxzoom: 19 };
     layers.push({ id: "raster", type: "raster", source: "raster", paint: { "raster-opacity": 0.75 } });
   }
-  return { version: 8, sources, layers, glyphs: undefined };
+  return { version: 8, sources, layers };
 }
 
 export function createMap(container, cfg, { onPermitClick, onReady }) {

@@ -1,0 +1,73 @@
+"""Real headless Chromium (Debian's `chromium`, driven by Playwright with its executable
+path) against the app served by uvicorn on a free loopback port, over the test's own
+PostGIS database. Screenshots go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+
+from services.api.app import create_app
+from services.settings import REPO_ROOT
+from tests.conftest import make_settings
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# SwiftShader renders on the CPU, and this machine is shared: give the UI time.
+expect.set_options(timeout=20_000)
+ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
+# SwiftShader gives MapLibre its WebGL2 context on a machine with no GPU; no background
+# networking, since this machine's network refuses it.
+ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "timeout": 30_000, "args": ARGS}
+
+
+@pytest.fixture
+def live(stack_env, fresh_db, tmp_path):
+    """(base URL, settings) of a running server."""
+    settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
+                             email_provider="none", enqueue_evaluation=False)
+    from services.queueing import redis_client
+
+    redis_client(settings).flushdb()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", settings
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def shots(request):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(page, name: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name.replace('[', '-').rstrip(']')}-{name}.png"
+        page.screenshot(path=str(path))
+        return path
+    return shot

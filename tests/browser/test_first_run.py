@@ -1,0 +1,110 @@
+"""The first ten minutes, in a real browser, on a desktop and on a phone: sign up, draw an
+area on the map, set an alert, see its sample alerts, then a new RRC day arrives and the
+alert shows up in the notification center and opens the permit."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+from playwright.sync_api import expect
+
+from services.alerting.delivery import deliver_in_app
+from services.alerting.evaluate import evaluate_pending
+from services.ingestion.pipeline import ingest
+from tests.conftest import sample
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+PAD = (-102.2721, 32.2884)  # 0916878 is here in the 2026-07-28 file; 0916848 arrives on 2026-07-31
+SETTLE = """ms => Promise.race([new Promise(r => { map.once('idle', () => r(true)); map.triggerRepaint(); }),
+                               new Promise(r => setTimeout(() => r(false), ms))])"""
+TO_SCREEN = """c => { const r = map.getContainer().getBoundingClientRect(); const p = map.project(c); return [r.left + p.x, r.top + p.y]; }"""
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def _tap(page, x, y, touch: bool):
+    if touch:
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.click(x, y)
+
+
+def first_run(page, base, settings, shots, touch: bool):
+    ingest(settings, str(sample("2026-07-28")))
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(20_000)
+    page.goto(base + "/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_role("link", name="Create an account").click()
+    expect(page.get_by_role("heading", name="Get permit alerts")).to_be_visible()
+    page.get_by_label("E-mail").fill("new.landman@example.com")
+    page.get_by_label("Password").fill("caliche road 2026")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_function("() => location.hash === '#/welcome' || !!document.querySelector('.form-error')")
+    assert not page.locator(".form-error").count(), page.locator(".form-error").inner_text()
+    assert errors == [], errors
+    expect(page.get_by_role("heading", name="Where do you want to watch for permits?")).to_be_visible()
+    page.wait_for_function("() => window.__idle === true", timeout=30_000)
+    shots(page, "1-welcome")
+
+    page.evaluate("c => map.jumpTo({center: c, zoom: 12})", list(PAD))
+    assert page.evaluate(SETTLE, 8000)
+    page.wait_for_function("() => map.queryRenderedFeatures({layers: ['permit-points']}).length > 0", timeout=15_000)
+    page.get_by_role("button", name="Draw an area").click()
+    expect(page.locator("#drawbar")).to_be_visible()
+    d = 0.012
+    ring = [[PAD[0] - d, PAD[1] - d], [PAD[0] + d, PAD[1] - d], [PAD[0] + d, PAD[1] + d], [PAD[0] - d, PAD[1] + d]]
+    pts = [page.evaluate(TO_SCREEN, c) for c in ring]
+    for x, y in [*pts, pts[0]]:  # tapping the first corner again closes the ring
+        _tap(page, x, y, touch)
+        page.evaluate(SETTLE, 3000)
+    expect(page.get_by_role("heading", name="Name it and add a buffer")).to_be_visible()
+    page.get_by_role("textbox", name="Name").fill("Pad 49-28")
+    page.get_by_role("spinbutton", name="Buffer").fill("0.5")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="How should we tell you?")).to_be_visible()
+    page.get_by_role("button", name="Create my alert").click()
+    expect(page.get_by_role("heading", name="You're set")).to_be_visible()
+    samples = int(page.locator("#sample-count").inner_text())
+    shown = {h.split("/")[-1] for h in page.locator("#samples a").evaluate_all("els => els.map(e => e.getAttribute('href'))")}
+    shots(page, "2-alert-with-samples")
+    with psycopg.connect(settings.database_owner_url) as conn:
+        (buffer_m,), = conn.execute("SELECT buffer_meters FROM aois").fetchall()
+        in_area = {r[0] for r in conn.execute("SELECT c.status_number FROM permits_current c JOIN aois a ON ST_Intersects(a.match_geom, c.geom)")}
+    assert buffer_m == 805  # half a mile
+    assert samples == len(shown) == min(20, len(in_area)) and shown <= in_area and "0916878" in in_area
+    # The next RRC day arrives; the evaluator and the in-app delivery run as in production.
+    ingest(settings, str(sample("2026-07-31")))
+    with psycopg.connect(settings.worker_database_url) as w:
+        assert evaluate_pending(w).events >= 1
+        assert deliver_in_app(w) >= 1
+
+    page.reload()
+    badge = page.locator("#unread")
+    expect(badge).to_be_visible()
+    assert int(badge.inner_text()) >= 1
+    page.get_by_role("link", name=re.compile(r"Notifications, \d+ unread")).click()
+    note = page.locator("a[href='#/permit/0916848']").first
+    expect(note).to_be_visible()
+    shots(page, "3-inbox")
+    note.click()
+    expect(page.locator(".facts")).to_contain_text("0916848")
+    expect(page.get_by_role("heading", name=re.compile("History"))).to_be_visible()
+    page.evaluate(SETTLE, 5000)
+    shots(page, "4-permit")
+    assert page.evaluate("(window.__mapErrors || []).filter(e => !/Failed to fetch|AbortError/.test(e))") == []
+    assert errors == []
+
+
+def test_first_run_on_a_desktop(page, live, shots):
+    base, settings = live
+    first_run(page, base, settings, shots, touch=False)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_first_run_on_a_phone(page, live, shots):
+    base, settings = live
+    assert page.viewport_size == {"width": 390, "height": 844}
+    first_run(page, base, settings, shots, touch=True)
