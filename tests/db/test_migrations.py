@@ -30,11 +30,13 @@ def test_down_to_base_and_up_again(settings):
     migrate.downgrade(url, "0001_core")
     assert "aois" not in _tables(url) and "permits" in _tables(url)
     migrate.upgrade(url)
-    assert migrate.current(url) == "0004_alerting"
+    assert migrate.current(url) == "0005_web_app"
+    migrate.downgrade(url, "0004_alerting")
+    assert "user_sessions" not in _tables(url) and "alert_cursors" in _tables(url)
     migrate.downgrade(url, "0003_reference_counties")
     assert "alert_cursors" not in _tables(url) and "aois" in _tables(url)
     migrate.upgrade(url)
-    assert "alert_cursors" in _tables(url)
+    assert {"alert_cursors", "user_sessions", "workspace_invitations"} <= _tables(url)
 
 
 def test_geometry_columns_are_4326_with_gist_indexes(owner_conn):
@@ -42,7 +44,8 @@ def test_geometry_columns_are_4326_with_gist_indexes(owner_conn):
                               "WHERE f_table_schema = 'public' AND f_table_name NOT LIKE 'permit_versions_%'").fetchall()
     assert {(t, c) for t, c, *_ in cols} >= {("permits_current", "geom"), ("permit_versions", "geom"), ("aois", "geom"),
                                             ("wells", "geom"), ("ref_counties", "geom")}
-    assert {srid for _, _, srid, _ in cols} == {4326}
+    # Everything is stored in EPSG:4326, but for the tiles' stored Web Mercator copy.
+    assert {srid for t, c, srid, _ in cols if (t, c) != ("permits_current", "geom_3857")} == {4326}
     gist = {r[0] for r in owner_conn.execute("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")}
     assert {"permits_current", "permit_versions", "aois", "wells", "ref_counties"} <= gist
 
