@@ -95,3 +95,14 @@ def test_operators_resolve_exit_codes(settings):
     found = _pw(settings, "operators", "resolve", "Black Swan Opco, L.L.C.")
     assert found.returncode == 0 and json.loads(found.stdout)["how"] == "alias"
     assert _pw(settings, "operators", "resolve", "Nobody Petroleum").returncode == 3
+
+
+def test_openapi_prints_the_web_apis_document_without_a_database():
+    proc = subprocess.run([*PW, "openapi"], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "PERMITWATCH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "permitwatch"
+    params = {p["name"] for p in doc["paths"]["/v1/permits"]["get"]["parameters"]}
+    assert {"counties", "operator_ids", "bbox", "aoi", "buffer_m", "cursor", "issued_from", "format"} <= params
+    assert "/tiles/permits/{z}/{x}/{y}.mvt" in doc["paths"] and "/auth/signup" in doc["paths"]
