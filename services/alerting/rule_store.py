@@ -54,6 +54,21 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
     return rule_id
 
 
+_LIST_KEYS = ("id", "name", "enabled", "aoi_id", "aoi_name", "saved_search_id", "watchlist_id", "notify_on", "change_types",
+              "channels", "recipients", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "created_at", "events")
+
+
+def list_rules(cur: psycopg.Cursor, rule_id: uuid.UUID | None = None) -> list[dict]:
+    """The workspace's rules (or one), with their area's name and how many alerts each raised."""
+    rows = cur.execute(
+        "SELECT r.id, r.name, r.enabled, r.aoi_id, a.name, r.saved_search_id, r.watchlist_id, r.notify_on, r.change_types, r.channels, "
+        "r.recipients, r.quiet_hours, r.timezone, r.digest_mode, r.digest_at, r.digest_weekday, r.created_at, "
+        "(SELECT count(*) FROM alert_events e WHERE e.alert_rule_id = r.id) "
+        "FROM alert_rules r LEFT JOIN aois a ON a.id = r.aoi_id WHERE (%(id)s::uuid IS NULL OR r.id = %(id)s) ORDER BY r.created_at DESC",
+        {"id": rule_id}).fetchall()
+    return [dict(zip(_LIST_KEYS, r, strict=True)) for r in rows]
+
+
 def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, enabled: bool, *, actor: uuid.UUID | None) -> None:
     cur.execute("UPDATE alert_rules SET enabled = %s, updated_at = now() WHERE id = %s", (enabled, rule_id))
     if cur.rowcount != 1:

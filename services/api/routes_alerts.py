@@ -15,8 +15,8 @@ from services.alerting import inbox, rule_store
 from services.alerting.rules import RuleSpec
 from services.alerting.samples import sample_matches
 from services.api.deps import Tx
-from services.api.routes_auth import send_mail
 from services.tenancy import account_mail, members
+from services.tenancy.mailer import send_mail
 
 router = APIRouter(prefix="/v1", tags=["alerts and workspace"])
 
@@ -62,15 +62,7 @@ def _spec(body: RuleIn, me: uuid.UUID) -> RuleSpec:
 
 
 def _rules(ctx, rule_id: uuid.UUID | None = None) -> list[dict]:
-    rows = ctx.cur.execute(
-        "SELECT r.id, r.name, r.enabled, r.aoi_id, a.name, r.saved_search_id, r.watchlist_id, r.notify_on, r.change_types, r.channels, "
-        "r.recipients, r.quiet_hours, r.timezone, r.digest_mode, r.digest_at, r.digest_weekday, r.created_at, "
-        "(SELECT count(*) FROM alert_events e WHERE e.alert_rule_id = r.id) "
-        "FROM alert_rules r LEFT JOIN aois a ON a.id = r.aoi_id WHERE (%(id)s::uuid IS NULL OR r.id = %(id)s) ORDER BY r.created_at DESC",
-        {"id": rule_id}).fetchall()
-    keys = ("id", "name", "enabled", "aoi_id", "aoi_name", "saved_search_id", "watchlist_id", "notify_on", "change_types", "channels",
-            "recipients", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "created_at", "events")
-    return json.loads(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str))
+    return json.loads(json.dumps(rule_store.list_rules(ctx.cur, rule_id), default=str))
 
 
 @router.get("/alert-rules", summary="Alert rules")
@@ -140,8 +132,7 @@ def list_members(ctx: Tx) -> dict:
 @router.post("/workspace/invitations", status_code=201, summary="Invite someone by e-mail (owners and admins)")
 def invite(body: InviteIn, ctx: Tx, background: BackgroundTasks) -> dict:
     inv, token = members.invite(ctx.cur, ctx.actor, body.email, body.role)
-    ws_name = ctx.cur.execute("SELECT name FROM workspaces WHERE id = %s", (ctx.workspace_id,)).fetchone()[0]
-    payload = account_mail.invitation(ctx.settings.public_base_url, token, ws_name, ctx.user.display_name or ctx.user.email)
+    payload = account_mail.invitation(ctx.settings.public_base_url, token, members.workspace_name(ctx.cur), ctx.user.display_name or ctx.user.email)
     background.add_task(send_mail, ctx.settings, body.email.strip(), payload, f"invite-{inv}")
     return {"id": str(inv)}
 

@@ -3,21 +3,18 @@ signed-in user, invitations. Thin: parse, call services.tenancy, set cookies."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from fastapi import APIRouter, BackgroundTasks, Response
 from pydantic import BaseModel, Field
 
-from services.alerting.channels import DeliveryError
 from services.alerting.rule_store import audit
 from services.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Tx, new_anonymous_csrf
 from services.api.problems import Problem
-from services.settings import Settings
 from services.tenancy import account_mail, accounts, members, ratelimit, sessions
 from services.tenancy.credentials import csrf_token
+from services.tenancy.mailer import send_mail
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
 
@@ -49,20 +46,6 @@ class ResetConfirm(BaseModel):
 
 class Switch(BaseModel):
     workspace_id: uuid.UUID
-
-
-def send_mail(settings: Settings, to: str, payload: dict, ref: str) -> None:
-    """Runs after the response (and the commit): the link in it is already valid."""
-    from services.alerting.delivery import providers_from
-
-    provider = providers_from(settings).get("email")
-    if provider is None:
-        log.warning("no e-mail provider configured; %s to %s not sent", ref, to)
-        return
-    try:
-        provider.send(account_mail.message(to, payload, ref))
-    except DeliveryError as exc:
-        log.error("account e-mail %s to %s failed: %s", ref, to, exc)
 
 
 def _start_session(ctx: Ctx, response: Response, user_id: uuid.UUID, workspace_id: uuid.UUID | None) -> None:

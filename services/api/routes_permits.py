@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from services.alerting.filters import FILTERS
 from services.api.deps import Tx
 from services.api.problems import Problem
+from services.areas.store import search_area
 from services.ingestion.freshness import is_stale, status
 from services.operators.watchlists import search_operators
 from services.permits import detail, search, store
@@ -36,7 +37,7 @@ def _search_params(ctx, q: dict) -> dict:
             aoi_id = uuid.UUID(out.pop("aoi"))
         except ValueError:
             raise search.SearchError("aoi", "must be an area id") from None
-        row = ctx.cur.execute("SELECT ST_AsGeoJSON(geom)::json, coalesce(buffer_meters, 0) FROM aois WHERE id = %s", (aoi_id,)).fetchone()
+        row = search_area(ctx.cur, aoi_id)
         if row is None:
             raise search.SearchError("aoi", f"no area {aoi_id} in this workspace")
         if out.get("bbox") or out.get("area"):
@@ -85,10 +86,9 @@ def get_permit(ref: str, ctx: Tx) -> JSONResponse:
 @router.get("/status", summary="Data freshness: the latest successful ingestion and whether it is stale")
 def data_status(ctx: Tx) -> dict:
     st = status(ctx.cur)
-    now = st["now"] or datetime.now(UTC)
-    return {**{k: v.isoformat() if v else None for k, v in st.items() if k != "now"},
-            "stale": is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours)),
-            "permits": ctx.cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'permits_current'").fetchone()[0]}
+    now = st.pop("now") or datetime.now(UTC)
+    return {**{k: v.isoformat() if isinstance(v, datetime) else v for k, v in st.items()},
+            "stale": is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours))}
 
 
 @router.get("/filters", summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses")

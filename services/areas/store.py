@@ -75,6 +75,12 @@ def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None
     audit(cur, workspace_id, actor, "aoi.deleted", "aoi", aoi_id, {"name": row[0]})
 
 
+def search_area(cur: psycopg.Cursor, aoi_id: uuid.UUID) -> tuple[dict, int] | None:
+    """An area as a search region: (GeoJSON, buffer in metres), or None if not in this workspace."""
+    row = cur.execute("SELECT ST_AsGeoJSON(geom)::json, coalesce(buffer_meters, 0) FROM aois WHERE id = %s", (aoi_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def as_features(cur: psycopg.Cursor, aoi_id: uuid.UUID | None = None) -> list[dict]:
     rows = cur.execute(
         "SELECT a.id, a.name, a.buffer_meters, a.buffer_unit, a.shape, a.source, a.created_at, "

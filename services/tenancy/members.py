@@ -28,6 +28,10 @@ class Actor:
     role: str | None
 
 
+def workspace_name(cur: psycopg.Cursor) -> str:
+    return cur.execute("SELECT name FROM workspaces WHERE id = app_workspace_id()").fetchone()[0]
+
+
 def list_members(cur: psycopg.Cursor) -> list[dict]:
     rows = cur.execute("SELECT u.id, u.email, u.display_name, m.role, m.created_at, u.email_verified_at IS NOT NULL "
                        "FROM workspace_members m JOIN users u ON u.id = m.user_id "

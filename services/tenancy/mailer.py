@@ -1,0 +1,26 @@
+"""Sending account e-mails (verification, reset, invitation) through the alert e-mail
+provider. Called after the response, so the link inside is already committed."""
+
+from __future__ import annotations
+
+import logging
+
+from services.alerting.channels import DeliveryError
+from services.settings import Settings
+from services.tenancy import account_mail
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(settings: Settings, to: str, payload: dict, ref: str) -> None:
+    from services.alerting.delivery import providers_from
+
+    provider = providers_from(settings).get("email")
+    if provider is None:
+        log.warning("no e-mail provider configured; %s to %s not sent", ref, to)
+        return
+    try:
+        provider.send(account_mail.message(to, payload, ref))
+    except DeliveryError as exc:
+        # The user sees "send the link again" in the app; nothing else depends on this mail.
+        log.error("account e-mail %s to %s failed: %s", ref, to, exc)
