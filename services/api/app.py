@@ -21,6 +21,9 @@ from services.settings import REPO_ROOT, Settings, get_settings
 WEB = REPO_ROOT / "web"
 VENDOR = {"maplibre-gl": "maplibre-gl/dist", "terra-draw": "terra-draw/dist",
           "terra-draw-maplibre-gl-adapter": "terra-draw-maplibre-gl-adapter/dist"}
+# Web queries are short: no JIT, whose compile time exceeds them once the planner's estimates
+# pass its thresholds (a county-sized search at 1M permits does; docs/performance.md).
+WEB_SESSION_OPTIONS = "-c jit=off"
 DESCRIPTION = """Texas drilling permits from the Railroad Commission, searchable and on a map, with alerts.
 
 Sign in (`POST /auth/login`) to get the session cookie; state-changing calls also send the
@@ -63,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=settings.db_pool_size, open=True,
-                                        name="permitwatch-web")
+                                        name="permitwatch-web", kwargs={"options": WEB_SESSION_OPTIONS})
         app.state.redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         yield
         app.state.pool.close()

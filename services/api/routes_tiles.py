@@ -54,7 +54,6 @@ def permit_tile(z: Z, x: XY, y: XY, ctx: Tx,
         if hit is not None:
             return _tile_response(hit, etag, cache_control, "hit")
     sql, params = tiles.tile_sql(z, x, y, filters)
-    ctx.cur.execute("SET LOCAL jit = off")  # JIT compiles for longer than most tiles take (docs/performance.md)
     data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
     if gen is not None:
         tile_cache.put(ctx.redis, key, data, ctx.settings.tile_cache_seconds)

@@ -94,6 +94,18 @@ def first_run(page, base, settings, shots, touch: bool):
     expect(page.get_by_role("heading", name=re.compile("History"))).to_be_visible()
     page.evaluate(SETTLE, 5000)
     shots(page, "4-permit")
+    # Clicking a permit on the map opens its page (the tile's feature id is its status number).
+    hit = page.evaluate("""() => {
+        const r = map.getContainer().getBoundingClientRect(), panel = document.querySelector('#panel').getBoundingClientRect();
+        const visible = (p) => { const x = r.left + p.x, y = r.top + p.y;  // not under the side panel or bottom sheet
+          return y > r.top + 60 && x > r.left + 60 && x < r.right - 60 && (panel.width >= r.width ? y < panel.top - 20 : y < r.bottom - 20); };
+        const f = map.queryRenderedFeatures({layers: ['permit-points']}).find(g => visible(map.project(g.geometry.coordinates)));
+        const p = map.project(f.geometry.coordinates);
+        const under = map.queryRenderedFeatures([p.x, p.y], {layers: ['permit-points']}).map(g => String(g.id).padStart(7, '0'));
+        return {x: r.left + p.x, y: r.top + p.y, ids: under}; }""")
+    _tap(page, hit["x"], hit["y"], touch)
+    page.wait_for_function("ids => ids.some(i => location.hash === '#/permit/' + i)", arg=hit["ids"])
+    expect(page.locator(".facts")).to_contain_text(page.evaluate("() => location.hash.split('/').pop()"))
     assert page.evaluate("(window.__mapErrors || []).filter(e => !/Failed to fetch|AbortError/.test(e))") == []
     assert errors == []
 

@@ -132,7 +132,7 @@ def test_hostile_and_broken_files_are_refused():
 def test_tile_shape_follows_zoom_and_filters():
     assert tiles.mode(4, {}) == "grid" and tiles.mode(9, {"counties": ["003"]}) == "grid"
     assert tiles.mode(9, {"operator_ids": ["x"]}) == "grid_live" and tiles.mode(6, {"issued_from": "2026-01-01"}) == "grid_live"
-    assert tiles.mode(10, {}) == "points"
+    assert tiles.mode(10, {}) == "grid" and tiles.mode(11, {}) == "points"
     sql, params = tiles.tile_sql(6, 13, 26, {"counties": ["003"]})
     assert "permit_grid" in sql and "g.county_code = ANY" in sql and params["cx0"] == 13 * 16 - 1
     sql, _ = tiles.tile_sql(14, 3527, 6664, {"profiles": ["horizontal"]})

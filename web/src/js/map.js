@@ -10,7 +10,7 @@ export const PURPOSE_COLORS = [
   ["01", "New drill", "#1565c0"], ["06", "Amended drill", "#7b1fa2"], ["12", "Horizontal", "#2e7d32"],
   ["14", "Recompletion", "#ef6c00"], ["04", "Plug back", "#6d4c41"], ["", "Other", "#546e7a"],
 ];
-const GRID_MAX_ZOOM = 9;
+const GRID_MAX_ZOOM = 10;
 
 function baseStyle(cfg) {
   if (cfg.map_style_url) {
@@ -48,7 +48,8 @@ export function createMap(container, cfg, { onPermitClick, onReady }) {
     map.addLayer({ id: "aoi-line", type: "line", source: "aois", "source-layer": "aois", filter: ["==", ["get", "kind"], "area"],
       paint: { "line-color": "#c62828", "line-width": 2 } });
     setPermitSource(map, "");
-    map.on("click", "permit-points", (e) => { const f = e.features?.[0]; if (f) onPermitClick(f.properties.n, e.lngLat); });
+    // The feature id is the RRC status number (7 digits, zero-padded in RRC's files).
+    map.on("click", "permit-points", (e) => { const f = e.features?.[0]; if (f) onPermitClick(String(f.id).padStart(7, "0"), e.lngLat); });
     map.on("click", "permit-cells", (e) => map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 12) }));
     for (const layer of ["permit-points", "permit-cells"]) {
       map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));

@@ -18,7 +18,7 @@ OWNER_ROLE = "permitwatch_owner"
 # Cells per tile side in the grid: 16 across a 512 px tile is one cell per 32 px.
 GRID_CELLS_PER_TILE = 16
 # Zooms up to this one draw the grid; deeper zooms draw points (services.permits.tiles).
-GRID_MAX_ZOOM = 9
+GRID_MAX_ZOOM = 10
 WORLD_M = 40075016.685578488
 
 UPGRADE = f"""
