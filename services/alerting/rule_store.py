@@ -10,6 +10,7 @@ from dataclasses import asdict
 import psycopg
 
 from services.alerting.rules import Member, RuleContext, RuleNotFound, RuleSpec, validate
+from services.audit.trail import audit, delete_audited
 
 
 def load_context(cur: psycopg.Cursor, spec: RuleSpec) -> RuleContext:
@@ -77,15 +78,7 @@ def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, *, actor: uuid.UUID | None) -> None:
-    cur.execute("DELETE FROM alert_rules WHERE id = %s", (rule_id,))
-    if cur.rowcount != 1:
-        raise RuleNotFound(f"alert rule {rule_id} does not exist in this workspace")
-    audit(cur, workspace_id, actor, "alert_rule.deleted", "alert_rule", rule_id, {})
-
-
-def audit(cur: psycopg.Cursor, workspace_id, actor, action: str, entity_type: str, entity_id, metadata: dict) -> None:
-    cur.execute("INSERT INTO audit_log (workspace_id, actor_user_id, action, entity_type, entity_id, metadata) "
-                "VALUES (%s, %s, %s, %s, %s, %s)", (workspace_id, actor, action, entity_type, str(entity_id), json.dumps(metadata)))
+    delete_audited(cur, "alert_rules", "alert_rule", rule_id, workspace_id, actor, RuleNotFound)
 
 
 def _jsonable(values: dict) -> dict:

@@ -36,7 +36,7 @@ def unauthenticated() -> Problem:
 
 # exception class -> (status, slug, title, field attribute naming what was wrong)
 TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
-    (SearchError, 400, "invalid-parameter", "Invalid search parameter", "param"),
+    (SearchError, 400, "invalid-parameter", "Invalid search parameter", "field"),
     (TileError, 400, "invalid-tile", "Invalid tile address", None),
     (ShapeError, 422, "invalid-area", "Invalid area of interest", "field"),
     (CredentialError, 422, "invalid-credentials-input", "Invalid account details", "field"),

@@ -8,9 +8,9 @@ import uuid
 from fastapi import APIRouter, BackgroundTasks, Response
 from pydantic import BaseModel, Field
 
-from services.alerting.rule_store import audit
 from services.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Tx, new_anonymous_csrf
 from services.api.problems import Problem
+from services.audit.trail import audit
 from services.tenancy import account_mail, accounts, members, ratelimit, sessions
 from services.tenancy.credentials import csrf_token
 from services.tenancy.mailer import send_mail

@@ -6,16 +6,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from services.errors import FieldError
+
 UNITS_M = {"m": 1.0, "ft": 0.3048, "mi": 1609.344}
 MAX_BUFFER_M = 100_000  # as the aois.buffer_meters check
 MAX_RADIUS_M = 50_000
 MAX_VERTICES = 20_000
 
 
-class ShapeError(ValueError):
-    def __init__(self, field: str, detail: str):
-        super().__init__(f"{field}: {detail}")
-        self.field, self.detail = field, detail
+class ShapeError(FieldError):
+    """An area that cannot be drawn or stored."""
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import uuid
 
 import psycopg
 
-from services.alerting.rule_store import audit
 from services.alerting.rules import MAX_AOI_KM2
 from services.areas.shapes import Area, ShapeError
+from services.audit.trail import audit
 
 # The geometry as PostGIS sees it: drawn or imported polygons as given, circles made on
 # the ellipsoid so the radius is exact metres.

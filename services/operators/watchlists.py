@@ -7,7 +7,7 @@ import uuid
 
 import psycopg
 
-from services.alerting.rule_store import audit
+from services.audit.trail import audit, delete_audited
 
 
 class WatchlistError(ValueError):
@@ -64,7 +64,4 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID) -> None:
-    cur.execute("DELETE FROM operator_watchlists WHERE id = %s", (watchlist_id,))
-    if cur.rowcount != 1:
-        raise LookupError(f"watchlist {watchlist_id} does not exist in this workspace")
-    audit(cur, workspace_id, actor, "watchlist.deleted", "watchlist", watchlist_id, {})
+    delete_audited(cur, "operator_watchlists", "watchlist", watchlist_id, workspace_id, actor, LookupError)

@@ -9,7 +9,7 @@ import uuid
 import psycopg
 
 from services.alerting.filters import validate_filters
-from services.alerting.rule_store import audit
+from services.audit.trail import audit, delete_audited
 
 
 def list_saved(cur: psycopg.Cursor) -> list[dict]:
@@ -37,7 +37,4 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, search_id: uuid.UUID) -> None:
-    cur.execute("DELETE FROM saved_searches WHERE id = %s", (search_id,))
-    if cur.rowcount != 1:
-        raise LookupError(f"saved search {search_id} does not exist in this workspace")
-    audit(cur, workspace_id, actor, "saved_search.deleted", "saved_search", search_id, {})
+    delete_audited(cur, "saved_searches", "saved_search", search_id, workspace_id, actor, LookupError)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.alerting.filters import FILTERS, FilterError, validate_filters
+from services.errors import FieldError
 
 # name -> (column, direction, stand-in for NULL). Keyset pagination compares (key, id)
 # tuples, which NULLs would break; the stand-in sorts missing values last.
@@ -31,10 +32,8 @@ MAX_AREA_KM2 = 50_000.0
 MAX_BUFFER_M = 50_000
 
 
-class SearchError(ValueError):
-    def __init__(self, param: str, detail: str):
-        super().__init__(f"{param}: {detail}")
-        self.param, self.detail = param, detail
+class SearchError(FieldError):
+    """A search parameter that cannot be used."""
 
 
 @dataclass(frozen=True)

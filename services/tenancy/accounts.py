@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import psycopg
 
-from services.alerting.rule_store import audit
+from services.audit.trail import audit
 from services.db.engine import set_tenant
 from services.tenancy.credentials import (
     CredentialError,

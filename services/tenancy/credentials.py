@@ -10,6 +10,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.errors import FieldError
+
 # argon2id with the library's RFC 9106 "low memory" profile: about 50 ms here.
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 10
@@ -17,10 +19,8 @@ MIN_PASSWORD = 10
 _DUMMY = _HASHER.hash("not a password anyone has")
 
 
-class CredentialError(ValueError):
-    def __init__(self, field: str, detail: str):
-        super().__init__(f"{field}: {detail}")
-        self.field, self.detail = field, detail
+class CredentialError(FieldError):
+    """Account details that cannot be accepted."""
 
 
 def check_password(password: str, email: str) -> None:

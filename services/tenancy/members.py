@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import psycopg
 
-from services.alerting.rule_store import audit
+from services.audit.trail import audit
 from services.db.engine import set_tenant
 from services.tenancy.credentials import new_token, normalize_email, token_hash
 from services.tenancy.roles import MANAGE_MEMBERS, Forbidden, check_role_change, require
