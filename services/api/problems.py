@@ -81,6 +81,6 @@ def _domain(status: int, slug: str, title: str, field: str | None):
     async def handler(request: Request, exc: Exception):
         extra = {"param": getattr(exc, field)} if field and getattr(exc, field, None) else {}
         detail = getattr(exc, "detail", None) if field else None
-        return _response(request, status, slug, title, f"{extra['param']} {detail}" if extra and detail else str(exc), **extra)
+        return _response(request, status, slug, title, f"{extra['param']}: {detail}" if extra and detail else str(exc), **extra)
     return handler
 
