@@ -25,7 +25,7 @@ def find(cur: psycopg.Cursor, ref: str) -> dict | None:
         key, sql = ref, "c.status_number = %s"
     dcur = cur.connection.cursor(row_factory=dict_row)
     permit = dcur.execute(
-        f"SELECT c.permit_id, c.status_number, c.api_number, c.operator_id, o.canonical_name AS operator, c.operator_number, "
+        f"SELECT c.permit_id, c.version_id, c.status_number, c.api_number, c.operator_id, o.canonical_name AS operator, c.operator_number, "
         f"c.operator_name, c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.filing_purpose_code, "
         f"c.wellbore_profile, c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
         f"c.expiration_date, c.amendment_count, c.first_seen_at, c.source_seen_at, c.location_carried, "
@@ -36,19 +36,18 @@ def find(cur: psycopg.Cursor, ref: str) -> dict | None:
         return None
     versions = dcur.execute(
         "SELECT v.id, v.sequence, v.source_seen_at, v.status, v.permit_type AS filing_purpose, v.amended_date, v.issued_date, "
-        "v.total_depth, v.well_status, v.attributes->'surface_legal' AS legal, v.attributes->>'lease_name' AS lease_name, "
+        "v.total_depth, v.well_status, v.attributes->>'lease_name' AS lease_name, "
         "ST_AsGeoJSON(v.geom, 6)::json AS location, "
         "(SELECT coalesce(json_agg(json_build_object('change', ch.change_type, 'details', ch.details) ORDER BY ch.id), '[]') "
         " FROM permit_changes ch WHERE ch.permit_version_id = v.id) AS changes "
         "FROM permit_versions v WHERE v.permit_id = %s ORDER BY v.source_seen_at, v.sequence DESC", (permit["permit_id"],)).fetchall()
-    latest = versions[-1] if versions else {}
-    attrs = cur.execute("SELECT attributes FROM permit_versions WHERE permit_id = %s ORDER BY source_seen_at DESC, sequence LIMIT 1",
-                        (permit["permit_id"],)).fetchone()
-    a = attrs[0] if attrs else {}
-    permit["legal_description"] = latest.get("legal") or a.get("surface_legal")
+    # What the file says beyond the indexed columns, from the version permits_current shows.
+    row = cur.execute("SELECT attributes FROM permit_versions WHERE id = %s AND permit_id = %s",
+                      (permit.pop("version_id"), permit["permit_id"])).fetchone()
+    a = row[0] if row else {}
+    permit["legal_description"] = a.get("surface_legal")
     permit["nearest_city"] = {"city": a.get("nearest_city"), "miles": a.get("miles_from_city"), "direction": a.get("direction_from_city")}
     permit["fields"] = a.get("fields") or []
     permit["acres"] = a.get("acres")
     permit["versions"] = versions
-    permit["rrc_links"] = {"status_number": permit["status_number"], "api_number": permit["api_number"]}
     return permit

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 PERMITS_GEN = "permitwatch:tiles:gen"
 
 
-def signature(layer: str, z: int, x: int, y: int, filters: dict, gen: int, scope: str = "") -> str:
+def signature(layer: str, z: int, x: int, y: int, filters: dict, gen: int) -> str:
     canon = json.dumps(filters, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(f"{layer}|{scope}|{gen}|{z}/{x}/{y}|{canon}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{layer}|{gen}|{z}/{x}/{y}|{canon}".encode()).hexdigest()[:32]
     return f"permitwatch:tile:{digest}"
 
 

@@ -79,7 +79,9 @@ def test_permit_detail_has_versions_changes_and_identifiers(user):
     assert p["status_number"] == "0916878" and p["county"] == "Andrews" and p["api_number"]
     assert p["location"]["coordinates"] == pytest.approx(list(ANDREWS), abs=1e-5)
     assert p["versions"] and p["versions"][0]["changes"][0]["change"] == "new"
-    assert p["legal_description"] is None or isinstance(p["legal_description"], dict)
+    # Legal description and nearest town as the 2026-07-28 file gives them for 0916878.
+    assert p["legal_description"] == {"section": "10", "block": "40 T2N", "survey": "T&P RR CO / FORD, J B", "abstract": "730"}
+    assert p["nearest_city"]["city"] == "ANDREWS"
     assert user.get(f"/v1/permits/{p['permit_id']}").json()["status_number"] == "0916878"
     assert user.get("/v1/permits/9999999").status_code == 404
     assert user.get("/v1/permits/drop table").status_code == 400
