@@ -48,6 +48,12 @@ ensure_chromium() {
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || apt_install chromium
 }
 
+# promtool (from Debian's prometheus package) for the alerting rule tests; the daemon
+# is never started (and its recommended exporters are not installed).
+ensure_promtool() {
+  command -v promtool >/dev/null || apt_install prometheus
+}
+
 ensure_venv() {
   local py=${PYTHON:-}
   if [ -z "$py" ]; then

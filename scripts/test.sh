@@ -11,7 +11,8 @@ ensure_system_packages
 ensure_venv
 ensure_web
 ensure_chromium
+ensure_promtool
 .venv/bin/permitwatch stack up
 .venv/bin/lint-imports pyproject.toml  # layer contracts: pure modules stay pure
-.venv/bin/ruff check services workers tests
+.venv/bin/ruff check services workers controllers tests
 exec .venv/bin/python -m pytest "$@"

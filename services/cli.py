@@ -227,19 +227,25 @@ def ingest_file(
 
 @ingest_app.command("backfill")
 def ingest_backfill(
-    folder: Annotated[Path, typer.Argument(help="folder of daily files named with their date")],
+    folder: Annotated[Path | None, typer.Argument(help="folder of daily files named with their date")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="a file to ingest instead of a folder (repeatable)")] = None,
     from_date: Annotated[str | None, typer.Option("--from", help="first snapshot day, YYYY-MM-DD")] = None,
     to_date: Annotated[str | None, typer.Option("--to", help="last snapshot day, YYYY-MM-DD")] = None,
     source: Annotated[str, typer.Option(help="source adapter")] = "rrc_daf420",
     force: Annotated[bool, typer.Option(help="re-run files that were already ingested")] = False,
 ) -> None:
-    """Ingest every file of a folder in snapshot order; safe to rerun (done files are skipped)."""
+    """Ingest every file of a folder (or the --file list) in snapshot order; safe to rerun (done files are skipped)."""
     from services.ingestion import backfill
     from services.ingestion.pipeline import IngestError
 
+    if (folder is None) == (not file):
+        _fail("give either a folder or --file options (one of the two)", 2)
     try:
-        files, undated = backfill.plan(folder, date.fromisoformat(from_date) if from_date else None,
-                                       date.fromisoformat(to_date) if to_date else None)
+        if file:
+            files, undated = backfill.plan_files(file), []
+        else:
+            files, undated = backfill.plan(folder, date.fromisoformat(from_date) if from_date else None,
+                                           date.fromisoformat(to_date) if to_date else None)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     for path in undated:

@@ -237,9 +237,13 @@ def worker(evaluate: Annotated[bool, typer.Option(help="evaluate new permit chan
     import logging
 
     from services.alerting.worker import run
+    from services.metrics import serve as metrics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run(get_settings(), evaluate=evaluate, deliver=deliver, poll=poll, once=once)
+    settings = get_settings()
+    if not once:
+        metrics.start(settings)
+    run(settings, evaluate=evaluate, deliver=deliver, poll=poll, once=once)
 
 
 @mail_app.command("catch")

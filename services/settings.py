@@ -105,6 +105,21 @@ class Settings(BaseSettings):
     map_style_url: str | None = None
     mapbox_token: str | None = None
 
+    # --- metrics and the Kubernetes operator ---
+    # Port of the Prometheus /metrics listener of processes that serve no HTTP of their
+    # own (workers, the operator); 0 turns it off. The web app serves /metrics itself.
+    metrics_port: int = 0
+    # Platform gauges read from the database at scrape time (ingestion freshness, outbox
+    # depth, dead letters); one process per deployment exports them (the chart picks the
+    # evaluate worker pool), so a scrape costs a few index reads, not one per replica.
+    metrics_platform: bool = False
+    k8s_image: str = "permitwatch:dev"  # image of the pods the operator creates
+    k8s_image_pull_policy: str = "IfNotPresent"
+    k8s_env_secret: str = "permitwatch-env"  # Secret with PERMITWATCH_* URLs and provider keys
+    k8s_env_configmap: str = "permitwatch-config"  # ConfigMap with the rest of the settings
+    k8s_service_account: str = "permitwatch-jobs"  # service account of ingestion and backfill pods
+    operator_resync_seconds: float = 60.0  # drift correction, status and usage refresh
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from redis import Redis
-from rq import Worker
+from rq import SimpleWorker
 
+from services.metrics import serve as metrics
 from services.settings import get_settings
 
 
@@ -15,8 +16,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queues", nargs="+", default=["ingest", "evaluate", "deliver"], help="queues to serve, in priority order")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     args = parser.parse_args(argv)
-    conn = Redis.from_url(get_settings().redis_url)
-    Worker(args.queues, connection=conn).work(burst=args.burst, with_scheduler=False)
+    settings = get_settings()
+    metrics.start(settings)
+    # Jobs run in this process, not a forked child: what they measure (evaluation lag,
+    # deliveries) stays in this process's /metrics, and short DB-bound jobs skip a fork
+    # each. Job timeouts still hold (SIGALRM in the main thread).
+    SimpleWorker(args.queues, connection=Redis.from_url(settings.redis_url)).work(burst=args.burst, with_scheduler=False)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from psycopg.rows import dict_row
 from services.alerting import messages
 from services.alerting.channels import Message, Permanent, Retryable
 from services.alerting.schedule import backoff
+from services.metrics import registry as metrics
 from services.settings import Settings
 
 
@@ -76,7 +77,7 @@ def claim(conn: psycopg.Connection, channels: list[str], *, limit: int, lease: t
                              AND ((status IN ('pending', 'failed') AND next_attempt_at <= %(now)s)
                                   OR (status = 'sending' AND leased_until < %(now)s))
                            ORDER BY next_attempt_at, id LIMIT %(n)s FOR UPDATE SKIP LOCKED)
-            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind, o.alert_event_id""",
+            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind, o.alert_event_id, o.created_at""",
             {"now": now, "lease": lease, "channels": channels, "n": limit}).fetchall()
 
 
@@ -99,18 +100,28 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
             if row["attempts"] >= settings.delivery_max_attempts:
                 _finish(conn, row["id"], "dead", error=f"gave up after {row['attempts']} attempts: {exc}")
                 res.dead += 1
+                metrics.deliveries.labels(row["channel"], "dead").inc()
             else:
                 wait = backoff(row["attempts"], base=settings.delivery_backoff_base_seconds, cap=settings.delivery_backoff_cap_seconds)
                 _finish(conn, row["id"], "failed", error=str(exc), next_at=datetime.now(UTC) + wait)
                 res.retried += 1
+                metrics.deliveries.labels(row["channel"], "retry").inc()
             continue
         except Permanent as exc:
             _finish(conn, row["id"], "dead", error=f"permanent: {exc}")
             res.dead += 1
+            metrics.deliveries.labels(row["channel"], "dead").inc()
             continue
         _finish(conn, row["id"], "sent", provider_id=provider_id)
         res.sent += 1
+        _observe_sent(row["channel"], row["kind"], row["created_at"])
     return res
+
+
+def _observe_sent(channel: str, kind: str, created_at: datetime) -> None:
+    metrics.deliveries.labels(channel, "sent").inc()
+    if kind == "alert":  # a digest waits for its hour on purpose; its latency says nothing
+        metrics.delivery_latency.labels(channel).observe(max(0.0, (datetime.now(UTC) - created_at).total_seconds()))
 
 
 def _events(conn: psycopg.Connection, ids: list) -> dict:
@@ -134,7 +145,7 @@ def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime 
     now = now or datetime.now(UTC)
     with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute("""SELECT o.id, o.workspace_id, o.user_id, o.alert_event_id, o.payload, e.event_payload
+        rows = cur.execute("""SELECT o.id, o.workspace_id, o.user_id, o.alert_event_id, o.payload, e.event_payload, o.kind, o.created_at
                               FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
                               WHERE o.channel = 'in_app' AND o.status IN ('pending', 'failed') AND o.next_attempt_at <= %s
                               ORDER BY o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED""", (now, limit)).fetchall()
@@ -148,6 +159,8 @@ def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime 
         cur.executemany("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), "
                         "provider_message_id = %s, updated_at = now() WHERE id = %s",
                         [(str(nid), r["id"]) for nid, r in zip(ids, rows, strict=True)])
+    for r in rows:
+        _observe_sent("in_app", r["kind"], r["created_at"])
     return len(rows)
 
 

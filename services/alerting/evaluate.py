@@ -24,6 +24,7 @@ from services.alerting.filters import sql_predicate
 from services.alerting.plan import RuleDelivery, Usage, plan
 from services.alerting.rules import NOTIFY_ON, Member
 from services.alerting.schedule import local_day
+from services.metrics import registry as metrics
 
 CURSOR = "evaluator"
 
@@ -134,9 +135,26 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime
         res.matches = len(matches)
         if matches:
             res.events, res.outbox = _write(cur, matches, now)
+        ages = cur.execute(AGES_SQL, {"now": now, "after": last, "upto": upto["m"]}).fetchall()
         cur.execute("UPDATE alert_cursors SET last_change_id = %s, updated_at = now() WHERE name = %s", (upto["m"], CURSOR))
         res.cursor = upto["m"]
+    _observe(ages, res.events)
     return res
+
+
+# Seconds since each change was recorded and, for new filings, since the source published
+# the snapshot; observed once the batch committed.
+AGES_SQL = """SELECT extract(epoch FROM %(now)s - created_at) AS recorded,
+                     CASE WHEN change_type = 'new' THEN extract(epoch FROM %(now)s - source_seen_at) END AS published
+              FROM permit_changes WHERE id > %(after)s AND id <= %(upto)s"""
+
+
+def _observe(ages: list[dict], events: int) -> None:
+    metrics.alert_events.inc(events)
+    for a in ages:
+        metrics.evaluation_lag.observe(max(0.0, float(a["recorded"])))
+        if a["published"] is not None and float(a["published"]) <= metrics.FRESHNESS_WINDOW_SECONDS:
+            metrics.filing_freshness.observe(max(0.0, float(a["published"])))
 
 
 def _write(cur: psycopg.Cursor, matches: list[dict], now: datetime) -> tuple[int, int]:

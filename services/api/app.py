@@ -6,16 +6,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import time
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api import problems, routes_alerts, routes_areas, routes_auth, routes_permits, routes_tiles
+from services.metrics import registry as metrics
 from services.settings import REPO_ROOT, Settings, get_settings
 
 WEB = REPO_ROOT / "web"
@@ -85,6 +88,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for k, v in headers.items():
             response.headers.setdefault(k, v)
         return response
+
+    @app.middleware("http")
+    async def observe_latency(request: Request, call_next):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            # the route's template, never the raw path: one series per route, not per permit
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+            metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

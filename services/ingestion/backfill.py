@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from services.ingestion.fetch import snapshot_date
@@ -43,6 +43,19 @@ def plan(folder: Path, start: date | None = None, end: date | None = None) -> tu
     return planned, undated
 
 
+def plan_files(paths: list[Path]) -> list[PlannedFile]:
+    """Named files, in snapshot order; each name must carry its date."""
+    planned = []
+    for path in paths:
+        when = snapshot_date(path.name)
+        if when is None:
+            raise ValueError(f"{path.name}: no date in the name (use `ingest file --seen-at`)")
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+        planned.append(PlannedFile(path, when.date()))
+    return sorted(planned, key=lambda p: (p.snapshot, p.path.name))
+
+
 def run(settings: Settings, files: list[PlannedFile], *, source: str, force: bool = False,
         progress: Progress | None = None, on_result: Callable[[PlannedFile, RunResult], None] | None = None) -> list[RunResult]:
     results = []
@@ -53,3 +66,15 @@ def run(settings: Settings, files: list[PlannedFile], *, source: str, force: boo
         if on_result:
             on_result(planned, result)
     return results
+
+
+def progress(conn, source: str, since: datetime, start: date | None = None, end: date | None = None,
+             files: tuple[str, ...] = ()) -> dict:
+    """What a backfill has done since it started: runs finished for its days (or its
+    files), the failed ones, and the permits the promoted runs carried."""
+    where = "snapshot_at::date BETWEEN %(start)s AND %(end)s" if start else "source_uri = ANY(%(files)s)"
+    row = conn.execute(f"""SELECT count(*) FILTER (WHERE status <> 'running'), count(*) FILTER (WHERE status = 'failed'),
+                                  coalesce(sum((metrics->>'permits')::int) FILTER (WHERE promoted), 0)
+                           FROM ingestion_runs WHERE source = %(source)s AND started_at >= %(since)s AND {where}""",
+                       {"source": source, "since": since, "start": start, "end": end, "files": list(files)}).fetchone()
+    return {"files": row[0], "files_failed": row[1], "permits": row[2]}

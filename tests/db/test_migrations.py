@@ -19,6 +19,11 @@ def _tables(url):
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'permit_versions_%'")}
 
 
+def _columns(url, table):
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,))}
+
+
 def test_down_to_base_and_up_again(settings):
     url = settings.database_owner_url
     assert PRD_TABLES <= _tables(url)
@@ -30,13 +35,16 @@ def test_down_to_base_and_up_again(settings):
     migrate.downgrade(url, "0001_core")
     assert "aois" not in _tables(url) and "permits" in _tables(url)
     migrate.upgrade(url)
-    assert migrate.current(url) == "0005_web_app"
+    assert migrate.current(url) == "0006_operations"
+    migrate.downgrade(url, "0005_web_app")
+    assert "managed_by" not in _columns(url, "workspace_quotas")
     migrate.downgrade(url, "0004_alerting")
     assert "user_sessions" not in _tables(url) and "alert_cursors" in _tables(url)
     migrate.downgrade(url, "0003_reference_counties")
     assert "alert_cursors" not in _tables(url) and "aois" in _tables(url)
     migrate.upgrade(url)
     assert {"alert_cursors", "user_sessions", "workspace_invitations"} <= _tables(url)
+    assert {"sms_per_month", "email_per_month", "managed_by"} <= _columns(url, "workspace_quotas")
 
 
 def test_geometry_columns_are_4326_with_gist_indexes(owner_conn):

@@ -1,0 +1,1 @@
+"""PURE builders: a custom resource's parsed spec -> the Kubernetes manifests it should own."""
