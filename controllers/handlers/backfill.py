@@ -46,7 +46,14 @@ def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
             patch.status["phase"] = "Invalid"
         return
     chunks = desired.chunks(backfill)
-    jobs = {int(j["metadata"]["labels"]["permitwatch.io/chunk"]): j for j in kube.list_jobs(namespace, f"permitwatch.io/backfill={name}")}
+    jobs = {int(j["metadata"]["labels"]["permitwatch.io/chunk"]): j for j in kube.list_jobs(namespace, {"permitwatch.io/backfill": name})}
+    for index, job in sorted(jobs.items()):
+        # A Job's pod template cannot change: a chunk the edited spec no longer has, or
+        # has with other days or files, goes; the step below starts its replacement.
+        if index >= len(chunks) or job["metadata"].get("annotations", {}).get("permitwatch.io/chunk") != chunks[index].label:
+            kube.delete("Job", namespace, job["metadata"]["name"])
+            kopf.info(body, reason="ChunkRemoved", message=f"Job {job['metadata']['name']}: not in the current spec")
+            del jobs[index]
     states = {i: job_state(j) for i, j in jobs.items()}
     ordered = source.type in specs.ORDERED_SOURCES
     step = backfill_step(len(chunks), states, desired.effective_parallelism(backfill, source), ordered)
