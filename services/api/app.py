@@ -110,6 +110,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Ready when the database and Redis answer: a pod that cannot reach them takes no traffic."""
+        problems_seen = {}
+        try:
+            with app.state.pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+        except Exception as exc:  # any failure means not ready; the reason is reported
+            problems_seen["database"] = type(exc).__name__
+        try:
+            app.state.redis.ping()
+        except Exception as exc:
+            problems_seen["redis"] = type(exc).__name__
+        return JSONResponse({"ready": not problems_seen, **problems_seen}, status_code=503 if problems_seen else 200)
+
     @app.get("/v1/config", tags=["app"], summary="Map settings for the browser app")
     def config() -> dict:
         return {"basemap_raster_url": settings.basemap_raster_url or None, "basemap_attribution": settings.basemap_attribution,
