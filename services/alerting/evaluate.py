@@ -228,13 +228,21 @@ def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UU
     """Today's SMS counts, locked for this transaction so two evaluators cannot both take
     the last allowed message."""
     usage = Usage()
-    for r in cur.execute("SELECT workspace_id, sms_per_day FROM workspace_quotas WHERE workspace_id = ANY(%s)", (workspaces,)).fetchall():
+    for r in cur.execute("SELECT workspace_id, sms_per_day, sms_per_month FROM workspace_quotas WHERE workspace_id = ANY(%s)",
+                         (workspaces,)).fetchall():
         usage.sms_limit[r["workspace_id"]] = r["sms_per_day"]
+        if r["sms_per_month"] is not None:
+            usage.sms_month_limit[r["workspace_id"]] = r["sms_per_month"]
     days = sorted({(rule.workspace_id, local_day(now, rule.timezone).isoformat()) for rule in rules.values()})
     for ws, day in days:
         row = cur.execute("SELECT count FROM delivery_usage_daily WHERE workspace_id = %s AND day = %s AND channel = 'sms' FOR UPDATE",
                           (ws, day)).fetchone()
         usage.sms_used[(ws, day)] = usage.sms_start[(ws, day)] = row["count"] if row else 0
+    for ws in usage.sms_month_limit:
+        loaded = [day for w, day in days if w == ws]
+        usage.sms_month_other_days[ws] = cur.execute(
+            "SELECT coalesce(sum(count), 0) AS n FROM delivery_usage_daily WHERE workspace_id = %s AND channel = 'sms' "
+            "AND day >= date_trunc('month', %s::date) AND day <> ALL(%s::date[])", (ws, min(loaded) if loaded else now.date(), loaded)).fetchone()["n"]
     return usage
 
 

@@ -40,12 +40,25 @@ class Usage:
     sms_limit: dict[uuid.UUID, int] = field(default_factory=dict)
     sms_used: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
     sms_start: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
+    # the monthly quota (WorkspaceQuota), and what other days of the month already used
+    sms_month_limit: dict[uuid.UUID, int] = field(default_factory=dict)
+    sms_month_other_days: dict[uuid.UUID, int] = field(default_factory=dict)
+
+    def sms_refusal(self, workspace: uuid.UUID, day: str) -> str | None:
+        """Why one more SMS may not go today, or None."""
+        limit = self.sms_limit.get(workspace, 50)
+        if self.sms_used.get((workspace, day), 0) >= limit:
+            return f"SMS limit of {limit} per day reached"
+        month = self.sms_month_limit.get(workspace)
+        if month is not None and self.sms_month_other_days.get(workspace, 0) + sum(
+                n for (ws, _), n in self.sms_used.items() if ws == workspace) >= month:
+            return f"monthly SMS quota of {month} reached"
+        return None
 
     def take_sms(self, workspace: uuid.UUID, day: str) -> bool:
-        used = self.sms_used.get((workspace, day), 0)
-        if used >= self.sms_limit.get(workspace, 50):
+        if self.sms_refusal(workspace, day):
             return False
-        self.sms_used[(workspace, day)] = used + 1
+        self.sms_used[(workspace, day)] = self.sms_used.get((workspace, day), 0) + 1
         return True
 
 
@@ -78,11 +91,10 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
         if rule.channels.get("sms") and m.phone and m.phone_verified:
             if digest_due:
                 rows.append(_held("sms", m, m.phone, event, rule, digest_due))
-            elif usage.take_sms(rule.workspace_id, day):
+            elif not (refusal := usage.sms_refusal(rule.workspace_id, day)) and usage.take_sms(rule.workspace_id, day):
                 rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None, {}))
             else:
-                limit = usage.sms_limit.get(rule.workspace_id, 50)
-                note = f"SMS limit of {limit} per day reached; this alert went to your inbox and daily digest."
+                note = f"{refusal}; this alert went to your inbox and daily digest."
                 in_app_note = note
                 if email_now:
                     email_note = note  # the email going out now carries the alert and says why

@@ -142,15 +142,19 @@ def test_daily_digest_gathers_a_rules_events_into_one_message(settings, app_conn
     assert _status(worker_conn)["digested:email"] == held
 
 
-def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_conn, worker_conn, fake, providers):
-    ingest(settings, str(sample("2026-07-28")))
-    ws = admin.create_workspace(app_conn, "Tight", "a@example.com", phone="+15125550100", verified=True, sms_per_day=2)
+def _midland_sms_rule(app_conn, ws):
     search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
         rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id], channels={"sms": True}),
-               actor=ws.user_id)
+                        actor=ws.user_id)
+
+
+def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_conn, worker_conn, fake, providers):
+    ingest(settings, str(sample("2026-07-28")))
+    ws = admin.create_workspace(app_conn, "Tight", "a@example.com", phone="+15125550100", verified=True, sms_per_day=2)
+    _midland_sms_rule(app_conn, ws)
     evaluate_pending(worker_conn)
     events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
     st = _status(worker_conn)
@@ -159,3 +163,22 @@ def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_con
     notes = worker_conn.execute("SELECT body FROM notifications").fetchall()
     assert len(notes) == events - 2 and all(b.startswith("SMS limit of 2 per day reached") for (b,) in notes)
     assert worker_conn.execute("SELECT count FROM delivery_usage_daily WHERE channel = 'sms'").fetchone() == (2,)
+
+
+def test_monthly_sms_quota_counts_earlier_days(settings, app_conn, worker_conn, providers):
+    ingest(settings, str(sample("2026-07-28")))
+    ws = admin.create_workspace(app_conn, "Monthly", "m@example.com", phone="+15125550100", verified=True, sms_per_day=100)
+    # A WorkspaceQuota allows 5 a month, and 4 went out earlier this month.
+    worker_conn.execute("UPDATE workspace_quotas SET sms_per_month = 5 WHERE workspace_id = %s", (ws.workspace_id,))
+    worker_conn.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) "
+                        "VALUES (%s, date_trunc('month', now())::date - 1, 'sms', 30), "
+                        "(%s, CASE WHEN extract(day FROM now()) > 1 THEN date_trunc('month', now())::date ELSE now()::date - 40 END, 'sms', 4)",
+                        (ws.workspace_id, ws.workspace_id))
+    worker_conn.commit()
+    _midland_sms_rule(app_conn, ws)
+    evaluate_pending(worker_conn)
+    st = _status(worker_conn)
+    expected = 1 if datetime.now(UTC).day > 1 else 5  # on the 1st, the earlier day is last month's
+    assert st["pending:sms"] == expected
+    events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+    assert events > expected and st["pending:in_app"] == events - expected

@@ -199,3 +199,16 @@ def test_never_two_rows_for_one_channel_and_recipient(limit, digest, channels):
         rows = plan(EVENT, _rule(channels=channels, digest_mode=digest), MEMBERS, usage, NOON)
         keys = [(r.channel, r.user_id) for r in rows]
         assert len(keys) == len(set(keys))
+
+
+def test_monthly_sms_quota_caps_what_the_daily_limit_would_allow():
+    import uuid
+
+    from services.alerting.plan import Usage
+    ws = uuid.uuid4()
+    usage = Usage(sms_limit={ws: 50}, sms_month_limit={ws: 10}, sms_month_other_days={ws: 9})
+    assert usage.take_sms(ws, "2026-11-25")
+    assert usage.sms_refusal(ws, "2026-11-25") == "monthly SMS quota of 10 reached"
+    assert not usage.take_sms(ws, "2026-11-25")
+    daily = Usage(sms_limit={ws: 1})
+    assert daily.take_sms(ws, "2026-11-25") and daily.sms_refusal(ws, "2026-11-25") == "SMS limit of 1 per day reached"
