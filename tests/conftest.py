@@ -151,3 +151,9 @@ def smtp():
     c.start()
     yield c
     c.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API leaves an event loop set on the main thread,
+    and pytest-asyncio (the operator tests) cannot start its own loop after that."""
+    items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))
