@@ -42,8 +42,7 @@ def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
         source = specs.source_spec(parent.get("spec") or {})
     except specs.Invalid as exc:
         invalid("BackfillJob", body, status, patch, exc, generation)
-        if not status.get("phase"):
-            patch.status["phase"] = "Invalid"
+        patch.status["phase"] = "Invalid"  # an edit that breaks a running backfill stops it starting chunks
         return
     chunks = desired.chunks(backfill)
     jobs = {int(j["metadata"]["labels"]["permitwatch.io/chunk"]): j for j in kube.list_jobs(namespace, {"permitwatch.io/backfill": name})}
