@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import kopf
 
 from controllers import kube, specs
 from controllers.desired import backfill as desired
-from controllers.handlers.common import GROUP, VERSION, already_invalid, context, database, invalid, iso, now
+from controllers.handlers.common import GROUP, VERSION, already_invalid, context, database, invalid, iso, now, parse_iso
 from controllers.status import backfill_step, condition, job_state, merge_conditions
 from services.ingestion.backfill import progress
 from services.metrics import registry
@@ -66,7 +64,7 @@ def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
         step.running += 1
     started = status.get("startedAt") or iso(at)
     with database() as conn:
-        done = progress(conn, source.type, _parse(started), backfill.start, backfill.end, backfill.files)
+        done = progress(conn, source.type, parse_iso(started), backfill.start, backfill.end, backfill.files)
     errors = [f"{j['metadata']['name']} ({chunks[i].label}): {_failure(j)}" for i, j in sorted(jobs.items()) if states[i] == "failed"]
     if step.phase != status.get("phase") and step.phase in FINISHED:
         (kopf.info if step.phase == "Succeeded" else kopf.warn)(
@@ -95,7 +93,3 @@ def _failure(job: dict) -> str:
         if c.get("type") == "Failed":
             return c.get("message") or c.get("reason") or "failed"
     return "failed"
-
-
-def _parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

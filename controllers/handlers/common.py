@@ -41,8 +41,12 @@ def database():
         raise kopf.TemporaryError(f"database unavailable: {exc}", delay=30) from exc
 
 
+def _ready_condition(status: dict) -> dict | None:
+    return next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+
+
 def already_invalid(status: dict, generation: int | None) -> bool:
-    ready = next((c for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+    ready = _ready_condition(status)
     return bool(ready and ready.get("status") == "False" and ready.get("observedGeneration") == generation
                 and ready.get("reason") not in (None, "Reconciled"))
 
@@ -51,7 +55,7 @@ def invalid(kind: str, body, status: dict, patch, exc: Invalid, generation: int 
     """Say once why the resource cannot work (condition + Warning Event) and stop: a fix
     to the spec (a new generation) is what makes it try again."""
     registry.reconciles.labels(kind=kind, outcome="invalid").inc()
-    if already_invalid(status, generation) and _ready_reason(status) == exc.reason:
+    if already_invalid(status, generation) and _ready_condition(status)["reason"] == exc.reason:
         return
     kopf.warn(body, reason=exc.reason, message=str(exc))
     patch.status["conditions"] = merge_conditions(status.get("conditions"), condition(
@@ -59,14 +63,14 @@ def invalid(kind: str, body, status: dict, patch, exc: Invalid, generation: int 
     patch.status["observedGeneration"] = generation
 
 
-def ready(status: dict, generation: int | None, message: str, **extra) -> list[dict]:
+def ready(status: dict, generation: int | None, message: str) -> list[dict]:
     return merge_conditions(status.get("conditions"), condition("Ready", True, "Reconciled", message, now(), generation,
-                                                                status.get("conditions")), *extra.values())
-
-
-def _ready_reason(status: dict) -> str | None:
-    return next((c.get("reason") for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+                                                                status.get("conditions")))
 
 
 def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

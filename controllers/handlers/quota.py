@@ -4,13 +4,11 @@ handler puts the defaults back)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import kopf
 
 from controllers import specs
 from controllers.desired import quota as desired
-from controllers.handlers.common import GROUP, VERSION, already_invalid, context, database, invalid, iso, now, ready
+from controllers.handlers.common import GROUP, VERSION, already_invalid, context, database, invalid, iso, now, parse_iso, ready
 from services.metrics import registry
 from services.tenancy.quotas import WorkspaceMissing, apply_quota, release_quota, usage
 
@@ -21,7 +19,7 @@ PLURAL = "workspacequotas"
 @kopf.on.create(GROUP, VERSION, PLURAL)
 @kopf.on.update(GROUP, VERSION, PLURAL)
 def quota_changed(body, spec, name, namespace, meta, status, patch, **_):
-    reconcile(body, spec, name, namespace, meta, status, patch, write=True)
+    reconcile(body, spec, name, namespace, meta, status, patch)
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=context()[0].operator_resync_seconds, idle=5)
@@ -30,10 +28,10 @@ def quota_resync(body, spec, name, namespace, meta, status, patch, **_):
         return
     last = status.get("lastSyncTime")
     every = int(spec.get("usageReportSeconds", specs.QuotaSpec.usage_report_seconds))
-    if last and (now() - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds() < every:
+    if last and (now() - parse_iso(last)).total_seconds() < every:
         return
     # the row is written again too: a hand edit in the database is drift like any other
-    reconcile(body, spec, name, namespace, meta, status, patch, write=True)
+    reconcile(body, spec, name, namespace, meta, status, patch)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
@@ -47,13 +45,13 @@ def quota_deleted(spec, name, namespace, logger, **_):
     logger.info("quota of %s %s", quota.workspace_id, "released (defaults apply)" if released else "was not ours to release")
 
 
-def reconcile(body, spec, name, namespace, meta, status, patch, *, write: bool) -> None:
+def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
     generation, at = meta.get("generation"), now()
     try:
         quota = specs.quota_spec(dict(spec))
         with database() as conn:
             try:
-                changed = write and apply_quota(conn, quota.workspace_id, desired.quota_row(quota), desired.managed_by(namespace, name))
+                changed = apply_quota(conn, quota.workspace_id, desired.quota_row(quota), desired.managed_by(namespace, name))
                 used = usage(conn, quota.workspace_id, at)
             except WorkspaceMissing as exc:
                 raise specs.Invalid("WorkspaceNotFound", str(exc)) from None

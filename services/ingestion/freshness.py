@@ -31,10 +31,9 @@ def source_freshness(conn: psycopg.Connection, source: str) -> dict:
     """One source's last run, last success and ingestion lag (source availability, the
     snapshot time, to the promoted run's end), for the operator's status."""
     row = conn.execute("""
-        SELECT (SELECT started_at FROM ingestion_runs WHERE source = %(s)s ORDER BY started_at DESC LIMIT 1),
-               (SELECT status FROM ingestion_runs WHERE source = %(s)s ORDER BY started_at DESC LIMIT 1),
-               max(finished_at) FILTER (WHERE promoted),
-               (SELECT extract(epoch FROM finished_at - snapshot_at)::bigint FROM ingestion_runs
-                 WHERE source = %(s)s AND promoted ORDER BY finished_at DESC LIMIT 1)
-        FROM ingestion_runs WHERE source = %(s)s""", {"s": source}).fetchone()
+        SELECT latest.started_at, latest.status, promoted.finished_at, extract(epoch FROM promoted.finished_at - promoted.snapshot_at)::bigint
+        FROM (SELECT 1) one
+        LEFT JOIN LATERAL (SELECT started_at, status FROM ingestion_runs WHERE source = %(s)s ORDER BY started_at DESC LIMIT 1) latest ON true
+        LEFT JOIN LATERAL (SELECT finished_at, snapshot_at FROM ingestion_runs WHERE source = %(s)s AND promoted
+                           ORDER BY finished_at DESC LIMIT 1) promoted ON true""", {"s": source}).fetchone()
     return {"last_run_at": row[0], "last_run_status": row[1], "last_success_at": row[2], "lag_seconds": row[3]}

@@ -11,6 +11,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from services.audit.trail import audit
+
 COLUMNS = ("sms_per_day", "email_per_day", "sms_per_month", "email_per_month", "api_calls_per_month",
            "api_rate_per_minute", "exports_per_day")
 
@@ -38,14 +40,20 @@ def apply_quota(conn: psycopg.Connection, workspace: uuid.UUID, limits: dict[str
         cols=ident, vals=sql.SQL(", ").join(sql.Placeholder() * len(cols)),
         sets=sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in cols), changed=changed)
     try:
-        return conn.execute(query, (workspace, managed_by, *(limits[c] for c in cols))).fetchone() is not None
+        changed = conn.execute(query, (workspace, managed_by, *(limits[c] for c in cols))).fetchone() is not None
     except psycopg.errors.ForeignKeyViolation:
         conn.rollback()
         raise WorkspaceMissing(f"workspace {workspace} does not exist") from None
+    if changed:
+        audit(conn.cursor(), workspace, None, "quota.applied", "workspace_quota", workspace, {"managed_by": managed_by, **limits})
+    return changed
 
 
 def release_quota(conn: psycopg.Connection, workspace: uuid.UUID, managed_by: str) -> bool:
     """Drop the row this resource wrote (the defaults apply again); a row someone else
     manages now is left alone."""
-    return conn.execute("DELETE FROM workspace_quotas WHERE workspace_id = %s AND managed_by = %s RETURNING workspace_id",
-                        (workspace, managed_by)).fetchone() is not None
+    released = conn.execute("DELETE FROM workspace_quotas WHERE workspace_id = %s AND managed_by = %s RETURNING workspace_id",
+                            (workspace, managed_by)).fetchone() is not None
+    if released:
+        audit(conn.cursor(), workspace, None, "quota.released", "workspace_quota", workspace, {"managed_by": managed_by})
+    return released

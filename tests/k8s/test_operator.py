@@ -235,7 +235,7 @@ async def test_backfill_into_the_future_is_refused(cluster):
     assert runner.exit_code == 0, runner.output
 
 
-async def test_workspace_quota_writes_the_row_reports_usage_and_releases_it(cluster, app_conn, worker_conn):
+async def test_workspace_quota_writes_the_row_reports_usage_and_releases_it(cluster, app_conn, worker_conn, owner_conn):
     k, settings = cluster
     ws = admin.create_workspace(app_conn, "Acme Land", "landman@example.com").workspace_id
     doc = load_yaml(CRDS / "samples" / "workspacequota-acme.yaml")[0]
@@ -265,6 +265,11 @@ async def test_workspace_quota_writes_the_row_reports_usage_and_releases_it(clus
         assert r.status == 200
         await until(lambda: not exists(k, QUOTAS, "acme-land"), what="quota deleted after its finalizer")
         assert worker_conn.execute("SELECT count(*) FROM workspace_quotas WHERE workspace_id = %s", (ws,)).fetchone() == (0,)
+        worker_conn.commit()
+    audited = app_conn.execute("SELECT action FROM audit_log WHERE entity_type = 'workspace_quota' ORDER BY id").fetchall()
+    assert [a for (a,) in audited] == []  # RLS: the app role sees it only in that workspace's context
+    trail = owner_conn.execute("SELECT action, metadata->>'managed_by' FROM audit_log WHERE entity_type = 'workspace_quota' ORDER BY id").fetchall()
+    assert trail == [("quota.applied", f"k8s:{NS}/acme-land"), ("quota.applied", f"k8s:{NS}/acme-land"), ("quota.released", f"k8s:{NS}/acme-land")]
     assert runner.exit_code == 0, runner.output
 
 

@@ -48,6 +48,11 @@ GRANT EXECUTE ON FUNCTION workspace_usage(uuid, timestamptz) TO {WORKER};
 -- Platform metrics (ingestion freshness, QA gate failures) and backfill progress are read
 -- by the worker role: the raw layer's run log, no permit content beyond what it has.
 GRANT SELECT ON ingestion_runs, data_quality_checks TO {WORKER};
+
+-- Quota rows the operator writes or releases are audited; the worker role may add those
+-- entries and nothing else to the audit trail.
+GRANT INSERT ON audit_log TO {WORKER};
+CREATE POLICY operator_quota_audit ON audit_log FOR INSERT TO {WORKER} WITH CHECK (action LIKE 'quota.%');
 """
 
 
@@ -57,6 +62,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute(f"""
+      DROP POLICY operator_quota_audit ON audit_log;
+      REVOKE INSERT ON audit_log FROM {WORKER};
       REVOKE SELECT ON ingestion_runs, data_quality_checks FROM {WORKER};
       DROP FUNCTION workspace_usage(uuid, timestamptz);
       ALTER TABLE workspace_quotas DROP COLUMN sms_per_month, DROP COLUMN email_per_month, DROP COLUMN managed_by;
