@@ -14,6 +14,9 @@ from controllers.desired.common import GROUP
 from controllers.status import drift
 
 MERGE_PATCH = "application/merge-patch+json"
+# (connect, read) seconds for every call: the client's default is to wait forever, and a
+# handler thread stuck on a silent API server keeps the operator from stopping.
+TIMEOUT = (5, 30)
 
 
 @functools.lru_cache(maxsize=1)
@@ -41,7 +44,7 @@ def _plain(obj) -> dict:
 
 def read(kind: str, namespace: str, name: str) -> dict | None:
     try:
-        return _plain(_typed(kind)[0](name, namespace))
+        return _plain(_typed(kind)[0](name, namespace, _request_timeout=TIMEOUT))
     except ApiException as exc:
         if exc.status == 404:
             return None
@@ -55,22 +58,22 @@ def apply(manifest: dict) -> tuple[str, list[str]]:
     observed = read(kind, meta["namespace"], meta["name"])
     if observed is None:
         try:
-            create_fn(meta["namespace"], manifest)
+            create_fn(meta["namespace"], manifest, _request_timeout=TIMEOUT)
             return "created", []
         except ApiException as exc:
             if exc.status != 409:  # a concurrent (or replayed) create got there first
                 raise
-            observed = _plain(read_fn(meta["name"], meta["namespace"]))
+            observed = _plain(read_fn(meta["name"], meta["namespace"], _request_timeout=TIMEOUT))
     paths = drift(manifest, observed)
     if not paths:
         return "unchanged", []
-    patch_fn(meta["name"], meta["namespace"], manifest, _content_type=MERGE_PATCH)
+    patch_fn(meta["name"], meta["namespace"], manifest, _content_type=MERGE_PATCH, _request_timeout=TIMEOUT)
     return "patched", paths
 
 
 def delete(kind: str, namespace: str, name: str) -> bool:
     try:
-        _typed(kind)[3](name, namespace, propagation_policy="Background")
+        _typed(kind)[3](name, namespace, propagation_policy="Background", _request_timeout=TIMEOUT)
         return True
     except ApiException as exc:
         if exc.status == 404:
@@ -80,14 +83,14 @@ def delete(kind: str, namespace: str, name: str) -> bool:
 
 def list_jobs(namespace: str, labels: dict[str, str]) -> list[dict]:
     selector = ",".join(f"{k}={v}" for k, v in labels.items())
-    jobs = kubernetes.client.BatchV1Api(api()).list_namespaced_job(namespace, label_selector=selector)
+    jobs = kubernetes.client.BatchV1Api(api()).list_namespaced_job(namespace, label_selector=selector, _request_timeout=TIMEOUT)
     # filtered here too: not every API implementation honours the selector (test emulators)
     return [j for j in map(_plain, jobs.items) if labels.items() <= (j["metadata"].get("labels") or {}).items()]
 
 
 def read_custom(plural: str, namespace: str, name: str) -> dict | None:
     try:
-        return kubernetes.client.CustomObjectsApi(api()).get_namespaced_custom_object(GROUP, "v1", namespace, plural, name)
+        return kubernetes.client.CustomObjectsApi(api()).get_namespaced_custom_object(GROUP, "v1", namespace, plural, name, _request_timeout=TIMEOUT)
     except ApiException as exc:
         if exc.status == 404:
             return None

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -293,6 +294,17 @@ def start_daemon(name: str, argv: list[str], cfg: StackConfig | None = None) -> 
         proc = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     pidfile.write_text(str(proc.pid))
     return proc.pid
+
+
+# The app's own processes on the local stack: what Kubernetes runs as Deployments.
+APP_PROCESSES = {"mail-catcher": ["mail", "catch"], "alert-worker": ["alerts", "worker"], "web": ["web"]}
+
+
+def start_app_processes(cfg: StackConfig | None = None) -> list[str]:
+    exe = [sys.executable, "-m", "services"]
+    for name, args in APP_PROCESSES.items():
+        start_daemon(name, [*exe, *args], cfg)
+    return list(APP_PROCESSES)
 
 
 def stop_daemons(cfg: StackConfig | None = None) -> list[str]:

@@ -20,7 +20,8 @@ from services import localstack
 from services.db import migrate
 from services.settings import REPO_ROOT, Settings
 
-SAMPLES = (REPO_ROOT.parent / "shared" / "rrc" / "samples").resolve()
+# Real RRC daily files (public records), committed so the suite runs in any clone.
+SAMPLES = REPO_ROOT / "tests" / "fixtures" / "rrc"
 SAMPLE_DAYS = ("2026-07-01", "2026-07-03", "2026-07-09", "2026-07-10", "2026-07-27", "2026-07-28",
                "2026-07-31", "2026-08-06")
 TEMPLATE = "permitwatch_test_template"

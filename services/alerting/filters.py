@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.errors import InvalidInput
 from services.reference.counties import COUNTIES, DISTRICTS
 from services.reference.rrc_codes import APPLICATION_STATUS, FILING_PURPOSES, WELLBORE_PROFILES
 
@@ -23,7 +24,11 @@ FILTERS: dict[str, tuple[str, str, frozenset | None]] = {
 }
 
 
-class FilterError(ValueError):
+MAX_VALUES = 300  # more than the 254 counties: any real list fits
+MAX_DEPTH_FT = 60_000  # deeper than any well drilled; keeps the value inside an integer column
+
+
+class FilterError(InvalidInput):
     pass
 
 
@@ -37,9 +42,12 @@ def validate_filters(filters: dict) -> dict:
             raise FilterError(f"unknown filter {key!r}; known filters: {', '.join(FILTERS)}")
         _, kind, allowed = FILTERS[key]
         if kind == "in":
-            values = [str(v) for v in (value if isinstance(value, list) else [value])]
-            if not values:
+            raw = value if isinstance(value, list) else [value]
+            if not raw:
                 raise FilterError(f"filter {key!r} is empty")
+            if len(raw) > MAX_VALUES or any(not isinstance(v, str | int) or isinstance(v, bool) or len(str(v)) > 64 for v in raw):
+                raise FilterError(f"filter {key!r} takes up to {MAX_VALUES} names or codes")
+            values = [str(v) for v in raw]
             if key == "counties":
                 values = [v.zfill(3) if v.isdigit() else _county_code(v) for v in values]
             bad = [v for v in values if allowed is not None and v not in allowed]
@@ -47,8 +55,8 @@ def validate_filters(filters: dict) -> dict:
                 raise FilterError(f"unknown value(s) {bad} for {key!r}")
             out[key] = sorted(set(values))
         elif kind.endswith("int"):
-            if not isinstance(value, int) or value < 0:
-                raise FilterError(f"{key!r} must be a whole number of feet, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_DEPTH_FT:
+                raise FilterError(f"{key!r} must be a whole number of feet from 0 to {MAX_DEPTH_FT:,}, got {value!r}")
             out[key] = value
         else:
             try:
@@ -84,3 +92,36 @@ def sql_predicate(filters_expr: str, row: str) -> str:
             test = f"{row}.{column} {op} ({filters_expr}->>'{key}')::{cast}"
         parts.append(f"({f} IS NULL OR {test})")
     return "(" + "\n  AND ".join(parts) + ")"
+
+
+def describe(filters: dict, operator_names: dict[str, str] | None = None) -> str:
+    """The filters in a landman's words: county and purpose names instead of codes."""
+    names = operator_names or {}
+    parts = []
+    for key, value in filters.items():
+        if key == "counties":
+            parts.append("in " + _join([COUNTIES[c].name + " County" if c in COUNTIES else c for c in value]))
+        elif key == "districts":
+            parts.append("RRC district " + _join(value))
+        elif key == "filing_purposes":
+            parts.append(_join([FILING_PURPOSES.get(c, c) for c in value]).lower())
+        elif key == "profiles":
+            parts.append(_join(value) + " wells")
+        elif key == "statuses":
+            parts.append(_join(value))
+        elif key == "operator_ids":
+            parts.append("by " + _join([names.get(o, "an operator no longer on file") for o in value]))
+        elif key == "depth_min":
+            parts.append(f"at least {value:,} ft deep")
+        elif key == "depth_max":
+            parts.append(f"at most {value:,} ft deep")
+        elif key == "issued_from":
+            parts.append(f"issued from {value}")
+        elif key == "issued_to":
+            parts.append(f"issued until {value}")
+    return "; ".join(parts) or "every permit"
+
+
+def _join(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -33,3 +33,18 @@ def dead_letters(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
     return conn.cursor(row_factory=dict_row).execute("""
         SELECT id, channel, to_address, attempts, last_error, updated_at FROM notification_outbox
         WHERE status = 'dead' ORDER BY updated_at DESC LIMIT %s""", (limit,)).fetchall()
+
+
+
+def run_deliveries(conn: psycopg.Connection, run_id=None) -> dict:
+    """The alerts raised by one ingestion run's changes (default: the newest promoted run):
+    the run, its sent e-mail and SMS outbox ids, and how many in-app inbox rows it made."""
+    run = conn.execute("SELECT id, started_at FROM ingestion_runs WHERE promoted AND (%(r)s::uuid IS NULL OR id = %(r)s) "
+                       "ORDER BY finished_at DESC LIMIT 1", {"r": run_id}).fetchone()
+    if run is None:
+        return {"run_id": None, "started_at": None, "email": [], "sms": [], "in_app": 0}
+    events = "SELECT e.id FROM alert_events e JOIN permit_changes c ON c.id = e.permit_change_id WHERE c.ingestion_run_id = %(r)s"
+    sent = conn.execute(f"SELECT channel, array_agg(id ORDER BY id) FROM notification_outbox WHERE status = 'sent' "
+                        f"AND channel IN ('email', 'sms') AND alert_event_id IN ({events}) GROUP BY 1", {"r": run[0]}).fetchall()
+    inbox = conn.execute(f"SELECT count(*) FROM notifications WHERE alert_event_id IN ({events})", {"r": run[0]}).fetchone()[0]
+    return {"run_id": run[0], "started_at": run[1], "email": [], "sms": [], **dict(sent), "in_app": inbox}

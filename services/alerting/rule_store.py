@@ -67,7 +67,10 @@ def list_rules(cur: psycopg.Cursor, rule_id: uuid.UUID | None = None) -> list[di
         "(SELECT count(*) FROM alert_events e WHERE e.alert_rule_id = r.id) "
         "FROM alert_rules r LEFT JOIN aois a ON a.id = r.aoi_id WHERE (%(id)s::uuid IS NULL OR r.id = %(id)s) ORDER BY r.created_at DESC",
         {"id": rule_id}).fetchall()
-    return [dict(zip(_LIST_KEYS, r, strict=True)) for r in rows]
+    out = [dict(zip(_LIST_KEYS, r, strict=True)) for r in rows]
+    for rule in out:
+        rule["digest_at"] = rule["digest_at"].strftime("%H:%M")
+    return out
 
 
 def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, enabled: bool, *, actor: uuid.UUID | None) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import time
 
 from services.alerting.schedule import ScheduleError, parse_quiet_hours, zone
+from services.errors import InvalidInput, Missing
 
 NOTIFY_ON = {
     "new_only": ("new",),
@@ -18,11 +19,11 @@ CHANNELS = ("sms", "email", "in_app")
 DIGEST_MODES = ("none", "daily", "weekly")
 
 
-class RuleError(ValueError):
+class RuleError(InvalidInput):
     """A rule that cannot work; the message says what to fix."""
 
 
-class RuleNotFound(RuleError):
+class RuleNotFound(RuleError, Missing):
     """No such rule in the workspace in context."""
 
 

@@ -10,10 +10,7 @@ from psycopg.rows import dict_row
 
 from services.alerting.filters import sql_predicate
 
-SAMPLE_SQL = f"""
-SELECT c.permit_id, c.status_number, c.api_number, c.operator_name, c.lease_name, c.well_number, c.county, c.district,
-       c.filing_purpose, c.wellbore_profile, c.total_depth, c.status, c.filed_date, c.issued_date,
-       ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat
+_MATCHES = f"""
 FROM alert_rules r
 LEFT JOIN aois a ON a.id = r.aoi_id
 LEFT JOIN saved_searches s ON s.id = r.saved_search_id
@@ -26,11 +23,21 @@ WHERE r.id = %(rule)s
   AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
                                          WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = c.operator_id))
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "c")})
+"""
+SAMPLE_SQL = f"""
+SELECT c.permit_id, c.status_number, c.api_number, c.operator_name, c.lease_name, c.well_number, c.county, c.district,
+       c.filing_purpose, c.wellbore_profile, c.total_depth, c.status, c.filed_date, c.issued_date,
+       ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, count(*) OVER () AS total
+{_MATCHES}
 ORDER BY coalesce(c.issued_date, c.filed_date) DESC, c.status_number DESC
 LIMIT %(limit)s
 """
 
 
-def sample_matches(cur: psycopg.Cursor, rule_id: uuid.UUID, *, days: int = 90, limit: int = 20) -> list[dict]:
+def sample_matches(cur: psycopg.Cursor, rule_id: uuid.UUID, *, days: int = 90, limit: int = 20) -> tuple[list[dict], int]:
+    """(the newest matches, up to LIMIT; how many there are in all)."""
     rows = cur.connection.cursor(row_factory=dict_row).execute(SAMPLE_SQL, {"rule": rule_id, "days": days, "limit": limit}).fetchall()
-    return rows
+    total = rows[0]["total"] if rows else 0
+    for r in rows:
+        del r["total"]
+    return rows, total

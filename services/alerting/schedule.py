@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.errors import InvalidInput
 
-class ScheduleError(ValueError):
+
+class ScheduleError(InvalidInput):
     pass
 
 

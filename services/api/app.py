@@ -18,6 +18,8 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api import problems, routes_alerts, routes_areas, routes_auth, routes_permits, routes_tiles
+from services.api.deps import PUBLIC
+from services.api.schemas import PROBLEM_RESPONSES, MapConfig
 from services.metrics import registry as metrics
 from services.settings import REPO_ROOT, Settings, get_settings
 
@@ -79,8 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     for module in (routes_auth, routes_permits, routes_areas, routes_alerts, routes_tiles):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
+    _problems_as_problem_json(app)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -102,15 +105,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             route = getattr(request.scope.get("route"), "path", None) or "unmatched"
             metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[PUBLIC])
     def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.get("/healthz", include_in_schema=False, dependencies=[PUBLIC])
     def healthz() -> dict:
         return {"ok": True}
 
-    @app.get("/readyz", include_in_schema=False)
+    @app.get("/readyz", include_in_schema=False, dependencies=[PUBLIC])
     def readyz() -> JSONResponse:
         """Ready when the database and Redis answer: a pod that cannot reach them takes no traffic."""
         problems_seen = {}
@@ -125,12 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             problems_seen["redis"] = type(exc).__name__
         return JSONResponse({"ready": not problems_seen, **problems_seen}, status_code=503 if problems_seen else 200)
 
-    @app.get("/v1/config", tags=["app"], summary="Map settings for the browser app")
-    def config() -> dict:
+    @app.get("/v1/config", tags=["app"], summary="Map settings for the browser app", dependencies=[PUBLIC],
+             responses=PROBLEM_RESPONSES)
+    def config() -> MapConfig:
         return {"basemap_raster_url": settings.basemap_raster_url or None, "basemap_attribution": settings.basemap_attribution,
                 "map_style_url": settings.map_style_url, "mapbox_token": settings.mapbox_token}
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, dependencies=[PUBLIC])
     def index() -> FileResponse:
         return FileResponse(WEB / "src" / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -140,10 +144,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if path.is_dir():
             app.mount(f"/vendor/{name}", StaticFiles(directory=path), name=f"vendor-{name}")
         else:
-            @app.get(f"/vendor/{name}/{{rest:path}}", include_in_schema=False)
-            def missing(rest: str, _name: str = name) -> JSONResponse:
-                return JSONResponse({"detail": f"{_name} is not installed: run `npm ci` in web/ (scripts/run.sh does)"}, status_code=503)
+            @app.get(f"/vendor/{name}/{{rest:path}}", include_in_schema=False, dependencies=[PUBLIC])
+            def missing(rest: str, _name: str = name) -> None:
+                raise problems.Problem(503, "not-installed", "Not installed", f"{_name} is not installed: run `npm ci` in web/ (scripts/run.sh does)")
     return app
+
+
+def _problems_as_problem_json(app: FastAPI) -> None:
+    """FastAPI files a response model under application/json; errors are application/problem+json."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            doc = build()
+            for ops in doc["paths"].values():
+                for op in ops.values():
+                    for code, resp in op.get("responses", {}).items():
+                        content = resp.get("content", {})
+                        if code[0] in "45" and "application/json" in content:
+                            content["application/problem+json"] = content.pop("application/json")
+            app.openapi_schema = doc
+        return app.openapi_schema
+    app.openapi = openapi
 
 
 def openapi_document(settings: Settings | None = None) -> dict:

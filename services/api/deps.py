@@ -21,6 +21,7 @@ from services.settings import Settings
 from services.tenancy import sessions
 from services.tenancy.credentials import csrf_token, same_secret
 from services.tenancy.members import Actor
+from services.tenancy.roles import require
 
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
@@ -85,9 +86,49 @@ def unit_of_work(request: Request):
             yield Ctx(cur, settings, request.app.state.redis, request, session)
 
 
+# Who may call a route, declared once per route as the type of its context parameter (or
+# as a route dependency when it needs no database). A test walks the app's routes and fails
+# on any route without one of these.
+ACCESS_LEVELS = ("public", "signed_in", "member", "admin", "owner")
+ROLE_AT_LEAST = {"member": {"owner", "admin", "member"}, "admin": {"owner", "admin"}, "owner": {"owner"}}
+
+
+def _check_access(level: str, ctx: Ctx) -> None:
+    if level == "public":
+        return
+    ctx.user  # noqa: B018 -- raises 401 when signed out
+    if level == "signed_in":
+        return
+    ctx.workspace_id  # noqa: B018 -- raises 403 without a workspace
+    require(ctx.user.role, ROLE_AT_LEAST[level], "this action")
+
+
+def access(level: str):
+    """A dependency that opens the unit of work (or none, with db=False) and admits callers at LEVEL."""
+    if level not in ACCESS_LEVELS:
+        raise ValueError(f"unknown access level {level!r}")
+
+    def admit(ctx: Annotated[Ctx, Depends(unit_of_work, scope="function")]) -> Ctx:
+        _check_access(level, ctx)
+        return ctx
+    admit.access_level = level
+    return admit
+
+
+def public_without_db() -> None:
+    """For routes that touch no database and are open to anyone (config, health, pages)."""
+
+
+public_without_db.access_level = "public"
+
 # scope="function": the transaction commits when the route returns, before the response
 # is sent, so a client never sees success for work that then fails to commit.
-Tx = Annotated[Ctx, Depends(unit_of_work, scope="function")]
+Public = Annotated[Ctx, Depends(access("public"), scope="function")]
+SignedIn = Annotated[Ctx, Depends(access("signed_in"), scope="function")]
+Member = Annotated[Ctx, Depends(access("member"), scope="function")]
+Admin = Annotated[Ctx, Depends(access("admin"), scope="function")]
+Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
+PUBLIC = Depends(public_without_db)
 
 
 def new_anonymous_csrf() -> str:

@@ -3,6 +3,9 @@ never build error responses themselves and every error says what was wrong."""
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +15,7 @@ from services.alerting.filters import FilterError
 from services.alerting.rules import RuleError, RuleNotFound
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
+from services.errors import DomainError, FieldError, InvalidInput, Missing
 from services.operators.watchlists import WatchlistError
 from services.permits.search import SearchError
 from services.permits.tiles import TileError
@@ -20,6 +24,7 @@ from services.tenancy.credentials import CredentialError
 from services.tenancy.members import NotFound
 from services.tenancy.roles import Forbidden
 
+log = logging.getLogger("permitwatch.api")
 MEDIA = "application/problem+json"
 BASE = "https://permitwatch.io/problems/"
 
@@ -48,8 +53,11 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
     (Forbidden, 403, "forbidden", "Not allowed", None),
     (AreaNotFound, 404, "not-found", "Not found", None),
     (NotFound, 404, "not-found", "Not found", None),
-    (LookupError, 404, "not-found", "Not found", None),
-    (ValueError, 422, "invalid-input", "Invalid input", None),
+    # Only the domain's own errors are the caller's fault; a stray ValueError or KeyError is a bug (500).
+    (FieldError, 422, "invalid-input", "Invalid input", "field"),
+    (Missing, 404, "not-found", "Not found", None),
+    (InvalidInput, 422, "invalid-input", "Invalid input", None),
+    (DomainError, 400, "refused", "Request refused", None),
 ]
 
 
@@ -75,6 +83,19 @@ def install(app) -> None:
 
     for cls, status, slug, title, field in TABLE:
         app.add_exception_handler(cls, _domain(status, slug, title, field))
+
+    @app.middleware("http")
+    async def unexpected(request: Request, call_next):
+        """Any other exception is a bug: a 500 problem whose trace id is in the log beside the
+        traceback, and never the exception's own message (it may carry internals)."""
+        try:
+            return await call_next(request)
+        except Exception:
+            trace = uuid.uuid4().hex
+            log.exception("unhandled error trace_id=%s %s %s", trace, request.method, request.url.path)
+            return _response(request, 500, "internal-error", "Internal error",
+                             f"something went wrong on our side; quote trace id {trace} if you report it",
+                             {"X-Trace-Id": trace}, trace_id=trace)
 
 
 def _domain(status: int, slug: str, title: str, field: str | None):

@@ -6,50 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Form, Response, UploadFile
 
-from services.api.deps import Tx
+from services.api.deps import Member
+from services.api.schemas import AreaCollection, AreaFeature, AreaIn, AreaPatch, Id, ImportResult, SavedIn, SavedOut, WatchlistIn, WatchlistOut
 from services.areas import imports, shapes
 from services.areas import store as areas
 from services.operators import watchlists
 from services.permits import saved
 
 router = APIRouter(prefix="/v1", tags=["areas and lists"])
-
-
-class AreaIn(BaseModel):
-    name: str = Field(max_length=120)
-    kind: Literal["polygon", "rectangle", "circle"] = "polygon"
-    geometry: dict | None = Field(default=None, description="GeoJSON Polygon/MultiPolygon, for kind=polygon")
-    bbox: list[float] | None = Field(default=None, description="[min_lon, min_lat, max_lon, max_lat], for kind=rectangle")
-    center: list[float] | None = Field(default=None, description="[lon, lat], for kind=circle")
-    radius: float | None = Field(default=None, description="in radius_unit (default: buffer_unit), for kind=circle")
-    radius_unit: Literal["m", "ft", "mi"] | None = None
-    buffer: float = 0
-    buffer_unit: Literal["m", "ft", "mi"] = "m"
-
-
-class AreaPatch(BaseModel):
-    name: str | None = Field(default=None, max_length=120)
-    kind: Literal["polygon", "rectangle", "circle"] | None = None
-    geometry: dict | None = None
-    bbox: list[float] | None = None
-    center: list[float] | None = None
-    radius: float | None = None
-    radius_unit: Literal["m", "ft", "mi"] | None = None
-    buffer: float | None = None
-    buffer_unit: Literal["m", "ft", "mi"] = "m"
-
-
-class SavedIn(BaseModel):
-    name: str = Field(max_length=120)
-    filters: dict
-
-
-class WatchlistIn(BaseModel):
-    name: str = Field(max_length=120)
-    operator_ids: list[uuid.UUID]
 
 
 def _area(body) -> shapes.Area:
@@ -59,20 +25,19 @@ def _area(body) -> shapes.Area:
 
 
 @router.get("/aois", summary="The workspace's areas of interest (GeoJSON FeatureCollection)")
-def list_aois(ctx: Tx) -> dict:
-    ctx.workspace_id  # noqa: B018
+def list_aois(ctx: Member) -> AreaCollection:
     return {"type": "FeatureCollection", "features": areas.as_features(ctx.cur)}
 
 
 @router.post("/aois", status_code=201, summary="Draw an area: polygon, rectangle, or point with a radius; with a buffer")
-def create_aoi(body: AreaIn, ctx: Tx) -> dict:
+def create_aoi(body: AreaIn, ctx: Member) -> AreaFeature:
     aoi = areas.create(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, _area(body))
     return areas.as_features(ctx.cur, aoi)[0]
 
 
 @router.post("/aois/import", status_code=201, summary="Import areas from GeoJSON, KML or a zipped shapefile")
-def import_aois(ctx: Tx, file: Annotated[UploadFile, File()], buffer: Annotated[float, Form()] = 0,
-                buffer_unit: Annotated[Literal["m", "ft", "mi"], Form()] = "m") -> dict:
+def import_aois(ctx: Member, file: Annotated[UploadFile, File()], buffer: Annotated[float, Form(ge=0, le=1e6)] = 0,
+                buffer_unit: Annotated[Literal["m", "ft", "mi"], Form()] = "m") -> ImportResult:
     data = file.file.read(imports.MAX_BYTES + 1)
     kind, found = imports.parse(file.filename or "upload", data)
     buf = shapes.buffer_meters(buffer, buffer_unit)
@@ -82,8 +47,7 @@ def import_aois(ctx: Tx, file: Annotated[UploadFile, File()], buffer: Annotated[
 
 
 @router.get("/aois/{aoi_id}", summary="One area of interest")
-def get_aoi(aoi_id: uuid.UUID, ctx: Tx) -> dict:
-    ctx.workspace_id  # noqa: B018
+def get_aoi(aoi_id: uuid.UUID, ctx: Member) -> AreaFeature:
     found = areas.as_features(ctx.cur, aoi_id)
     if not found:
         raise areas.AreaNotFound(f"area {aoi_id} does not exist in this workspace")
@@ -91,55 +55,53 @@ def get_aoi(aoi_id: uuid.UUID, ctx: Tx) -> dict:
 
 
 @router.patch("/aois/{aoi_id}", summary="Rename, reshape or re-buffer an area")
-def update_aoi(aoi_id: uuid.UUID, body: AreaPatch, ctx: Tx) -> dict:
+def update_aoi(aoi_id: uuid.UUID, body: AreaPatch, ctx: Member) -> AreaFeature:
     area = _area(body) if body.kind else None
     buf = shapes.buffer_meters(body.buffer, body.buffer_unit) if body.buffer is not None and area is None else None
     areas.update(ctx.cur, ctx.workspace_id, ctx.user.user_id, aoi_id, name=body.name, area=area, buffer_m=buf, buffer_unit=body.buffer_unit)
     return areas.as_features(ctx.cur, aoi_id)[0]
 
 
-@router.delete("/aois/{aoi_id}", status_code=204, summary="Delete an area (and the alert rules on it)")
-def delete_aoi(aoi_id: uuid.UUID, ctx: Tx) -> None:
+@router.delete("/aois/{aoi_id}", status_code=204, summary="Delete an area (and the alert rules on it)", response_class=Response)
+def delete_aoi(aoi_id: uuid.UUID, ctx: Member) -> None:
     areas.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, aoi_id)
 
 
 @router.get("/saved-searches", summary="Saved searches")
-def list_saved(ctx: Tx) -> list[dict]:
-    ctx.workspace_id  # noqa: B018
+def list_saved(ctx: Member) -> list[SavedOut]:
     return saved.list_saved(ctx.cur)
 
 
 @router.post("/saved-searches", status_code=201, summary="Save a search (filters in the search vocabulary)")
-def create_saved(body: SavedIn, ctx: Tx) -> dict:
-    return {"id": str(saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters))}
+def create_saved(body: SavedIn, ctx: Member) -> Id:
+    return Id(id=saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters))
 
 
 @router.put("/saved-searches/{search_id}", summary="Change a saved search")
-def update_saved(search_id: uuid.UUID, body: SavedIn, ctx: Tx) -> dict:
-    return {"id": str(saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters, search_id))}
+def update_saved(search_id: uuid.UUID, body: SavedIn, ctx: Member) -> Id:
+    return Id(id=saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters, search_id))
 
 
-@router.delete("/saved-searches/{search_id}", status_code=204, summary="Delete a saved search")
-def delete_saved(search_id: uuid.UUID, ctx: Tx) -> None:
+@router.delete("/saved-searches/{search_id}", status_code=204, summary="Delete a saved search", response_class=Response)
+def delete_saved(search_id: uuid.UUID, ctx: Member) -> None:
     saved.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, search_id)
 
 
 @router.get("/watchlists", summary="Operator watchlists")
-def list_watchlists(ctx: Tx) -> list[dict]:
-    ctx.workspace_id  # noqa: B018
+def list_watchlists(ctx: Member) -> list[WatchlistOut]:
     return watchlists.list_watchlists(ctx.cur)
 
 
 @router.post("/watchlists", status_code=201, summary="Watch competitor operators")
-def create_watchlist(body: WatchlistIn, ctx: Tx) -> dict:
-    return {"id": str(watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids))}
+def create_watchlist(body: WatchlistIn, ctx: Member) -> Id:
+    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids))
 
 
 @router.put("/watchlists/{watchlist_id}", summary="Change a watchlist")
-def update_watchlist(watchlist_id: uuid.UUID, body: WatchlistIn, ctx: Tx) -> dict:
-    return {"id": str(watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, watchlist_id))}
+def update_watchlist(watchlist_id: uuid.UUID, body: WatchlistIn, ctx: Member) -> Id:
+    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, watchlist_id))
 
 
-@router.delete("/watchlists/{watchlist_id}", status_code=204, summary="Delete a watchlist")
-def delete_watchlist(watchlist_id: uuid.UUID, ctx: Tx) -> None:
+@router.delete("/watchlists/{watchlist_id}", status_code=204, summary="Delete a watchlist", response_class=Response)
+def delete_watchlist(watchlist_id: uuid.UUID, ctx: Member) -> None:
     watchlists.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, watchlist_id)

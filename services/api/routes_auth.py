@@ -4,12 +4,15 @@ signed-in user, invitations. Thin: parse, call services.tenancy, set cookies."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Response
-from pydantic import BaseModel, Field
+from fastapi import Path as PathParam
+from pydantic import Field
 
-from services.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Tx, new_anonymous_csrf
+from services.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Public, SignedIn, new_anonymous_csrf
 from services.api.problems import Problem
+from services.api.schemas import Accepted, In, InvitationPreview, Me, Sent, SignedUp, UserRef, Verified, WorkspaceRef
 from services.audit.trail import audit
 from services.tenancy import account_mail, accounts, members, ratelimit, sessions
 from services.tenancy.credentials import csrf_token
@@ -18,33 +21,33 @@ from services.tenancy.mailer import send_mail
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
 
-class SignUp(BaseModel):
+class SignUp(In):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
     workspace_name: str | None = Field(default=None, max_length=120)
     display_name: str | None = Field(default=None, max_length=120)
-    invitation: str | None = None
+    invitation: str | None = Field(default=None, max_length=200)
 
 
-class SignIn(BaseModel):
+class SignIn(In):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
 
 
-class TokenBody(BaseModel):
+class TokenBody(In):
     token: str = Field(max_length=200)
 
 
-class ResetRequest(BaseModel):
+class ResetRequest(In):
     email: str = Field(max_length=254)
 
 
-class ResetConfirm(BaseModel):
+class ResetConfirm(In):
     token: str = Field(max_length=200)
     password: str = Field(max_length=256)
 
 
-class Switch(BaseModel):
+class Switch(In):
     workspace_id: uuid.UUID
 
 
@@ -65,7 +68,7 @@ def _me(ctx: Ctx) -> dict:
 
 
 @router.get("/me", summary="The signed-in user (null when signed out), their workspaces and the one in use")
-def me(ctx: Tx, response: Response) -> dict:
+def me(ctx: Public, response: Response) -> Me:
     if ctx.session is None:
         # Signed-out pages still need a CSRF token for the sign-in and sign-up forms.
         if not ctx.request.cookies.get(CSRF_COOKIE):
@@ -75,7 +78,7 @@ def me(ctx: Tx, response: Response) -> dict:
 
 
 @router.post("/signup", status_code=201, summary="Create an account and its workspace, and sign in")
-def signup(body: SignUp, ctx: Tx, response: Response, background: BackgroundTasks) -> dict:
+def signup(body: SignUp, ctx: Public, response: Response, background: BackgroundTasks) -> SignedUp:
     user, ws = accounts.signup(ctx.cur, body.email, body.password, workspace_name=body.workspace_name, display_name=body.display_name)
     if body.invitation:
         ws = members.accept_invitation(ctx.cur, body.invitation, user.id, user.email)
@@ -86,7 +89,7 @@ def signup(body: SignUp, ctx: Tx, response: Response, background: BackgroundTask
 
 
 @router.post("/login", summary="Sign in with e-mail and password (rate limited)")
-def login(body: SignIn, ctx: Tx, response: Response) -> dict:
+def login(body: SignIn, ctx: Public, response: Response) -> UserRef:
     subjects = {"email": body.email.strip(), "ip": ctx.client_ip}
     wait = ratelimit.blocked_for(ctx.redis, ctx.settings.login_attempts_per_15min, **subjects)
     if wait:
@@ -105,8 +108,8 @@ def login(body: SignIn, ctx: Tx, response: Response) -> dict:
     return {"user_id": str(user.id)}
 
 
-@router.post("/logout", status_code=204, summary="End this session")
-def logout(ctx: Tx, response: Response) -> Response:
+@router.post("/logout", status_code=204, summary="End this session", response_class=Response)
+def logout(ctx: Public, response: Response) -> Response:
     if ctx.session:
         sessions.revoke(ctx.cur, ctx.session.token)
     response.status_code = 204
@@ -116,13 +119,13 @@ def logout(ctx: Tx, response: Response) -> Response:
 
 
 @router.post("/verify", summary="Confirm an e-mail address with the link's token")
-def verify(body: TokenBody, ctx: Tx) -> dict:
+def verify(body: TokenBody, ctx: Public) -> Verified:
     accounts.verify_email(ctx.cur, body.token)
     return {"verified": True}
 
 
 @router.post("/verify/resend", status_code=202, summary="Send the confirmation e-mail again")
-def resend_verification(ctx: Tx, background: BackgroundTasks) -> dict:
+def resend_verification(ctx: SignedIn, background: BackgroundTasks) -> Sent:
     s = ctx.user
     if s.email_verified:
         return {"sent": False, "detail": "already confirmed"}
@@ -132,7 +135,7 @@ def resend_verification(ctx: Tx, background: BackgroundTasks) -> dict:
 
 
 @router.post("/password-reset", status_code=202, summary="E-mail a reset link (the answer is the same for unknown addresses)")
-def password_reset(body: ResetRequest, ctx: Tx, background: BackgroundTasks) -> dict:
+def password_reset(body: ResetRequest, ctx: Public, background: BackgroundTasks) -> Accepted:
     found = accounts.start_password_reset(ctx.cur, body.email)
     if found:
         user, token = found
@@ -141,7 +144,7 @@ def password_reset(body: ResetRequest, ctx: Tx, background: BackgroundTasks) -> 
 
 
 @router.post("/password-reset/confirm", summary="Set a new password with the link's token; other sessions end")
-def password_reset_confirm(body: ResetConfirm, ctx: Tx, response: Response) -> dict:
+def password_reset_confirm(body: ResetConfirm, ctx: Public, response: Response) -> UserRef:
     user_id = accounts.finish_password_reset(ctx.cur, body.token, body.password)
     ws = sessions.workspaces_of(ctx.cur, user_id)
     _start_session(ctx, response, user_id, uuid.UUID(ws[0]["id"]) if ws else None)
@@ -149,20 +152,20 @@ def password_reset_confirm(body: ResetConfirm, ctx: Tx, response: Response) -> d
 
 
 @router.post("/workspace", summary="Switch the workspace this session works in")
-def switch(body: Switch, ctx: Tx) -> dict:
+def switch(body: Switch, ctx: SignedIn) -> WorkspaceRef:
     if not sessions.switch_workspace(ctx.cur, ctx.user, body.workspace_id):
         raise Problem(404, "not-found", "Not found", f"you are not a member of workspace {body.workspace_id}")
     return {"workspace_id": str(body.workspace_id)}
 
 
 @router.get("/invitations/{token}", summary="What an invitation link is for (before joining)")
-def invitation(token: str, ctx: Tx) -> dict:
+def invitation(token: Annotated[str, PathParam(max_length=200)], ctx: Public) -> InvitationPreview:
     inv = members.preview_invitation(ctx.cur, token)
     return {"workspace_name": inv["workspace_name"], "email": inv["email"], "role": inv["role"]}
 
 
 @router.post("/invitations/accept", summary="Join the workspace of an invitation, as the signed-in user")
-def accept(body: TokenBody, ctx: Tx) -> dict:
+def accept(body: TokenBody, ctx: SignedIn) -> WorkspaceRef:
     ws = members.accept_invitation(ctx.cur, body.token, ctx.user.user_id, ctx.user.email)
     sessions.switch_workspace(ctx.cur, ctx.user, ws)
     return {"workspace_id": str(ws)}

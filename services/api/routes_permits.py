@@ -4,17 +4,18 @@ vocabulary; operator lookup. Thin over services.permits."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from services.alerting.filters import FILTERS
-from services.api.deps import Tx
+from services.api.deps import PUBLIC, Public, SignedIn
 from services.api.problems import Problem
+from services.api.schemas import FilterVocabulary, Freshness, OperatorHit, PermitDetail, PermitFeatureCollection, PermitPage
 from services.areas.store import search_area
 from services.ingestion.freshness import is_stale, status
 from services.operators.watchlists import search_operators
@@ -23,7 +24,7 @@ from services.reference.counties import COUNTIES, DISTRICTS
 from services.reference.rrc_codes import APPLICATION_STATUS, FILING_PURPOSES, WELLBORE_PROFILES
 
 router = APIRouter(prefix="/v1", tags=["permits"])
-ListParam = Annotated[list[str] | None, Query()]
+ListParam = Annotated[list[str] | None, Query(max_length=300)]
 
 
 def _search_params(ctx, q: dict) -> dict:
@@ -47,21 +48,22 @@ def _search_params(ctx, q: dict) -> dict:
     return out
 
 
-@router.get("/permits", summary="Search permits (JSON or GeoJSON), keyset-paginated")
-def list_permits(ctx: Tx,
+@router.get("/permits", summary="Search permits (JSON or GeoJSON), keyset-paginated", response_model=PermitPage,
+            responses={200: {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/PermitFeatureCollection"}}}}})
+def list_permits(ctx: SignedIn,
                  counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
                  profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
-                 depth_min: int | None = None, depth_max: int | None = None,
+                 depth_min: Annotated[int | None, Query(ge=0, le=60_000)] = None,
+                 depth_max: Annotated[int | None, Query(ge=0, le=60_000)] = None,
                  issued_from: date | None = None, issued_to: date | None = None,
-                 bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
-                 area: Annotated[str | None, Query(description="GeoJSON Polygon/MultiPolygon (or Feature)")] = None,
-                 aoi: Annotated[str | None, Query(description="an area of interest id of this workspace")] = None,
+                 bbox: Annotated[str | None, Query(max_length=200, description="min_lon,min_lat,max_lon,max_lat")] = None,
+                 area: Annotated[str | None, Query(max_length=200_000, description="GeoJSON Polygon/MultiPolygon (or Feature)")] = None,
+                 aoi: Annotated[str | None, Query(max_length=64, description="an area of interest id of this workspace")] = None,
                  buffer_m: Annotated[int | None, Query(ge=0, le=search.MAX_BUFFER_M)] = None,
                  sort: Literal[tuple(search.SORTS)] = "issued_desc",  # type: ignore[valid-type]
                  limit: Annotated[int, Query(ge=1, le=search.MAX_LIMIT)] = 100,
-                 cursor: str | None = None,
+                 cursor: Annotated[str | None, Query(max_length=500)] = None,
                  format: Literal["json", "geojson"] = "json") -> JSONResponse:
-    ctx.user  # noqa: B018 -- signed-in users only
     params = _search_params(ctx, {
         "counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
         "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
@@ -69,30 +71,28 @@ def list_permits(ctx: Tx,
         "bbox": bbox, "area": area, "aoi": aoi, "buffer_m": buffer_m, "sort": sort, "limit": limit, "cursor": cursor})
     page = store.search(ctx.cur.connection, search.parse(params))
     if format == "geojson" or "application/geo+json" in ctx.request.headers.get("accept", ""):
-        return JSONResponse(search.to_geojson(page), media_type="application/geo+json")
-    items = json.loads(json.dumps(page.items, default=str))
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor, "count": len(items)})
+        body = PermitFeatureCollection.model_validate(search.to_geojson(page))
+        return JSONResponse(body.model_dump(mode="json"), media_type="application/geo+json")
+    return PermitPage(items=page.items, next_cursor=page.next_cursor, count=len(page.items))
 
 
 @router.get("/permits/{ref}", summary="One permit: every version, what changed, operator, identifiers, location")
-def get_permit(ref: str, ctx: Tx) -> JSONResponse:
-    ctx.user  # noqa: B018
+def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: SignedIn) -> PermitDetail:
     permit = detail.find(ctx.cur, ref)
     if permit is None:
         raise Problem(404, "not-found", "Not found", f"no permit {ref}")
-    return JSONResponse(json.loads(json.dumps(permit, default=str)))
+    return permit
 
 
 @router.get("/status", summary="Data freshness: the latest successful ingestion and whether it is stale")
-def data_status(ctx: Tx) -> dict:
+def data_status(ctx: Public) -> Freshness:
     st = status(ctx.cur)
     now = st.pop("now") or datetime.now(UTC)
-    return {**{k: v.isoformat() if isinstance(v, datetime) else v for k, v in st.items()},
-            "stale": is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours))}
+    return Freshness(**st, checked_at=now, stale=is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours)))
 
 
-@router.get("/filters", summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses")
-def filters() -> dict:
+@router.get("/filters", summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses", dependencies=[PUBLIC])
+def filters() -> FilterVocabulary:
     return {
         "counties": [{"code": c.code, "name": c.name, "district": c.district} for c in sorted(COUNTIES.values(), key=lambda c: c.name)],
         "districts": list(DISTRICTS),
@@ -103,6 +103,5 @@ def filters() -> dict:
 
 
 @router.get("/operators", summary="Find operators by name, alias or P-5 number")
-def operators(ctx: Tx, q: Annotated[str, Query(min_length=2, max_length=100)]) -> list[dict]:
-    ctx.user  # noqa: B018
+def operators(ctx: SignedIn, q: Annotated[str, Query(min_length=2, max_length=100)]) -> list[OperatorHit]:
     return search_operators(ctx.cur, q)

@@ -9,15 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from services.alerting.filters import FILTERS
-from services.api.deps import Tx
+from services.api.deps import Member, Public, SignedIn
 from services.permits import tile_cache, tiles
 from services.permits.search import parse_filters
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
 Z = Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)]
-XY = Annotated[int, Path(ge=0)]
-ListParam = Annotated[list[str] | None, Query()]
+XY = Annotated[int, Path(ge=0, le=2**tiles.MAX_ZOOM - 1)]
+TILE_RESPONSES = {200: {"content": {MVT: {"schema": {"type": "string", "format": "binary"}}}},
+                  204: {"description": "nothing in this tile"}, 304: {"description": "unchanged since the ETag sent"}}
+ListParam = Annotated[list[str] | None, Query(max_length=300)]
+FilterText = Annotated[str | None, Query(max_length=32)]
 
 
 def _tile_response(data: bytes | None, etag: str, cache_control: str, state: str) -> Response:
@@ -28,13 +31,12 @@ def _tile_response(data: bytes | None, etag: str, cache_control: str, state: str
 
 
 @router.get("/permits/{z}/{x}/{y}.mvt", summary="Permit tile (grid counts at low zoom, points deeper); same filters as /v1/permits",
-            response_class=Response, responses={200: {"content": {MVT: {}}}, 204: {"description": "no permits in this tile"}})
-def permit_tile(z: Z, x: XY, y: XY, ctx: Tx,
+            response_class=Response, responses=TILE_RESPONSES)
+def permit_tile(z: Z, x: XY, y: XY, ctx: SignedIn,
                 counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
                 profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
-                depth_min: str | None = None, depth_max: str | None = None,
-                issued_from: str | None = None, issued_to: str | None = None) -> Response:
-    ctx.user  # noqa: B018 -- signed-in users only
+                depth_min: FilterText = None, depth_max: FilterText = None,
+                issued_from: FilterText = None, issued_to: FilterText = None) -> Response:
     tiles.check_tile(z, x, y)
     raw = {"counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
            "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
@@ -61,9 +63,9 @@ def permit_tile(z: Z, x: XY, y: XY, ctx: Tx,
 
 
 @router.get("/aois/{z}/{x}/{y}.mvt", summary="Tile of the workspace's areas of interest and their buffers",
-            response_class=Response, responses={200: {"content": {MVT: {}}}})
-def aoi_tile(z: Z, x: XY, y: XY, ctx: Tx) -> Response:
-    ctx.workspace_id  # noqa: B018
+            response_class=Response, responses=TILE_RESPONSES)
+def aoi_tile(z: Z, x: XY, y: XY, ctx: Member) -> Response:
+    tiles.check_tile(z, x, y)
     sql, params = tiles.aoi_tile_sql(z, x, y)
     data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -73,8 +75,9 @@ def aoi_tile(z: Z, x: XY, y: XY, ctx: Tx) -> Response:
 
 
 @router.get("/counties/{z}/{x}/{y}.mvt", summary="Texas county outlines (the built-in base map)",
-            response_class=Response, responses={200: {"content": {MVT: {}}}})
-def county_tile(z: Z, x: XY, y: XY, ctx: Tx) -> Response:
+            response_class=Response, responses=TILE_RESPONSES)
+def county_tile(z: Z, x: XY, y: XY, ctx: Public) -> Response:
+    tiles.check_tile(z, x, y)
     sql, params = tiles.county_tile_sql(z, x, y)
     data = bytes(ctx.cur.execute(sql, params).fetchone()[0] or b"")
     # Reference data changes only with a migration: cache a day.

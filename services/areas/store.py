@@ -11,6 +11,7 @@ import psycopg
 from services.alerting.rules import MAX_AOI_KM2
 from services.areas.shapes import Area, ShapeError
 from services.audit.trail import audit
+from services.errors import Missing
 
 # The geometry as PostGIS sees it: drawn or imported polygons as given, circles made on
 # the ellipsoid so the radius is exact metres.
@@ -18,7 +19,7 @@ _GEOM = ("ST_Multi(CASE WHEN %(geojson)s::text IS NOT NULL THEN ST_SetSRID(ST_Ge
          "ELSE ST_Buffer(ST_SetSRID(ST_MakePoint(%(cx)s, %(cy)s), 4326)::geography, %(radius)s, 'quad_segs=16')::geometry END)")
 
 
-class AreaNotFound(LookupError):
+class AreaNotFound(Missing):
     pass
 
 

@@ -12,10 +12,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
+
+from services.ingestion.fetch import open_source, snapshot_date
 from services.ingestion.generator import Universe, business_days, first_business_day
 from services.reference.sampling import CountySampler
+from services.settings import REPO_ROOT, Settings
 
 MANIFEST = "manifest.json"
+DEMO_DIR = REPO_ROOT / "demo-data"
+# The local stack's demo: two months of business days, all but the last ingested by `up`.
+DEMO_START = date(2026, 6, 1)
+DEMO_SPAN_DAYS = 61
 
 
 def write_demo(out: Path, *, seed: int, permits: int, start: date, days: int, weekends: bool = False,
@@ -59,3 +67,19 @@ def _write(path: Path, records) -> None:
             fh.write("\n".join(lines))
             fh.write("\n")
     os.replace(tmp, path)
+
+
+def demo_days(folder: Path = DEMO_DIR) -> list[date]:
+    """The snapshot days of the daily files in a demo folder, oldest first."""
+    return sorted(d.date() for d in (snapshot_date(p.name) for p in folder.glob("daf420-*.dat")) if d)
+
+
+def next_demo_file(settings: Settings, folder: Path = DEMO_DIR) -> Path | None:
+    """The oldest demo file whose bytes were never promoted; None when every day is in."""
+    with psycopg.connect(settings.database_url) as conn:
+        done = {r[0] for r in conn.execute("SELECT file_sha256 FROM ingestion_runs WHERE promoted")}
+    for day in demo_days(folder):
+        path = folder / f"daf420-{day.isoformat()}.dat"
+        if open_source(str(path), settings.data_dir).sha256 not in done:
+            return path
+    return None

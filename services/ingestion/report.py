@@ -41,6 +41,12 @@ def runs(conn: psycopg.Connection, limit: int = 20, source: str | None = None) -
     return cur.fetchall()
 
 
+def find_runs(conn: psycopg.Connection, prefix: str) -> list[uuid.UUID]:
+    """Runs whose id starts with PREFIX (at most two: enough to tell "ambiguous")."""
+    return [r[0] for r in conn.execute("SELECT id FROM ingestion_runs WHERE id::text LIKE %s || '%%' ORDER BY started_at DESC LIMIT 2",
+                                       (prefix.lower(),))]
+
+
 def run_detail(conn: psycopg.Connection, run_id: uuid.UUID) -> dict | None:
     cur = conn.cursor(row_factory=dict_row)
     cur.execute("SELECT * FROM ingestion_runs WHERE id = %s", (run_id,))

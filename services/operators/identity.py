@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from services.errors import InvalidInput
 from services.operators.names import display_name, may_be_truncated, name_key, truncated_key
 
 
@@ -50,7 +51,7 @@ def resolve_name(cur: psycopg.Cursor, name: str, *, create: bool = False, source
     -> a new operator when `create` is set."""
     key = name_key(name)
     if not key:
-        raise ValueError("an operator name is required")
+        raise InvalidInput("an operator name is required")
     cur.execute("SELECT DISTINCT coalesce(o.merged_into, o.id) FROM operator_aliases a JOIN operators o ON o.id = a.operator_id "
                 "WHERE a.name_key = %s", (key,))
     found = [r[0] for r in cur.fetchall()]
@@ -73,7 +74,7 @@ def resolve_name(cur: psycopg.Cursor, name: str, *, create: bool = False, source
     return Resolution(new_id, "created", (new_id,))
 
 
-class MergeError(ValueError):
+class MergeError(InvalidInput):
     pass
 
 
@@ -116,3 +117,14 @@ def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str
                                 "actor": actor, "reason": reason, "moved": moved})),
     )
     return moved
+
+
+def list_operators(cur: psycopg.Cursor, search: str | None = None, limit: int = 30) -> list[dict]:
+    """Operators (merged ones folded away) with alias and permit counts, busiest first."""
+    rows = cur.execute("""
+        SELECT o.id, o.p5_number, o.canonical_name, count(DISTINCT a.id), count(DISTINCT c.permit_id)
+        FROM operators o LEFT JOIN operator_aliases a ON a.operator_id = o.id
+        LEFT JOIN permits_current c ON c.operator_id = o.id
+        WHERE o.merged_into IS NULL AND (%(q)s::text IS NULL OR o.canonical_name ILIKE '%%' || %(q)s || '%%')
+        GROUP BY o.id ORDER BY 5 DESC, 3 LIMIT %(n)s""", {"q": search, "n": limit}).fetchall()
+    return [{"id": r[0], "p5_number": r[1], "name": r[2], "aliases": r[3], "permits": r[4]} for r in rows]

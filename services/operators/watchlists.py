@@ -8,9 +8,10 @@ import uuid
 import psycopg
 
 from services.audit.trail import audit, delete_audited
+from services.errors import InvalidInput, Missing
 
 
-class WatchlistError(ValueError):
+class WatchlistError(InvalidInput):
     pass
 
 
@@ -25,6 +26,16 @@ def search_operators(cur: psycopg.Cursor, q: str, limit: int = 20) -> list[dict]
         "ORDER BY (o.canonical_name ILIKE %(prefix)s) DESC, similarity(o.canonical_name, %(q)s) DESC LIMIT %(limit)s",
         {"q": q, "like": f"%{q}%", "prefix": f"{q}%", "limit": limit}).fetchall()
     return [{"id": str(r[0]), "name": r[1], "p5_number": r[2], "permits": r[3]} for r in rows]
+
+
+def operator_ids_by_p5(cur: psycopg.Cursor, p5_numbers: list[str]) -> list[uuid.UUID]:
+    """The surviving operator of each P-5 number; WatchlistError names the unknown ones."""
+    rows = cur.execute("SELECT p5_number, coalesce(merged_into, id) FROM operators WHERE p5_number = ANY(%s)", (list(p5_numbers),)).fetchall()
+    found = dict(rows)
+    unknown = [p for p in p5_numbers if p not in found]
+    if unknown:
+        raise WatchlistError(f"unknown P-5 number(s): {', '.join(unknown)}")
+    return list(dict.fromkeys(found[p] for p in p5_numbers))
 
 
 def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
@@ -54,7 +65,7 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
     else:
         cur.execute("UPDATE operator_watchlists SET name = %s WHERE id = %s", (name, watchlist_id))
         if cur.rowcount != 1:
-            raise LookupError(f"watchlist {watchlist_id} does not exist in this workspace")
+            raise Missing(f"watchlist {watchlist_id} does not exist in this workspace")
         cur.execute("DELETE FROM operator_watchlist_items WHERE watchlist_id = %s", (watchlist_id,))
         action = "watchlist.updated"
     cur.executemany("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s)",
@@ -64,4 +75,4 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID) -> None:
-    delete_audited(cur, "operator_watchlists", "watchlist", watchlist_id, workspace_id, actor, LookupError)
+    delete_audited(cur, "operator_watchlists", "watchlist", watchlist_id, workspace_id, actor, Missing)

@@ -8,20 +8,23 @@ import uuid
 
 import psycopg
 
-from services.alerting.filters import validate_filters
+from services.alerting.filters import describe, validate_filters
 from services.audit.trail import audit, delete_audited
+from services.errors import FieldError, Missing
 
 
 def list_saved(cur: psycopg.Cursor) -> list[dict]:
     rows = cur.execute("SELECT id, name, filters, created_at FROM saved_searches ORDER BY created_at DESC").fetchall()
-    return [{"id": str(r[0]), "name": r[1], "filters": r[2], "created_at": r[3].isoformat()} for r in rows]
+    wanted = sorted({o for r in rows for o in r[2].get("operator_ids", [])})
+    names = dict(cur.execute("SELECT id::text, canonical_name FROM operators WHERE id::text = ANY(%s)", (wanted,)).fetchall()) if wanted else {}
+    return [{"id": r[0], "name": r[1], "filters": r[2], "summary": describe(r[2], names), "created_at": r[3]} for r in rows]
 
 
 def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, filters: dict,
          search_id: uuid.UUID | None = None) -> uuid.UUID:
     name = (name or "").strip()
     if not name or len(name) > 120:
-        raise ValueError("name must be 1 to 120 characters")
+        raise FieldError("name", "must be 1 to 120 characters")
     clean = validate_filters(filters)
     if search_id is None:
         search_id = cur.execute("INSERT INTO saved_searches (workspace_id, name, filters, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
@@ -30,11 +33,11 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
     else:
         cur.execute("UPDATE saved_searches SET name = %s, filters = %s WHERE id = %s", (name, json.dumps(clean), search_id))
         if cur.rowcount != 1:
-            raise LookupError(f"saved search {search_id} does not exist in this workspace")
+            raise Missing(f"saved search {search_id} does not exist in this workspace")
         action = "saved_search.updated"
     audit(cur, workspace_id, actor, action, "saved_search", search_id, {"name": name, "filters": clean})
     return search_id
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, search_id: uuid.UUID) -> None:
-    delete_audited(cur, "saved_searches", "saved_search", search_id, workspace_id, actor, LookupError)
+    delete_audited(cur, "saved_searches", "saved_search", search_id, workspace_id, actor, Missing)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.alerting.filters import FILTERS, FilterError, validate_filters
+from services.areas.shapes import MAX_BUFFER_M  # an area searched with its own buffer must fit
 from services.errors import FieldError
 
 # name -> (column, direction, stand-in for NULL). Keyset pagination compares (key, id)
@@ -29,7 +30,6 @@ SORTS = {
 }
 MAX_LIMIT = 500
 MAX_AREA_KM2 = 50_000.0
-MAX_BUFFER_M = 50_000
 
 
 class SearchError(FieldError):

@@ -14,6 +14,7 @@ EPSG:3857, clipped with a 64-unit buffer so symbols on a tile edge are drawn who
 
 from __future__ import annotations
 
+from services.errors import InvalidInput
 from services.permits.search import filter_clauses
 
 GRID_MAX_ZOOM = 10  # as in migration 0005_web_app
@@ -26,7 +27,7 @@ GRID_FILTERS = {"counties": "county_code", "districts": "district", "filing_purp
                 "profiles": "wellbore_profile", "statuses": "status"}
 
 
-class TileError(ValueError):
+class TileError(InvalidInput):
     pass
 
 

@@ -12,6 +12,7 @@ import psycopg
 
 from services.audit.trail import audit
 from services.db.engine import set_tenant
+from services.errors import InvalidInput
 from services.tenancy.credentials import (
     CredentialError,
     check_password,
@@ -26,7 +27,7 @@ from services.tenancy.credentials import (
 TOKEN_TTL = {"verify_email": timedelta(days=3), "reset_password": timedelta(hours=1)}
 
 
-class TokenError(ValueError):
+class TokenError(InvalidInput):
     """A link that is unknown, used or expired."""
 
 

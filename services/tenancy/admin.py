@@ -4,14 +4,21 @@ workspace's RLS context, as the application role."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 import psycopg
 
-from services.alerting.filters import validate_filters
+from services.alerting import rule_store
+from services.alerting.rules import RuleSpec
+from services.areas import store as areas
+from services.areas.shapes import Area, polygon_geometry
+from services.areas.shapes import buffer_meters as buffer_meters_of
 from services.db.engine import set_tenant
+from services.operators import watchlists
+from services.permits import saved
+from services.tenancy import members
 
 # A password hash no password matches: accounts made here sign in after a reset.
 NO_PASSWORD = "!"
@@ -63,31 +70,39 @@ def add_member(conn: psycopg.Connection, workspace_id: uuid.UUID, email: str, *,
 
 def create_aoi(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, geojson: dict, *,
                buffer_meters: int | None = None, created_by: uuid.UUID | None = None) -> uuid.UUID:
-    with conn.transaction():
-        cur = conn.cursor()
-        set_tenant(cur, workspace_id, created_by)
-        return cur.execute(
-            "INSERT INTO aois (workspace_id, name, geom, buffer_meters, created_by) "
-            "VALUES (%s, %s, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)), %s, %s) RETURNING id",
-            (workspace_id, name, json.dumps(geojson), buffer_meters, created_by)).fetchone()[0]
+    """An area from a GeoJSON polygon, through the same checks and audit as the web app."""
+    area = Area(polygon_geometry(geojson), {"kind": "polygon"}, buffer_meters_of(buffer_meters or 0, "m"), "m")
+    with _tenant(conn, workspace_id, created_by) as cur:
+        return areas.create(cur, workspace_id, created_by, name, area, source="cli")
 
 
 def create_saved_search(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, filters: dict,
                         created_by: uuid.UUID | None = None) -> uuid.UUID:
-    clean = validate_filters(filters)
-    with conn.transaction():
-        cur = conn.cursor()
-        set_tenant(cur, workspace_id, created_by)
-        return cur.execute("INSERT INTO saved_searches (workspace_id, name, filters, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
-                           (workspace_id, name, json.dumps(clean), created_by)).fetchone()[0]
+    with _tenant(conn, workspace_id, created_by) as cur:
+        return saved.save(cur, workspace_id, created_by, name, filters)
 
 
-def create_watchlist(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, operator_ids: list[uuid.UUID]) -> uuid.UUID:
+def create_watchlist(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, operator_ids: list[uuid.UUID], *,
+                     created_by: uuid.UUID | None = None) -> uuid.UUID:
+    with _tenant(conn, workspace_id, created_by) as cur:
+        return watchlists.save(cur, workspace_id, created_by, name, operator_ids)
+
+
+def create_watchlist_by_p5(conn: psycopg.Connection, workspace_id: uuid.UUID, name: str, p5_numbers: list[str]) -> uuid.UUID:
+    with _tenant(conn, workspace_id, None) as cur:
+        return watchlists.save(cur, workspace_id, None, name, watchlists.operator_ids_by_p5(cur, p5_numbers))
+
+
+def create_rule(conn: psycopg.Connection, workspace_id: uuid.UUID, spec: RuleSpec, recipient_emails: list[str] | None = None) -> uuid.UUID:
+    """An alert rule for the members named by e-mail (every member when none), validated and audited as in the web app."""
+    with _tenant(conn, workspace_id, None) as cur:
+        spec = replace(spec, recipients=members.member_ids(cur, recipient_emails))
+        return rule_store.save(cur, workspace_id, spec, actor=None)
+
+
+@contextmanager
+def _tenant(conn: psycopg.Connection, workspace_id: uuid.UUID, user_id: uuid.UUID | None):
     with conn.transaction():
         cur = conn.cursor()
-        set_tenant(cur, workspace_id, None)
-        wl = cur.execute("INSERT INTO operator_watchlists (workspace_id, name) VALUES (%s, %s) RETURNING id",
-                         (workspace_id, name)).fetchone()[0]
-        cur.executemany("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s)",
-                        [(wl, op, workspace_id) for op in operator_ids])
-        return wl
+        set_tenant(cur, workspace_id, user_id)
+        yield cur

@@ -21,7 +21,8 @@ def ensure_demo_workspace(settings: Settings) -> str:
     if row:
         return str(row[0])
     with psycopg.connect(settings.database_url) as conn:
-        ws = create_workspace(conn, DEMO_NAME, DEMO_EMAIL, phone="+15125550100", verified=True, sms_per_day=100)
+        # `up` backfills two months with this rule in place (about 250 alerts): room for them and the next day's.
+        ws = create_workspace(conn, DEMO_NAME, DEMO_EMAIL, phone="+15125550100", verified=True, sms_per_day=1000)
         # Martin, Midland, Howard and Glasscock counties, the Midland basin's core; 2 km buffer.
         aoi = create_aoi(conn, ws.workspace_id, "Midland basin core",
                          {"type": "Polygon", "coordinates": [[[-102.3, 31.65], [-101.2, 31.65], [-101.2, 32.52],

@@ -11,13 +11,14 @@ import psycopg
 
 from services.audit.trail import audit
 from services.db.engine import set_tenant
+from services.errors import InvalidInput, Missing
 from services.tenancy.credentials import new_token, normalize_email, token_hash
 from services.tenancy.roles import MANAGE_MEMBERS, Forbidden, check_role_change, require
 
 INVITATION_TTL = timedelta(days=7)
 
 
-class NotFound(LookupError):
+class NotFound(Missing):
     pass
 
 
@@ -40,14 +41,27 @@ def list_members(cur: psycopg.Cursor) -> list[dict]:
              "email_verified": r[5]} for r in rows]
 
 
+def member_ids(cur: psycopg.Cursor, emails: list[str] | None = None) -> list[uuid.UUID]:
+    """Members of the workspace in context by e-mail (all members when none are named);
+    NotFound names the addresses that are not members."""
+    rows = dict(cur.execute("SELECT lower(u.email), u.id FROM workspace_members m JOIN users u ON u.id = m.user_id "
+                            "WHERE m.workspace_id = app_workspace_id() ORDER BY m.created_at").fetchall())
+    if not emails:
+        return list(rows.values())
+    missing = [e for e in emails if e.strip().lower() not in rows]
+    if missing:
+        raise NotFound(f"not a member of this workspace: {', '.join(missing)}")
+    return [rows[e.strip().lower()] for e in emails]
+
+
 def invite(cur: psycopg.Cursor, actor: Actor, email: str, role: str) -> tuple[uuid.UUID, str]:
     require(actor.role, MANAGE_MEMBERS, "inviting members")
     if role not in ("admin", "member"):
-        raise ValueError("role must be admin or member (make owners from members)")
+        raise InvalidInput("role must be admin or member (make owners from members)")
     email = normalize_email(email)
     if cur.execute("SELECT 1 FROM workspace_members m JOIN users u ON u.id = m.user_id "
                    "WHERE m.workspace_id = app_workspace_id() AND lower(u.email) = lower(%s)", (email,)).fetchone():
-        raise ValueError(f"{email} is already a member")
+        raise InvalidInput(f"{email} is already a member")
     token, digest = new_token()
     cur.execute("UPDATE workspace_invitations SET revoked_at = now() WHERE lower(email) = lower(%s) "
                 "AND accepted_at IS NULL AND revoked_at IS NULL", (email,))

@@ -12,12 +12,13 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from services.audit.trail import audit
+from services.errors import Missing
 
 COLUMNS = ("sms_per_day", "email_per_day", "sms_per_month", "email_per_month", "api_calls_per_month",
            "api_rate_per_minute", "exports_per_day")
 
 
-class WorkspaceMissing(LookupError):
+class WorkspaceMissing(Missing):
     pass
 
 

@@ -4,11 +4,13 @@ keeps at least one owner."""
 
 from __future__ import annotations
 
+from services.errors import DomainError, InvalidInput
+
 ROLES = ("owner", "admin", "member")
 MANAGE_MEMBERS = {"owner", "admin"}
 
 
-class Forbidden(PermissionError):
+class Forbidden(DomainError, PermissionError):
     pass
 
 
@@ -21,7 +23,7 @@ def check_role_change(actor_role: str, target_role: str, new_role: str | None, o
     """new_role None means removal."""
     require(actor_role, MANAGE_MEMBERS, "changing members")
     if new_role is not None and new_role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
     if "owner" in (target_role, new_role) and actor_role != "owner":
         raise Forbidden("only an owner can add or remove an owner")
     if target_role == "owner" and new_role != "owner" and owners <= 1:

@@ -191,14 +191,40 @@ def test_a_rule_comes_back_with_sample_alerts_and_is_audited(user, web_settings,
     assert rule["channels"] == {"in_app": True, "email": True} and rule["aoi_name"] == "Pad"
     bad = user.post("/v1/alert-rules", json={"name": "x", "channels": {"in_app": True}})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
-    quiet = user.post("/v1/alert-rules", json={"name": "q", "aoi_id": aoi["id"], "quiet_hours": {"start": "25:00", "end": "07:00"}})
-    assert quiet.status_code == 422
     assert user.post(f"/v1/alert-rules/{rule['id']}/enabled", json={"enabled": False}).json()["enabled"] is False
     import psycopg
 
     with psycopg.connect(web_settings.database_owner_url) as conn:
         actions = [a for (a,) in conn.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
     assert {"aoi.created", "alert_rule.created", "alert_rule.disabled"} <= set(actions)
+
+
+def test_quiet_hours_are_stored_and_read_back_in_the_contract_shape(user):
+    aoi = user.post("/v1/aois", json={"name": "Pad", "geometry": _box(*ANDREWS), "buffer": 0}).json()
+    quiet = {"timezone": "America/Chicago", "windows": [{"start": "21:30", "end": "06:45", "days": [0, 1, 2, 3, 4]}]}
+    made = user.post("/v1/alert-rules", json={"name": "q", "aoi_id": aoi["id"], "quiet_hours": quiet})
+    assert made.status_code == 201, made.text
+    assert made.json()["quiet_hours"] == quiet
+    assert user.get("/v1/alert-rules").json()[0]["quiet_hours"] == quiet
+
+
+@pytest.mark.parametrize("quiet, param", [
+    ({"timezone": "America/Chicago", "windows": [{"start": "25:00", "end": "07:00"}]}, "body.quiet_hours.windows.0.start"),
+    ({"timezone": "America/Chicago", "windows": []}, "body.quiet_hours.windows"),
+    ({"start": "22:00", "end": "07:00"}, "body.quiet_hours.windows"),  # the old browser shape
+    ({"timezone": "Mars/Olympus", "windows": [{"start": "22:00", "end": "07:00"}]}, None),
+])
+def test_bad_quiet_hours_are_refused_naming_what_is_wrong(user, quiet, param):
+    aoi = user.post("/v1/aois", json={"name": "Pad", "geometry": _box(*ANDREWS), "buffer": 0}).json()
+    r = user.post("/v1/alert-rules", json={"name": "q", "aoi_id": aoi["id"], "quiet_hours": quiet})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    if param:
+        assert param in [e["where"] for e in body["errors"]], body
+    else:
+        assert "unknown time zone 'Mars/Olympus'" in body["detail"]
+
+
 
 
 def test_status_filters_and_openapi(user, app):

@@ -72,7 +72,7 @@ async def until(predicate, timeout: float = 20.0, what: str = "condition"):
 
 
 def operator():
-    return kopf.testing.KopfRunner(["run", "--standalone", "--all-namespaces", "-m", "controllers.operator"], timeout=60)
+    return kopf.testing.KopfRunner(["run", "--standalone", "--all-namespaces", "-m", "controllers.operator"], timeout=180)
 
 
 async def create(k, resource, doc: dict) -> dict:

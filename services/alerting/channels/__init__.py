@@ -32,4 +32,8 @@ class Message:
         # Neither Twilio's Messages API nor SendGrid's mail send takes an idempotency key;
         # this goes along as metadata (SendGrid custom_args, SMTP Message-ID) so a duplicate
         # can be recognised downstream.
-        return self.ref or f"permitwatch-outbox-{self.outbox_id}"
+        return self.ref or self.outbox_ref(self.outbox_id)
+
+    @staticmethod
+    def outbox_ref(outbox_id: int) -> str:
+        return f"permitwatch-outbox-{outbox_id}"

@@ -16,7 +16,7 @@ export async function view() {
       <li data-id="${esc(r.id)}"><strong>${esc(r.name)}</strong> ${r.enabled ? "" : "<span class='pill'>paused</span>"}
         <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${esc(r.notify_on.replaceAll("_", " "))} ·
         ${Object.entries(r.channels).filter(([, on]) => on).map(([c]) => esc(c.replace("_", "-"))).join(", ")}
-        ${r.quiet_hours ? ` · quiet ${esc(r.quiet_hours.start)}–${esc(r.quiet_hours.end)}` : ""}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest` : ""} · ${r.events} alerts</span>
+        ${r.quiet_hours ? ` · quiet ${r.quiet_hours.windows.map((w) => `${esc(w.start)}–${esc(w.end)}`).join(", ")} (${esc(r.quiet_hours.timezone)})` : ""}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest` : ""} · ${r.events} alerts</span>
         <div class="actions"><button class="link" data-toggle>${r.enabled ? "Pause" : "Resume"}</button>
         <button class="link" data-samples>Sample alerts</button><button class="link danger" data-delete>Delete</button></div>
         <div class="samples"></div></li>`).join("") || "<li class='muted'>No alert rules yet.</li>"}</ol>
@@ -41,7 +41,7 @@ export async function view() {
       <button class="primary" type="submit">Create alert</button>
     </form></details>
     <h3>Saved searches</h3>
-    <ul class="results">${searches.map((s) => `<li><strong>${esc(s.name)}</strong> <span class="muted">${esc(JSON.stringify(s.filters))}</span>
+    <ul class="results">${searches.map((s) => `<li><strong>${esc(s.name)}</strong> <span class="muted">${esc(s.summary)}</span>
       <button class="link" data-open-search="${esc(s.id)}">Open</button> <button class="link danger" data-del-search="${esc(s.id)}">Delete</button></li>`).join("")
       || "<li class='muted'>Save a search from the Permits tab.</li>"}</ul>
     <h3>Operator watchlists</h3>
@@ -59,11 +59,11 @@ export async function view() {
     const d = formData(e.target);
     const body = { name: d.name, aoi_id: d.aoi_id || null, saved_search_id: d.saved_search_id || null, watchlist_id: d.watchlist_id || null,
       notify_on: d.notify_on, channels: { in_app: d.in_app, email: d.email, sms: d.sms }, timezone: d.timezone,
-      quiet_hours: d.quiet_start && d.quiet_end ? { start: d.quiet_start, end: d.quiet_end } : null,
+      quiet_hours: d.quiet_start && d.quiet_end ? { timezone: d.timezone, windows: [{ start: d.quiet_start, end: d.quiet_end }] } : null,
       digest_mode: d.digest_mode, digest_at: d.digest_at || "07:00" };
     try {
       const r = await api("/v1/alert-rules", { method: "POST", body });
-      toast(`Alert created: ${r.samples.length} recent permit(s) would have matched.`);
+      toast(`Alert created: ${r.sample_total.toLocaleString()} permit(s) in the last 90 days would have matched.`);
       view();
     } catch (err) { showError(e.target, err); }
   });

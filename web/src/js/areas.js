@@ -195,7 +195,7 @@ export async function onboarding() {
   }));
   $("#view").innerHTML = `<section class="welcome" aria-labelledby="welcome-title"><h2 id="welcome-title">You're set</h2>
     <p>We'll alert you when a permit is filed in <strong>${esc(aoi.properties.name)}</strong>.</p>
-    <h3>Sample alerts</h3><p class="muted">Permits from the last 90 days of filings that this alert would have matched: <strong id="sample-count">${rule.samples.length}</strong></p>
+    <h3>Sample alerts</h3><p class="muted">Permits from the last 90 days of filings that this alert would have matched: <strong id="sample-count">${rule.sample_total.toLocaleString()}</strong>${rule.sample_total > rule.samples.length ? ` (the newest ${rule.samples.length} below)` : ""}</p>
     <ol class="results" id="samples">${rule.samples.map((s) => `<li><a class="permit-row" href="#/permit/${esc(s.status_number)}">
       <strong>${esc(s.lease_name || "")} ${esc(s.well_number || "")}</strong><span>${esc(s.operator_name || "")}</span>
       <span class="muted">${esc(s.county || "")} · ${esc(s.filing_purpose || "")} · issued ${esc(s.issued_date || "—")}</span></a></li>`).join("")

@@ -1,0 +1,531 @@
+"""The API's contract: every request and response body as a Pydantic model, so
+/openapi.json describes each one and the browser reads and sends exactly these shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+Name = Field(min_length=1, max_length=120)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class In(BaseModel):
+    # Unknown fields are refused: a misspelt field must not be silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- shared ---------------------------------------------------------------------------------
+class Id(Out):
+    id: uuid.UUID
+
+
+class Point(Out):
+    type: Literal["Point"]
+    coordinates: list[float]
+
+
+class MultiPoint(Out):
+    type: Literal["MultiPoint"]
+    coordinates: list[list[float]]
+
+
+class MultiPolygon(Out):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[list[float]]]]
+
+
+class ProblemWhere(Out):
+    where: str
+    problem: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error is answered."""
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    param: str | None = Field(default=None, description="the parameter or field that was wrong")
+    errors: list[ProblemWhere] | None = None
+    trace_id: str | None = Field(default=None, description="for a 500: quote it when reporting the error")
+
+
+PROBLEM_CODES = {400: "Bad request", 401: "Sign in required", 403: "Not allowed", 404: "Not found", 413: "Too large",
+                 422: "Invalid input", 429: "Too many requests", 500: "Internal error", 503: "Unavailable"}
+PROBLEM_RESPONSES = {code: {"description": text, "model": Problem, "content": {"application/problem+json": {}}}
+                     for code, text in PROBLEM_CODES.items()}
+
+
+# ---- accounts -------------------------------------------------------------------------------
+class UserOut(Out):
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    email_verified: bool
+    phone: str | None = None
+    phone_verified: bool = False
+    timezone: str = "America/Chicago"
+
+
+class WorkspaceOut(Out):
+    id: uuid.UUID
+    name: str
+    plan: str
+    role: str
+
+
+class Me(Out):
+    user: UserOut | None
+    workspace_id: uuid.UUID | None
+    role: Literal["owner", "admin", "member"] | None
+    workspaces: list[WorkspaceOut]
+
+
+class SignedUp(Out):
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID | None
+
+
+class UserRef(Out):
+    user_id: uuid.UUID
+
+
+class WorkspaceRef(Out):
+    workspace_id: uuid.UUID
+
+
+class Verified(Out):
+    verified: bool
+
+
+class Sent(Out):
+    sent: bool
+    detail: str | None = None
+
+
+class Accepted(Out):
+    detail: str
+
+
+class InvitationPreview(Out):
+    workspace_name: str
+    email: str
+    role: str
+
+
+# ---- permits --------------------------------------------------------------------------------
+class PermitSummary(Out):
+    permit_id: uuid.UUID
+    status_number: str
+    sequence: int | None
+    api_number: str | None
+    operator_id: uuid.UUID | None
+    operator_number: str | None
+    operator_name: str | None
+    lease_name: str | None
+    well_number: str | None
+    county: str | None
+    county_code: str | None
+    district: str | None
+    filing_purpose: str | None
+    wellbore_profile: str | None
+    total_depth: int | None
+    status: str | None
+    well_status: str | None
+    filed_date: date | None
+    issued_date: date | None
+    amended_date: date | None
+    spud_date: date | None
+    amendment_count: int | None
+    source_seen_at: datetime | None
+    lon: float | None
+    lat: float | None
+
+
+class PermitPage(Out):
+    items: list[PermitSummary]
+    next_cursor: str | None
+    count: int = Field(description="permits on this page")
+
+
+class PermitFeature(Out):
+    type: Literal["Feature"]
+    id: str
+    geometry: Point | None
+    properties: dict[str, Any]
+
+
+class PermitFeatureCollection(Out):
+    type: Literal["FeatureCollection"]
+    features: list[PermitFeature]
+    next_cursor: str | None
+
+
+class ChangeOut(Out):
+    change: str
+    details: dict[str, Any] | None
+    summary: list[str] = Field(default_factory=list, description="what changed, in words, one line per field")
+
+
+class VersionOut(Out):
+    id: uuid.UUID
+    sequence: int | None
+    source_seen_at: datetime
+    status: str | None
+    filing_purpose: str | None
+    amended_date: date | None
+    issued_date: date | None
+    total_depth: int | None
+    well_status: str | None
+    lease_name: str | None
+    location: Point | None
+    changes: list[ChangeOut]
+
+
+class NearestCity(Out):
+    city: str | None
+    miles: float | None
+    direction: str | None
+
+
+class PermitDetail(Out):
+    permit_id: uuid.UUID
+    status_number: str
+    api_number: str | None
+    operator_id: uuid.UUID | None
+    operator: str | None
+    operator_number: str | None
+    operator_name: str | None
+    lease_name: str | None
+    well_number: str | None
+    county: str | None
+    county_code: str | None
+    district: str | None
+    filing_purpose: str | None
+    filing_purpose_code: str | None
+    wellbore_profile: str | None
+    total_depth: int | None
+    status: str | None
+    well_status: str | None
+    filed_date: date | None
+    issued_date: date | None
+    amended_date: date | None
+    spud_date: date | None
+    expiration_date: date | None
+    amendment_count: int | None
+    first_seen_at: datetime | None
+    source_seen_at: datetime | None
+    location_carried: bool | None
+    location: Point | None
+    bottom_holes: MultiPoint | Point | None
+    legal_description: dict[str, str | None] | None
+    nearest_city: NearestCity
+    fields: list[dict[str, Any]]
+    acres: float | None
+    versions: list[VersionOut]
+
+
+class PermitMatch(Out):
+    permit_id: uuid.UUID
+    status_number: str
+    api_number: str | None
+    operator_name: str | None
+    lease_name: str | None
+    well_number: str | None
+    county: str | None
+    district: str | None
+    filing_purpose: str | None
+    wellbore_profile: str | None
+    total_depth: int | None
+    status: str | None
+    filed_date: date | None
+    issued_date: date | None
+    lon: float | None
+    lat: float | None
+
+
+class Freshness(Out):
+    last_success_at: datetime | None = Field(description="when the newest RRC file was loaded")
+    latest_snapshot_at: datetime | None = Field(description="the day of the newest RRC file loaded (RRC data as of)")
+    last_failure_at: datetime | None
+    permits: int | None
+    checked_at: datetime = Field(description="when this answer was computed")
+    stale: bool
+
+
+class CountyOut(Out):
+    code: str
+    name: str
+    district: str | None = Field(description="RRC district; none for the few counties without wells on file")
+
+
+class CodeName(Out):
+    code: str
+    name: str
+
+
+class FilterVocabulary(Out):
+    counties: list[CountyOut]
+    districts: list[str]
+    filing_purposes: list[CodeName]
+    profiles: list[str]
+    statuses: list[str]
+
+
+class OperatorHit(Out):
+    id: uuid.UUID
+    name: str
+    p5_number: str | None
+    permits: int
+
+
+class MapConfig(Out):
+    basemap_raster_url: str | None
+    basemap_attribution: str
+    map_style_url: str | None
+    mapbox_token: str | None
+
+
+# ---- areas and lists --------------------------------------------------------------------------
+Unit = Literal["m", "ft", "mi"]
+
+
+class AreaIn(In):
+    name: str = Name
+    kind: Literal["polygon", "rectangle", "circle"] = "polygon"
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon/MultiPolygon, for kind=polygon")
+    bbox: list[float] | None = Field(default=None, min_length=4, max_length=4, description="[min_lon, min_lat, max_lon, max_lat], for kind=rectangle")
+    center: list[float] | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat], for kind=circle")
+    radius: float | None = Field(default=None, ge=0, le=1e6, description="in radius_unit (default: buffer_unit), for kind=circle")
+    radius_unit: Unit | None = None
+    buffer: float = Field(default=0, ge=0, le=1e6)
+    buffer_unit: Unit = "m"
+
+
+class AreaPatch(In):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    kind: Literal["polygon", "rectangle", "circle"] | None = None
+    geometry: dict[str, Any] | None = None
+    bbox: list[float] | None = Field(default=None, min_length=4, max_length=4)
+    center: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    radius: float | None = Field(default=None, ge=0, le=1e6)
+    radius_unit: Unit | None = None
+    buffer: float | None = Field(default=None, ge=0, le=1e6)
+    buffer_unit: Unit = "m"
+
+
+class AreaProperties(Out):
+    id: uuid.UUID
+    name: str
+    buffer_m: int
+    buffer_unit: str | None
+    shape: dict[str, Any] | None
+    source: str
+    created_at: datetime
+    area_km2: float
+    rules: int
+
+
+class AreaFeature(Out):
+    type: Literal["Feature"]
+    id: str
+    geometry: MultiPolygon
+    properties: AreaProperties
+
+
+class AreaCollection(Out):
+    type: Literal["FeatureCollection"]
+    features: list[AreaFeature]
+
+
+class ImportResult(Out):
+    format: str
+    created: list[AreaFeature]
+
+
+class SavedIn(In):
+    name: str = Name
+    filters: dict[str, Any] = Field(description="filters in the search vocabulary (GET /v1/filters)")
+
+
+class SavedOut(Out):
+    id: uuid.UUID
+    name: str
+    filters: dict[str, Any]
+    summary: str = Field(description="the filters in words, with names instead of codes")
+    created_at: datetime
+
+
+class WatchlistIn(In):
+    name: str = Name
+    operator_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+class WatchedOperator(Out):
+    id: uuid.UUID
+    name: str
+    p5_number: str | None
+
+
+class WatchlistOut(Out):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    operators: list[WatchedOperator]
+
+
+# ---- alerts ---------------------------------------------------------------------------------
+class QuietWindow(In):
+    start: str = Field(pattern=HHMM, description="HH:MM, local time")
+    end: str = Field(pattern=HHMM, description="HH:MM; earlier than start for a window across midnight")
+    days: list[int] = Field(default_factory=lambda: list(range(7)), min_length=1, max_length=7,
+                            description="weekdays the window starts on, 0 = Monday")
+
+
+class QuietHours(In):
+    timezone: str = Field(default="America/Chicago", max_length=64)
+    windows: list[QuietWindow] = Field(min_length=1, max_length=14)
+
+
+class RuleIn(In):
+    name: str = Name
+    aoi_id: uuid.UUID | None = None
+    saved_search_id: uuid.UUID | None = None
+    watchlist_id: uuid.UUID | None = None
+    notify_on: Literal["new_only", "new_and_amendments", "all_changes"] = "new_only"
+    change_types: list[Literal["new", "amended", "status_changed", "location_changed", "spudded", "corrected"]] | None = Field(
+        default=None, max_length=6)
+    channels: dict[Literal["sms", "email", "in_app"], bool] = Field(default_factory=lambda: {"in_app": True})
+    recipients: list[uuid.UUID] = Field(default_factory=list, max_length=200, description="members to notify; empty = you")
+    quiet_hours: QuietHours | None = Field(default=None, description="hold SMS and e-mail in these hours; in-app is immediate")
+    timezone: str = Field(default="America/Chicago", max_length=64)
+    digest_mode: Literal["none", "daily", "weekly"] = "none"
+    digest_at: str = Field(default="07:00", pattern=HHMM)
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    enabled: bool = True
+
+
+class RuleOut(Out):
+    id: uuid.UUID
+    name: str
+    enabled: bool
+    aoi_id: uuid.UUID | None
+    aoi_name: str | None
+    saved_search_id: uuid.UUID | None
+    watchlist_id: uuid.UUID | None
+    notify_on: str
+    change_types: list[str] | None
+    channels: dict[str, bool]
+    recipients: list[uuid.UUID]
+    quiet_hours: QuietHours | None
+    timezone: str
+    digest_mode: str
+    digest_at: str
+    digest_weekday: int
+    created_at: datetime
+    events: int
+    paused_channels: list[str] = Field(default_factory=list, description="channels paused for a recipient by a bounce or undeliverable number")
+
+
+class RuleWithSamples(RuleOut):
+    samples: list[PermitMatch]
+    sample_total: int = Field(description="how many permits the rule would have matched in the sample period")
+
+
+class Enabled(In):
+    enabled: bool
+
+
+class ReadBody(In):
+    ids: list[uuid.UUID] | None = Field(default=None, max_length=500, description="omit to mark all read")
+
+
+class Delivery(Out):
+    channel: str
+    to: str | None
+    status: str
+    attempts: int
+    sent_at: datetime | None
+    error: str | None
+    receipt: str | None = Field(default=None, description="the provider's delivery receipt: delivered, undelivered or bounced")
+    receipt_code: str | None = None
+
+
+class NotificationOut(Out):
+    id: uuid.UUID
+    title: str
+    body: str | None
+    created_at: datetime
+    read: bool
+    permit_id: uuid.UUID | None
+    status_number: str | None
+    lon: float | None
+    lat: float | None
+    rule: str | None
+    deliveries: list[Delivery]
+
+
+class Notifications(Out):
+    unread: int
+    items: list[NotificationOut]
+
+
+class Unread(Out):
+    unread: int
+
+
+class Marked(Out):
+    marked: int
+
+
+class TestAlert(Out):
+    sent_to: list[str] = Field(description="where the test alert went, per channel")
+
+
+# ---- workspace --------------------------------------------------------------------------------
+class MemberOut(Out):
+    user_id: uuid.UUID
+    email: str
+    display_name: str | None
+    role: str
+    joined_at: datetime
+    email_verified: bool
+    phone_verified: bool = False
+
+
+class InvitationOut(Out):
+    id: uuid.UUID
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class Team(Out):
+    members: list[MemberOut]
+    invitations: list[InvitationOut]
+    your_role: str | None
+
+
+class InviteIn(In):
+    email: str = Field(min_length=3, max_length=254)
+    role: Literal["admin", "member"] = "member"
+
+
+class RoleIn(In):
+    role: Literal["owner", "admin", "member"]
+
+
+class RoleOut(Out):
+    user_id: uuid.UUID
+    role: str

@@ -1,0 +1,55 @@
+"""`permitwatch operators ...`: operator identity by P-5 number, aliases, audited merges."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from services.cli.common import connect, fail, out, parse_uuid
+from services.operators import identity
+from services.operators.names import name_key
+
+app = typer.Typer(help="Operator identity: P-5 numbers, name aliases, manual merges.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(search: Annotated[str | None, typer.Option(help="name contains")] = None,
+          limit: Annotated[int, typer.Option(help="how many", min=1, max=10000)] = 30) -> None:
+    """Operators with their P-5 number, alias count and permits."""
+    with connect() as conn:
+        rows = identity.list_operators(conn.cursor(), search, limit)
+    table = Table("id", "P-5", "name", "aliases", "permits")
+    for r in rows:
+        table.add_row(str(r["id"]), r["p5_number"] or "", r["name"], str(r["aliases"]), str(r["permits"]))
+    out.print(table)
+
+
+@app.command("resolve")
+def resolve(name: Annotated[str, typer.Argument(help="an operator name as any source spells it")],
+            create: Annotated[bool, typer.Option(help="create an operator when none matches")] = False) -> None:
+    """Which operator a name belongs to: exact normalized alias, or an RRC name cut at 32 characters."""
+    with connect() as conn:
+        res = identity.resolve_name(conn.cursor(), name, create=create)
+        conn.commit()
+    out.print_json(json.dumps({"name": name, "key": name_key(name), "operator_id": res.operator_id, "how": res.how,
+                               "candidates": res.candidates}, default=str))
+    if res.operator_id is None:
+        raise typer.Exit(3)
+
+
+@app.command("merge")
+def merge(keep: Annotated[str, typer.Argument(help="operator id to keep")],
+          absorb: Annotated[str, typer.Argument(help="operator id to fold into KEEP")],
+          reason: Annotated[str, typer.Option(help="why (goes to the audit log)")],
+          actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
+    """Merge two operators (audited). Runs as the owner role: it spans every workspace."""
+    with connect("owner") as conn:
+        try:
+            moved = identity.merge(conn.cursor(), parse_uuid(keep, "operator"), parse_uuid(absorb, "operator"), actor=actor, reason=reason)
+        except identity.MergeError as exc:
+            fail(str(exc))
+        conn.commit()
+    out.print_json(json.dumps({"kept": keep, "absorbed": absorb, "moved": moved}))
