@@ -29,6 +29,9 @@ VENDOR = {"maplibre-gl": "maplibre-gl/dist", "terra-draw": "terra-draw/dist",
 # Web queries are short: no JIT, whose compile time exceeds them once the planner's estimates
 # pass its thresholds (a county-sized search at 1M permits does; docs/performance.md).
 WEB_SESSION_OPTIONS = "-c jit=off"
+# A search URL can carry a drawn area and long filter lists, past uvicorn's 16 KiB default
+# for a request head (which it refuses with a plain-text 400 before the app sees it).
+MAX_REQUEST_HEAD = 2 * 1024 * 1024
 DESCRIPTION = """Texas drilling permits from the Railroad Commission, searchable and on a map, with alerts.
 
 Sign in (`POST /auth/login`) to get the session cookie; state-changing calls also send the

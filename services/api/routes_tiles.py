@@ -7,6 +7,7 @@ import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import StringConstraints
 
 from services.alerting.filters import FILTERS
 from services.api.deps import Member, Public, SignedIn
@@ -19,7 +20,7 @@ Z = Annotated[int, Path(ge=0, le=tiles.MAX_ZOOM)]
 XY = Annotated[int, Path(ge=0, le=2**tiles.MAX_ZOOM - 1)]
 TILE_RESPONSES = {200: {"content": {MVT: {"schema": {"type": "string", "format": "binary"}}}},
                   204: {"description": "nothing in this tile"}, 304: {"description": "unchanged since the ETag sent"}}
-ListParam = Annotated[list[str] | None, Query(max_length=300)]
+ListParam = Annotated[list[Annotated[str, StringConstraints(max_length=40)]] | None, Query(max_length=300)]
 FilterText = Annotated[str | None, Query(max_length=32)]
 
 

@@ -57,10 +57,12 @@ def web(host: Annotated[str | None, typer.Option(help="address to listen on (def
     """Serve the web app, the /v1 API and the map tiles (uvicorn)."""
     import uvicorn
 
+    from services.api.app import MAX_REQUEST_HEAD
+
     s = get_settings()
     console.print(f"permitwatch web on http://{host or s.web_host}:{port or s.web_port}/ (API docs at /docs)")
     uvicorn.run("services.api.app:create_app", factory=True, host=host or s.web_host, port=port or s.web_port,
-                workers=workers, log_level="info", proxy_headers=True)
+                workers=workers, log_level="info", proxy_headers=True, h11_max_incomplete_event_size=MAX_REQUEST_HEAD)
 
 
 def openapi(indent: Annotated[int, typer.Option(help="JSON indent; 0 for one line", min=0)] = 2) -> None:

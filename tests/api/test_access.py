@@ -1,0 +1,72 @@
+"""Every route says who may call it (public, signed in, member, admin, owner): a test walks
+the app's routes. What each level admits is tested over HTTP in test_accounts and test_isolation."""
+
+from __future__ import annotations
+
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from services.api.app import create_app
+from services.api.deps import ACCESS_LEVELS
+from services.settings import Settings
+
+
+def _levels(dependant) -> set[str]:
+    found = set()
+    for dep in dependant.dependencies:
+        level = getattr(dep.call, "access_level", None)
+        if level:
+            found.add(level)
+        found |= _levels(dep)
+    return found
+
+
+def _routes() -> list[tuple[str, set[str], APIRoute]]:
+    """(full path, methods, route) of every API route, routers included."""
+    app = create_app(Settings(_env_file=None, secret_key="routes-only"))
+    return [(c.path, set(c.methods), c.original_route) for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+
+
+def test_every_route_declares_exactly_one_access_level():
+    routes = _routes()
+    assert len(routes) > 40
+    undeclared = {f"{sorted(methods)} {path}": sorted(_levels(r.dependant)) for path, methods, r in routes if len(_levels(r.dependant)) != 1}
+    assert undeclared == {}
+
+
+def test_the_levels_in_use_are_the_known_ones_and_writes_need_a_member():
+    levels = {(m, path): _levels(r.dependant).pop() for path, methods, r in _routes() for m in methods}
+    assert set(levels.values()) <= set(ACCESS_LEVELS)
+    assert levels[("POST", "/v1/workspace/invitations")] == "admin"
+    assert levels[("PATCH", "/v1/workspace/members/{user_id}")] == "admin"
+    assert levels[("GET", "/v1/permits")] == "signed_in"
+    assert levels[("POST", "/auth/login")] == "public"
+    # no workspace data is open to the public, and nothing under /v1 that writes is below member
+    public_v1 = sorted(p for (m, p), lvl in levels.items() if lvl == "public" and p.startswith("/v1"))
+    assert public_v1 == ["/v1/config", "/v1/filters", "/v1/status"]
+    weak_writes = [(m, p) for (m, p), lvl in levels.items() if p.startswith("/v1") and m in {"POST", "PUT", "PATCH", "DELETE"}
+                   and lvl in {"public", "signed_in"}]
+    assert weak_writes == []
+
+
+
+def test_an_unexpected_error_is_a_500_problem_with_a_trace_id_and_no_internals(web_settings, caplog):
+    from fastapi.testclient import TestClient
+
+    from services.api.deps import PUBLIC
+
+    app = create_app(web_settings)
+
+    @app.get("/boom/{kind}", dependencies=[PUBLIC])
+    def boom(kind: str) -> None:
+        raise {"key": KeyError, "value": ValueError}[kind]("the internal secret")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for kind in ("key", "value"):
+            with caplog.at_level("ERROR", logger="permitwatch.api"):
+                r = client.get(f"/boom/{kind}")
+            assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
+            body = r.json()
+            assert "internal secret" not in r.text and body["trace_id"] == r.headers["x-trace-id"]
+            assert any(body["trace_id"] in rec.getMessage() and rec.exc_info for rec in caplog.records)
+            caplog.clear()
+        assert client.get("/healthz").status_code == 200  # the app goes on answering
