@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import StringConstraints
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from services.alerting.filters import FILTERS
 from services.api.deps import PUBLIC, Public, SignedIn
@@ -58,7 +58,7 @@ def list_permits(ctx: SignedIn,
                  depth_max: Annotated[int | None, Query(ge=0, le=60_000)] = None,
                  issued_from: date | None = None, issued_to: date | None = None,
                  bbox: Annotated[str | None, Query(max_length=200, description="min_lon,min_lat,max_lon,max_lat")] = None,
-                 area: Annotated[str | None, Query(max_length=20_000, description="GeoJSON Polygon/MultiPolygon (or Feature); larger areas: save them as an area of interest")] = None,
+                 area: Annotated[str | None, Query(max_length=20_000, description="GeoJSON Polygon/MultiPolygon (or Feature)")] = None,
                  aoi: Annotated[str | None, Query(max_length=64, description="an area of interest id of this workspace")] = None,
                  buffer_m: Annotated[int | None, Query(ge=0, le=search.MAX_BUFFER_M)] = None,
                  sort: Literal[tuple(search.SORTS)] = "issued_desc",  # type: ignore[valid-type]

@@ -14,10 +14,10 @@ import psycopg
 import pytest
 import requests
 import schemathesis
-from schemathesis import GenerationMode
 import uvicorn
 from hypothesis import HealthCheck, settings
 from psycopg import sql
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
