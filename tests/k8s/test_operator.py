@@ -9,6 +9,7 @@ owner references that make Kubernetes delete children with their parent."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import uuid
 from collections.abc import Mapping
@@ -71,8 +72,20 @@ async def until(predicate, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def operator():
-    return kopf.testing.KopfRunner(["run", "--standalone", "--all-namespaces", "-m", "controllers.operator"], timeout=180)
+@contextlib.asynccontextmanager
+async def operator():
+    """Kopf in its own thread against the emulator, which serves on this test's event loop.
+    Stopping waits for Kopf's thread from another thread, so this loop keeps answering the
+    handlers' last API calls meanwhile: joining on the loop itself would starve them, and
+    the operator could not stop ("The operator didn't stop, still running")."""
+    runner = kopf.testing.KopfRunner(["run", "--standalone", "--all-namespaces", "-m", "controllers.operator"], timeout=60)
+    runner.__enter__()
+    try:
+        yield runner
+    except BaseException as exc:
+        await asyncio.to_thread(runner.__exit__, type(exc), exc, exc.__traceback__)
+        raise
+    await asyncio.to_thread(runner.__exit__, None, None, None)
 
 
 async def create(k, resource, doc: dict) -> dict:
@@ -125,7 +138,7 @@ def events(k, reason: str) -> list[dict]:
 async def test_ingestion_source_becomes_a_cronjob_and_worker_and_is_kept_that_way(cluster):
     k, settings = cluster
     doc = load_yaml(CRDS / "samples" / "ingestionsource-rrc-daily.yaml")[0]
-    with operator() as runner:
+    async with operator() as runner:
         src = await create(k, SOURCES, doc)
         await until(lambda: ready(status(k, SOURCES, "rrc-daily"))["status"] == "True", what="Ready")
         cj = stored(k, CRONJOBS, "rrc-daily-ingest")
@@ -159,7 +172,7 @@ async def test_ingestion_source_becomes_a_cronjob_and_worker_and_is_kept_that_wa
 async def test_a_source_that_cannot_work_says_why_once_and_creates_nothing(cluster):
     k, _ = cluster
     doc = {"apiVersion": "permitwatch.io/v1", "kind": "IngestionSource", "metadata": {"name": "ftp"}, "spec": {"type": "ftp_mirror"}}
-    with operator() as runner:
+    async with operator() as runner:
         await create(k, SOURCES, doc)
         await until(lambda: ready(status(k, SOURCES, "ftp"))["reason"] == "UnknownSourceType", what="refusal")
         await asyncio.sleep(3)  # three resync periods: no retry loop, no repeated Event
@@ -175,7 +188,7 @@ async def test_backfill_runs_chunks_in_order_and_reports_progress(cluster):
     bf = {"apiVersion": "permitwatch.io/v1", "kind": "BackfillJob", "metadata": {"name": "july"},
           "spec": {"sourceRef": {"name": "rrc-daily"}, "from": "2026-07-01", "to": "2026-07-20", "chunkDays": 10, "parallelism": 3,
                    "volume": {"persistentVolumeClaim": "rrc-archive"}}}
-    with operator() as runner:
+    async with operator() as runner:
         await create(k, SOURCES, source)
         await create(k, BACKFILLS, bf)
         await until(lambda: exists(k, JOBS, "july-c000"), what="first chunk Job")
@@ -224,7 +237,7 @@ async def test_backfill_into_the_future_is_refused(cluster):
     source = load_yaml(CRDS / "samples" / "ingestionsource-rrc-daily.yaml")[0]
     bf = {"apiVersion": "permitwatch.io/v1", "kind": "BackfillJob", "metadata": {"name": "tomorrow"},
           "spec": {"sourceRef": {"name": "rrc-daily"}, "from": "2026-07-01", "to": "2999-01-01"}}
-    with operator() as runner:
+    async with operator() as runner:
         await create(k, SOURCES, source)
         await create(k, BACKFILLS, bf)
         await until(lambda: status(k, BACKFILLS, "tomorrow").get("phase") == "Invalid", what="Invalid")
@@ -242,7 +255,7 @@ async def test_workspace_quota_writes_the_row_reports_usage_and_releases_it(clus
     doc["spec"]["workspaceId"] = str(ws)
     worker_conn.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) VALUES (%s, current_date, 'sms', 7)", (ws,))
     worker_conn.commit()
-    with operator() as runner:
+    async with operator() as runner:
         await create(k, QUOTAS, doc)
         await until(lambda: ready(status(k, QUOTAS, "acme-land"))["status"] == "True", what="Ready")
         row = worker_conn.execute("SELECT sms_per_day, sms_per_month, email_per_month, api_calls_per_month, api_rate_per_minute, "
@@ -276,7 +289,7 @@ async def test_workspace_quota_writes_the_row_reports_usage_and_releases_it(clus
 async def test_quota_for_a_workspace_that_does_not_exist(cluster):
     k, _ = cluster
     doc = load_yaml(CRDS / "samples" / "workspacequota-acme.yaml")[0]
-    with operator() as runner:
+    async with operator() as runner:
         await create(k, QUOTAS, doc)
         await until(lambda: ready(status(k, QUOTAS, "acme-land"))["reason"] == "WorkspaceNotFound", what="refusal")
         await asyncio.sleep(2)
