@@ -16,6 +16,11 @@ class Missing(DomainError, LookupError):
     """Something that does not exist (in the caller's workspace)."""
 
 
+class KeptRefusal(InvalidInput):
+    """A refusal whose own writes must stand (a wrong code's counted try): the request's
+    transaction commits, then the refusal is answered."""
+
+
 class FieldError(InvalidInput):
     """Bad input that names its field, so problem+json carries a `param` the client can point at."""
 

@@ -69,12 +69,14 @@ class Settings(BaseSettings):
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
     twilio_base_url: str | None = None  # only to point the SDK at another host (tests, staging)
-    # Where Twilio posts delivery receipts; the outbox id is appended (?outbox=N).
+    # Where Twilio posts delivery receipts (default: <public_base_url>/webhooks/twilio/status); ?outbox=N is appended.
     twilio_status_callback_url: str | None = None
     email_provider: str = "smtp"
     email_from: str = "alerts@permitwatch.local"
     sendgrid_api_key: str | None = None
     sendgrid_host: str | None = None
+    # SendGrid > Mail Settings > Signed Event Webhook: the verification key (base64 DER), to check its ECDSA signatures.
+    sendgrid_webhook_public_key: str | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 56025  # the local stack's mail catcher
     smtp_username: str | None = None
@@ -93,7 +95,7 @@ class Settings(BaseSettings):
     session_days: int = 14
     # Cookies marked Secure need HTTPS; the local stack serves plain http on loopback.
     cookie_secure: bool = False
-    login_attempts_per_15min: int = 10  # per e-mail address and per client address
+    login_attempts_per_15min: int = 10  # per account from one client address (x10 per client address slows, never locks)
     db_pool_size: int = 10
     tile_cache_seconds: int = 3600
     stale_after_hours: float = 30.0  # RRC publishes each working day; a weekend is not stale

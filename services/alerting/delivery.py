@@ -52,7 +52,7 @@ def providers_from(settings: Settings) -> dict:
             raise ValueError("sms_provider=twilio needs PERMITWATCH_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM")
         out["sms"] = p.TwilioSMS(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from,
                                  base_url=settings.twilio_base_url, timeout=settings.provider_timeout_seconds,
-                                 status_callback=settings.twilio_status_callback_url)
+                                 status_callback=settings.twilio_status_callback_url or f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status")
     elif settings.sms_provider == "folder":
         out["sms"] = p.FolderSMS(settings.sms_folder)
     if settings.email_provider == "sendgrid":

@@ -21,12 +21,13 @@ import psycopg
 from psycopg.rows import dict_row
 
 from services.alerting.filters import sql_predicate
-from services.alerting.plan import RuleDelivery, Usage, plan
-from services.alerting.rules import NOTIFY_ON, Member
+from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
+from services.alerting.rules import EMAIL_PAUSED_SQL, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
 from services.metrics import registry as metrics
 
 CURSOR = "evaluator"
+CHANNELS = tuple(CHANNEL_NAMES)  # the limited channels: sms, email
 
 
 def _notify_case() -> str:
@@ -186,11 +187,11 @@ def _write(cur: psycopg.Cursor, matches: list[dict], now: datetime) -> tuple[int
         _copy(cur, "tmp_outbox", rows)
         cur.execute("INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, user_id, channel, to_address, "
                     "status, next_attempt_at, digest_key, payload) SELECT * FROM tmp_outbox")
-    for (ws, day), used in usage.sms_used.items():
-        if used == usage.sms_start.get((ws, day)):
+    for (channel, ws, day), used in usage.used.items():
+        if used == usage.start.get((channel, ws, day)):
             continue
-        cur.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) VALUES (%s, %s, 'sms', %s) "
-                    "ON CONFLICT (workspace_id, day, channel) DO UPDATE SET count = EXCLUDED.count", (ws, day, used))
+        cur.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) VALUES (%s, %s, %s, %s) "
+                    "ON CONFLICT (workspace_id, day, channel) DO UPDATE SET count = EXCLUDED.count", (ws, day, channel, used))
     return len(fresh), len(rows)
 
 
@@ -218,9 +219,11 @@ def _rules(cur: psycopg.Cursor, ids: list[uuid.UUID]) -> dict[uuid.UUID, RuleDel
 def _members(cur: psycopg.Cursor, workspaces: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, Member]]:
     out: dict[uuid.UUID, dict[uuid.UUID, Member]] = {}
     for r in cur.execute("SELECT m.workspace_id, u.id, u.email, u.email_verified_at IS NOT NULL AS ev, u.phone, "
-                         "u.phone_verified_at IS NOT NULL AS pv FROM workspace_members m JOIN users u ON u.id = m.user_id "
+                         f"u.phone_verified_at IS NOT NULL AS pv, {SMS_PAUSED_SQL} AS sms_paused, {EMAIL_PAUSED_SQL} AS email_paused "
+                         "FROM workspace_members m JOIN users u ON u.id = m.user_id "
                          "WHERE m.workspace_id = ANY(%s) AND u.disabled_at IS NULL", (workspaces,)).fetchall():
-        out.setdefault(r["workspace_id"], {})[r["id"]] = Member(r["id"], r["email"], r["ev"], r["phone"], r["pv"])
+        out.setdefault(r["workspace_id"], {})[r["id"]] = Member(r["id"], r["email"], r["ev"], r["phone"], r["pv"], r["sms_paused"],
+                                                                r["email_paused"])
     return out
 
 
@@ -228,21 +231,25 @@ def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UU
     """Today's SMS counts, locked for this transaction so two evaluators cannot both take
     the last allowed message."""
     usage = Usage()
-    for r in cur.execute("SELECT workspace_id, sms_per_day, sms_per_month FROM workspace_quotas WHERE workspace_id = ANY(%s)",
-                         (workspaces,)).fetchall():
-        usage.sms_limit[r["workspace_id"]] = r["sms_per_day"]
-        if r["sms_per_month"] is not None:
-            usage.sms_month_limit[r["workspace_id"]] = r["sms_per_month"]
+    for r in cur.execute("SELECT workspace_id, sms_per_day, sms_per_month, email_per_day, email_per_month FROM workspace_quotas "
+                         "WHERE workspace_id = ANY(%s)", (workspaces,)).fetchall():
+        for channel in CHANNELS:
+            usage.per_day[(channel, r["workspace_id"])] = r[f"{channel}_per_day"]
+            if r[f"{channel}_per_month"] is not None:
+                usage.per_month[(channel, r["workspace_id"])] = r[f"{channel}_per_month"]
     days = sorted({(rule.workspace_id, local_day(now, rule.timezone).isoformat()) for rule in rules.values()})
     for ws, day in days:
-        row = cur.execute("SELECT count FROM delivery_usage_daily WHERE workspace_id = %s AND day = %s AND channel = 'sms' FOR UPDATE",
-                          (ws, day)).fetchone()
-        usage.sms_used[(ws, day)] = usage.sms_start[(ws, day)] = row["count"] if row else 0
-    for ws in usage.sms_month_limit:
+        counts = {r["channel"]: r["count"] for r in cur.execute(
+            "SELECT channel, count FROM delivery_usage_daily WHERE workspace_id = %s AND day = %s AND channel = ANY(%s) FOR UPDATE",
+            (ws, day, list(CHANNELS))).fetchall()}
+        for channel in CHANNELS:
+            usage.used[(channel, ws, day)] = usage.start[(channel, ws, day)] = counts.get(channel, 0)
+    for channel, ws in usage.per_month:
         loaded = [day for w, day in days if w == ws]
-        usage.sms_month_other_days[ws] = cur.execute(
-            "SELECT coalesce(sum(count), 0) AS n FROM delivery_usage_daily WHERE workspace_id = %s AND channel = 'sms' "
-            "AND day >= date_trunc('month', %s::date) AND day <> ALL(%s::date[])", (ws, min(loaded) if loaded else now.date(), loaded)).fetchone()["n"]
+        usage.month_other_days[(channel, ws)] = cur.execute(
+            "SELECT coalesce(sum(count), 0) AS n FROM delivery_usage_daily WHERE workspace_id = %s AND channel = %s "
+            "AND day >= date_trunc('month', %s::date) AND day <> ALL(%s::date[])",
+            (ws, channel, min(loaded) if loaded else now.date(), loaded)).fetchone()["n"]
     return usage
 
 

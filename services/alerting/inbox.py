@@ -17,7 +17,8 @@ def list_notifications(cur: psycopg.Cursor, user_id: uuid.UUID, *, unread_only: 
     rows = cur.execute(
         "SELECT n.id, n.title, n.body, n.created_at, n.read_at, e.permit_id, e.event_payload, r.name, "
         "(SELECT coalesce(json_agg(json_build_object('channel', o.channel, 'to', o.to_address, 'status', o.status, "
-        "  'attempts', o.attempts, 'sent_at', o.sent_at, 'error', o.last_error) ORDER BY o.channel), '[]') "
+        "  'attempts', o.attempts, 'sent_at', o.sent_at, 'error', o.last_error, 'receipt', o.receipt, 'receipt_code', o.receipt_code) "
+        "  ORDER BY o.channel), '[]') "
         " FROM notification_outbox o WHERE o.alert_event_id = n.alert_event_id AND o.channel <> 'in_app') "
         "FROM notifications n LEFT JOIN alert_events e ON e.id = n.alert_event_id LEFT JOIN alert_rules r ON r.id = e.alert_rule_id "
         "WHERE n.user_id = %(user)s AND (NOT %(unread)s OR n.read_at IS NULL) AND (%(before)s::timestamptz IS NULL OR n.created_at < %(before)s) "
@@ -26,8 +27,8 @@ def list_notifications(cur: psycopg.Cursor, user_id: uuid.UUID, *, unread_only: 
     out = []
     for nid, title, body, created, read, permit_id, payload, rule, deliveries in rows:
         payload = payload or {}
-        out.append({"id": str(nid), "title": title, "body": body, "created_at": created.isoformat(),
-                    "read": read is not None, "permit_id": str(permit_id) if permit_id else None,
+        out.append({"id": nid, "title": title, "body": body, "created_at": created,
+                    "read": read is not None, "permit_id": permit_id,
                     "status_number": payload.get("status_number"), "lon": payload.get("lon"), "lat": payload.get("lat"),
                     "rule": rule, "deliveries": deliveries})
     return out

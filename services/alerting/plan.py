@@ -4,9 +4,13 @@ Per enabled channel and recipient with a verified address, one row, shaped by th
 - digest mode daily/weekly: SMS and email rows are `held` under the period's digest key
   until the digest time (in-app always arrives at once: it is silent);
 - quiet hours: SMS and email wait until the window ends (next_attempt_at);
-- the workspace's SMS limit per day: an SMS over it is not sent; the recipient gets the
-  alert in the in-app inbox, and by email (the rule's own email if it sends one, else the
-  next daily digest), and both say so. Never two rows for one channel and recipient.
+- the workspace's SMS limit per day (and month): an SMS over it is not sent; the recipient
+  gets the alert in the in-app inbox, and by email (the rule's own email if it sends one,
+  else the next daily digest), and both say so;
+- the e-mail limits the same way: an e-mail over them is not sent, and the inbox says so;
+- a channel paused for a recipient (a hard bounce, an undeliverable or opted-out number)
+  carries nothing; the inbox gets the alert and says why. Alerts never stop silently.
+Never two rows for one channel and recipient.
 """
 
 from __future__ import annotations
@@ -33,32 +37,39 @@ class RuleDelivery:
     digest_weekday: int
 
 
+CHANNEL_NAMES = {"sms": "SMS", "email": "e-mail"}
+DEFAULT_PER_DAY = {"sms": 50, "email": 500}  # as the workspace_quotas defaults
+
+
 @dataclass
 class Usage:
-    """SMS scheduled today per workspace (the rule's local day), with the limits."""
+    """Messages scheduled per channel, workspace and the rule's local day, with the
+    workspace's limits per day and per month (WorkspaceQuota)."""
 
-    sms_limit: dict[uuid.UUID, int] = field(default_factory=dict)
-    sms_used: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
-    sms_start: dict[tuple[uuid.UUID, str], int] = field(default_factory=dict)
-    # the monthly quota (WorkspaceQuota), and what other days of the month already used
-    sms_month_limit: dict[uuid.UUID, int] = field(default_factory=dict)
-    sms_month_other_days: dict[uuid.UUID, int] = field(default_factory=dict)
+    per_day: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)
+    per_month: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)
+    used: dict[tuple[str, uuid.UUID, str], int] = field(default_factory=dict)
+    start: dict[tuple[str, uuid.UUID, str], int] = field(default_factory=dict)
+    # what other days of the month already used
+    month_other_days: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)
 
-    def sms_refusal(self, workspace: uuid.UUID, day: str) -> str | None:
-        """Why one more SMS may not go today, or None."""
-        limit = self.sms_limit.get(workspace, 50)
-        if self.sms_used.get((workspace, day), 0) >= limit:
-            return f"SMS limit of {limit} per day reached"
-        month = self.sms_month_limit.get(workspace)
-        if month is not None and self.sms_month_other_days.get(workspace, 0) + sum(
-                n for (ws, _), n in self.sms_used.items() if ws == workspace) >= month:
-            return f"monthly SMS quota of {month} reached"
+    def refusal(self, channel: str, workspace: uuid.UUID, day: str) -> str | None:
+        """Why one more message on this channel may not go today, or None."""
+        name = CHANNEL_NAMES[channel]
+        limit = self.per_day.get((channel, workspace), DEFAULT_PER_DAY[channel])
+        if self.used.get((channel, workspace, day), 0) >= limit:
+            return f"{name[0].upper() + name[1:]} limit of {limit} per day reached"
+        month = self.per_month.get((channel, workspace))
+        if month is not None and self.month_other_days.get((channel, workspace), 0) + sum(
+                n for (ch, ws, _), n in self.used.items() if ch == channel and ws == workspace) >= month:
+            return f"monthly {name} quota of {month} reached"
         return None
 
-    def take_sms(self, workspace: uuid.UUID, day: str) -> bool:
-        if self.sms_refusal(workspace, day):
+    def take(self, channel: str, workspace: uuid.UUID, day: str) -> bool:
+        if self.refusal(channel, workspace, day):
             return False
-        self.sms_used[(workspace, day)] = self.sms_used.get((workspace, day), 0) + 1
+        key = (channel, workspace, day)
+        self.used[key] = self.used.get(key, 0) + 1
         return True
 
 
@@ -86,29 +97,39 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
         m = members.get(uid)
         if m is None:
             continue  # left the workspace since the rule was made
-        in_app_note = email_note = None
-        email_now = bool(rule.channels.get("email") and m.email_verified and not digest_due)
+        notes: list[str] = []  # why a channel did not carry this alert; the inbox always says so
+        email_note = None
+        email_ok = m.email_verified and not m.email_paused
+        if rule.channels.get("email") and m.email_verified and m.email_paused:
+            notes.append(f"E-mail is paused ({m.email_paused}); change your address in account settings to resume.")
+        email_refusal = None if digest_due or not email_ok else usage.refusal("email", rule.workspace_id, day)
+        email_now = bool(rule.channels.get("email") and email_ok and not digest_due and not email_refusal)
         if rule.channels.get("sms") and m.phone and m.phone_verified:
-            if digest_due:
+            if m.sms_paused:
+                notes.append(f"SMS is paused ({m.sms_paused}); this alert went to your inbox.")
+            elif digest_due:
                 rows.append(_held("sms", m, m.phone, event, rule, digest_due))
-            elif not (refusal := usage.sms_refusal(rule.workspace_id, day)) and usage.take_sms(rule.workspace_id, day):
+            elif not (refusal := usage.refusal("sms", rule.workspace_id, day)) and usage.take("sms", rule.workspace_id, day):
                 rows.append(OutboxRow("sms", uid, m.phone, "pending", quiet or now, None, {}))
             else:
                 note = f"{refusal}; this alert went to your inbox and daily digest."
-                in_app_note = note
+                notes.append(note)
                 if email_now:
                     email_note = note  # the email going out now carries the alert and says why
-                elif m.email_verified:
+                elif email_ok:
                     due = next_digest_time(now, rule.timezone, "daily", rule.digest_at)
                     rows.append(OutboxRow("email", uid, m.email, "held", due, f"overflow:{rule.workspace_id}:{uid}:{due.isoformat()}",
                                           {"note": note, "rule_name": "SMS overflow", "mode": "daily"}))
-        if rule.channels.get("email") and m.email_verified:
+        if rule.channels.get("email") and email_ok:
             if digest_due:
                 rows.append(_held("email", m, m.email, event, rule, digest_due))
+            elif email_refusal:
+                notes.append(f"{email_refusal}; this alert is in your inbox only.")
             else:
+                usage.take("email", rule.workspace_id, day)
                 rows.append(OutboxRow("email", uid, m.email, "pending", quiet or now, None, {"note": email_note} if email_note else {}))
-        if rule.channels.get("in_app") or in_app_note:
-            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {"note": in_app_note} if in_app_note else {}))
+        if rule.channels.get("in_app") or notes:
+            rows.append(OutboxRow("in_app", uid, None, "pending", now, None, {"note": " ".join(notes)} if notes else {}))
     return rows
 
 

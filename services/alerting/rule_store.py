@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import psycopg
 
-from services.alerting.rules import Member, RuleContext, RuleNotFound, RuleSpec, validate
+from services.alerting.rules import EMAIL_PAUSED_SQL, SMS_PAUSED_SQL, Member, RuleContext, RuleNotFound, RuleSpec, validate
 from services.audit.trail import audit, delete_audited
 
 
@@ -68,9 +68,25 @@ def list_rules(cur: psycopg.Cursor, rule_id: uuid.UUID | None = None) -> list[di
         "FROM alert_rules r LEFT JOIN aois a ON a.id = r.aoi_id WHERE (%(id)s::uuid IS NULL OR r.id = %(id)s) ORDER BY r.created_at DESC",
         {"id": rule_id}).fetchall()
     out = [dict(zip(_LIST_KEYS, r, strict=True)) for r in rows]
+    people = {r[0]: r[1:] for r in cur.execute(
+        f"SELECT u.id, u.email, {SMS_PAUSED_SQL}, {EMAIL_PAUSED_SQL} FROM workspace_members m JOIN users u ON u.id = m.user_id "
+        "WHERE u.sms_opted_out_at IS NOT NULL OR u.sms_paused_at IS NOT NULL OR u.email_paused_at IS NOT NULL").fetchall()}
     for rule in out:
         rule["digest_at"] = rule["digest_at"].strftime("%H:%M")
+        rule["paused_channels"] = paused_channels(rule, people)
     return out
+
+
+def paused_channels(rule: dict, people: dict) -> list[str]:
+    """'SMS to ann@x is paused: <why>' for each recipient this rule cannot reach on a channel."""
+    lines = []
+    for uid in rule["recipients"]:
+        email, sms_why, email_why = people.get(uid, (None, None, None))
+        if rule["channels"].get("sms") and sms_why:
+            lines.append(f"SMS to {email} is paused: {sms_why}")
+        if rule["channels"].get("email") and email_why:
+            lines.append(f"E-mail to {email} is paused: {email_why}")
+    return lines
 
 
 def set_enabled(cur: psycopg.Cursor, workspace_id: uuid.UUID, rule_id: uuid.UUID, enabled: bool, *, actor: uuid.UUID | None) -> None:

@@ -45,6 +45,11 @@ class RuleSpec:
     enabled: bool = True
 
 
+# Why a channel cannot reach a person now, as SQL over `users u` (a STOP reply before a pause).
+SMS_PAUSED_SQL = "CASE WHEN u.sms_opted_out_at IS NOT NULL THEN 'the number replied STOP' ELSE u.sms_paused_reason END"
+EMAIL_PAUSED_SQL = "u.email_paused_reason"
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: uuid.UUID
@@ -52,6 +57,8 @@ class Member:
     email_verified: bool
     phone: str | None
     phone_verified: bool
+    sms_paused: str | None = None  # why texts to this person stop (STOP, an undeliverable number)
+    email_paused: str | None = None  # why e-mail to this person stops (a hard bounce)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api.problems import Problem, unauthenticated
+from services.errors import KeptRefusal
 from services.settings import Settings
 from services.tenancy import sessions
 from services.tenancy.credentials import csrf_token, same_secret
@@ -79,11 +80,17 @@ def unit_of_work(request: Request):
     pool: ConnectionPool = request.app.state.pool
     token = request.cookies.get(SESSION_COOKIE)
     with pool.connection() as conn:
+        kept = None
         with conn.transaction():
             cur = conn.cursor()
             session = sessions.load(cur, token)
             check_csrf(request, settings, session.token if session else None)
-            yield Ctx(cur, settings, request.app.state.redis, request, session)
+            try:
+                yield Ctx(cur, settings, request.app.state.redis, request, session)
+            except KeptRefusal as exc:
+                kept = exc  # leaving the block normally commits what the refusal wrote
+        if kept is not None:
+            raise kept
 
 
 # Who may call a route, declared once per route as the type of its context parameter (or
@@ -103,12 +110,21 @@ def _check_access(level: str, ctx: Ctx) -> None:
     require(ctx.user.role, ROLE_AT_LEAST[level], "this action")
 
 
-def access(level: str):
-    """A dependency that opens the unit of work (or none, with db=False) and admits callers at LEVEL."""
+def provider_unit_of_work(request: Request):
+    """For provider webhooks: no session and no CSRF token (the provider sends no cookies);
+    the route checks the provider's signature instead."""
+    with request.app.state.pool.connection() as conn:
+        with conn.transaction():
+            yield Ctx(conn.cursor(), settings_of(request), request.app.state.redis, request, None)
+
+
+def access(level: str, unit=unit_of_work):
+    """A dependency that opens the unit of work and admits callers at LEVEL."""
     if level not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {level!r}")
 
-    def admit(ctx: Annotated[Ctx, Depends(unit_of_work, scope="function")]) -> Ctx:
+    # a default, not an annotation: annotations are strings here and `unit` is local
+    def admit(ctx: Ctx = Depends(unit, scope="function")) -> Ctx:  # noqa: B008
         _check_access(level, ctx)
         return ctx
     admit.access_level = level
@@ -129,6 +145,8 @@ Member = Annotated[Ctx, Depends(access("member"), scope="function")]
 Admin = Annotated[Ctx, Depends(access("admin"), scope="function")]
 Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
 PUBLIC = Depends(public_without_db)
+# Anyone may call, and the route proves who by the provider's signature.
+SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]
 
 
 def new_anonymous_csrf() -> str:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.alerting.filters import FilterError
 from services.alerting.rules import RuleError, RuleNotFound
+from services.alerting.webhooks import WebhookRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.errors import DomainError, FieldError, InvalidInput, Missing
@@ -80,6 +81,10 @@ def install(app) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         return _response(request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(WebhookRefused)
+    async def _webhook(request: Request, exc: WebhookRefused):
+        return _response(request, exc.status, exc.slug, "Webhook refused", exc.detail)
 
     for cls, status, slug, title, field in TABLE:
         app.add_exception_handler(cls, _domain(status, slug, title, field))

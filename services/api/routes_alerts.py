@@ -9,7 +9,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response
 
-from services.alerting import inbox, rule_store
+from services.alerting import inbox, rule_store, test_alert
+from services.alerting.delivery import providers_from
 from services.alerting.rules import RuleNotFound, RuleSpec
 from services.alerting.samples import sample_matches
 from services.api.deps import Admin, Member
@@ -27,6 +28,7 @@ from services.api.schemas import (
     RuleOut,
     RuleWithSamples,
     Team,
+    TestAlert,
     Unread,
 )
 from services.tenancy import account_mail, members
@@ -81,6 +83,12 @@ def delete_rule(rule_id: uuid.UUID, ctx: Member) -> None:
 def rule_samples(rule_id: uuid.UUID, ctx: Member, days: Annotated[int, Query(ge=1, le=730)] = 90) -> list[PermitMatch]:
     _rule(ctx, rule_id)
     return sample_matches(ctx.cur, rule_id, days=days)[0]
+
+
+@router.post("/alert-rules/{rule_id}/test", summary="Send me a test alert from this rule, now, on its channels")
+def test_rule(rule_id: uuid.UUID, ctx: Member) -> TestAlert:
+    return TestAlert(sent_to=test_alert.send_test(ctx.cur, ctx.settings, providers_from(ctx.settings), ctx.workspace_id,
+                                                  ctx.user.user_id, rule_id))
 
 
 @router.get("/notifications", summary="Your notifications, newest first, with SMS/e-mail delivery status")

@@ -3,6 +3,7 @@ signed-in user, invitations. Thin: parse, call services.tenancy, set cookies."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Annotated
 
@@ -90,17 +91,19 @@ def signup(body: SignUp, ctx: Public, response: Response, background: Background
 
 @router.post("/login", summary="Sign in with e-mail and password (rate limited)")
 def login(body: SignIn, ctx: Public, response: Response) -> UserRef:
-    subjects = {"email": body.email.strip(), "ip": ctx.client_ip}
-    wait = ratelimit.blocked_for(ctx.redis, ctx.settings.login_attempts_per_15min, **subjects)
-    if wait:
+    who = {"email": body.email, "client": ctx.client_ip}
+    verdict = ratelimit.verdict(ctx.redis, ctx.settings.login_attempts_per_15min, **who)
+    if verdict.wait:
         raise Problem(429, "too-many-attempts", "Too many sign-in attempts",
-                      f"too many failed sign-ins; try again in {wait // 60 + 1} minutes or reset the password",
-                      headers={"Retry-After": str(wait)})
+                      f"too many failed sign-ins for this account from here; try again in {verdict.wait // 60 + 1} minutes "
+                      "or reset the password", headers={"Retry-After": str(verdict.wait)})
+    if verdict.delay:
+        time.sleep(verdict.delay)  # many failures from this address: slower, but the right password still works
     user = accounts.authenticate(ctx.cur, body.email, body.password)
     if user is None:
-        ratelimit.record_failure(ctx.redis, **subjects)
+        ratelimit.record_failure(ctx.redis, **who)
         raise Problem(401, "bad-credentials", "Sign-in failed", "that e-mail and password do not match an account")
-    ratelimit.clear(ctx.redis, email=subjects["email"])
+    ratelimit.clear(ctx.redis, **who)
     ws = sessions.workspaces_of(ctx.cur, user.id)
     _start_session(ctx, response, user.id, uuid.UUID(ws[0]["id"]) if ws else None)
     if ws:

@@ -64,17 +64,19 @@ def list_permits(ctx: SignedIn,
                  sort: Literal[tuple(search.SORTS)] = "issued_desc",  # type: ignore[valid-type]
                  limit: Annotated[int, Query(ge=1, le=search.MAX_LIMIT)] = 100,
                  cursor: Annotated[str | None, Query(max_length=500)] = None,
+                 q: Annotated[str | None, Query(max_length=100, description="status or API number, or part of a lease name")] = None,
+                 with_total: Annotated[bool, Query(description="also count every permit the search matches (first page)")] = False,
                  format: Literal["json", "geojson"] = "json") -> JSONResponse:
     params = _search_params(ctx, {
         "counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
         "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
         "issued_from": issued_from.isoformat() if issued_from else None, "issued_to": issued_to.isoformat() if issued_to else None,
-        "bbox": bbox, "area": area, "aoi": aoi, "buffer_m": buffer_m, "sort": sort, "limit": limit, "cursor": cursor})
-    page = store.search(ctx.cur.connection, search.parse(params))
+        "bbox": bbox, "area": area, "aoi": aoi, "buffer_m": buffer_m, "sort": sort, "limit": limit, "cursor": cursor, "q": q})
+    page = store.search(ctx.cur.connection, search.parse(params), with_total=with_total)
     if format == "geojson" or "application/geo+json" in ctx.request.headers.get("accept", ""):
         body = PermitFeatureCollection.model_validate(search.to_geojson(page))
         return JSONResponse(body.model_dump(mode="json"), media_type="application/geo+json")
-    return PermitPage(items=page.items, next_cursor=page.next_cursor, count=len(page.items))
+    return PermitPage(items=page.items, next_cursor=page.next_cursor, count=len(page.items), total=page.total)
 
 
 @router.get("/permits/{ref}", summary="One permit: every version, what changed, operator, identifiers, location")

@@ -72,9 +72,6 @@ class UserOut(Out):
     email: str
     display_name: str | None
     email_verified: bool
-    phone: str | None = None
-    phone_verified: bool = False
-    timezone: str = "America/Chicago"
 
 
 class WorkspaceOut(Out):
@@ -82,6 +79,24 @@ class WorkspaceOut(Out):
     name: str
     plan: str
     role: str
+
+
+class AccountOut(Out):
+    id: uuid.UUID
+    email: str
+    display_name: str | None
+    email_verified: bool
+    phone: str | None
+    phone_verified: bool
+    timezone: str
+    sms_opted_out: bool = Field(description="the phone replied STOP; START resumes texts")
+    sms_paused_reason: str | None = Field(description="why texts stopped (an undeliverable number); verify a number to resume")
+    email_paused_reason: str | None = Field(description="why e-mail stopped (a hard bounce); change and confirm the address to resume")
+    pending_phone: str | None = Field(description="a number waiting for its texted code")
+
+
+class WebhookResult(Out):
+    recorded: int = Field(description="receipts written on alerts we sent")
 
 
 class Me(Out):
@@ -156,6 +171,7 @@ class PermitPage(Out):
     items: list[PermitSummary]
     next_cursor: str | None
     count: int = Field(description="permits on this page")
+    total: int | None = Field(default=None, description="permits the whole search matches (with_total=true)")
 
 
 class PermitFeature(Out):
@@ -259,6 +275,7 @@ class Freshness(Out):
     latest_snapshot_at: datetime | None = Field(description="the day of the newest RRC file loaded (RRC data as of)")
     last_failure_at: datetime | None
     permits: int | None
+    last_checked_at: datetime | None = Field(description="when the source was last looked at, new file or not")
     checked_at: datetime = Field(description="when this answer was computed")
     stale: bool
 
@@ -500,7 +517,7 @@ class MemberOut(Out):
     role: str
     joined_at: datetime
     email_verified: bool
-    phone_verified: bool = False
+    phone_verified: bool = Field(description="can receive SMS alerts (a verified phone that is not paused)")
 
 
 class InvitationOut(Out):

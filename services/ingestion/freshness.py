@@ -21,10 +21,12 @@ def is_stale(last_success: datetime | None, now: datetime, stale_after: timedelt
 def status(cur: psycopg.Cursor) -> dict:
     row = cur.execute("SELECT max(finished_at) FILTER (WHERE status IN ('success', 'warning') AND promoted), "
                       "max(snapshot_at) FILTER (WHERE promoted), max(finished_at) FILTER (WHERE status = 'failed'), now(), "
+                      "max(coalesce(finished_at, started_at)), "
                       # the planner's estimate: exact enough for "about N permits", and free
                       "(SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = 'permits_current') "
                       "FROM ingestion_runs").fetchone()
-    return {"last_success_at": row[0], "latest_snapshot_at": row[1], "last_failure_at": row[2], "now": row[3], "permits": row[4]}
+    return {"last_success_at": row[0], "latest_snapshot_at": row[1], "last_failure_at": row[2], "now": row[3], "last_checked_at": row[4],
+            "permits": row[5]}
 
 
 def source_freshness(conn: psycopg.Connection, source: str) -> dict:

@@ -10,6 +10,7 @@ import uuid
 import psycopg
 from psycopg.rows import dict_row
 
+from services.permits import history
 from services.permits.search import SearchError
 
 _STATUS_NO = re.compile(r"^\d{5,8}$")
@@ -49,5 +50,8 @@ def find(cur: psycopg.Cursor, ref: str) -> dict | None:
     permit["nearest_city"] = {"city": a.get("nearest_city"), "miles": a.get("miles_from_city"), "direction": a.get("direction_from_city")}
     permit["fields"] = a.get("fields") or []
     permit["acres"] = a.get("acres")
+    for v in versions:
+        for c in v["changes"]:
+            c["summary"] = history.describe(c["details"])
     permit["versions"] = versions
     return permit

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,7 @@ SORTS = {
     "depth_desc": ("total_depth", "DESC", "-1"),
 }
 MAX_LIMIT = 500
+MAX_TEXT = 100
 MAX_AREA_KM2 = 50_000.0
 
 
@@ -45,6 +47,7 @@ class SearchQuery:
     sort: str = "issued_desc"
     limit: int = 100
     after: tuple | None = None  # (sort value, permit id) from the cursor
+    text: str | None = None  # the search box: a status or API number, or part of a lease name
 
 
 def encode_cursor(sort_value, permit_id: uuid.UUID) -> str:
@@ -75,7 +78,28 @@ def parse(params: dict) -> SearchQuery:
         raise SearchError("area", "give a bbox or an area, not both")
     buffer_m = _int_param(params, "buffer_m", 0, 0, MAX_BUFFER_M)
     after = decode_cursor(params["cursor"], sort) if params.get("cursor") else None
-    return SearchQuery(filters, bbox, area, buffer_m, sort, limit, after)
+    text = (params.get("q") or "").strip() or None
+    if text and len(text) > MAX_TEXT:
+        raise SearchError("q", f"must be at most {MAX_TEXT} characters")
+    return SearchQuery(filters, bbox, area, buffer_m, sort, limit, after, text)
+
+
+def text_clause(text: str) -> tuple[str, dict]:
+    """What the search box matches: an RRC status number (7 digits, leading zeros optional),
+    an API number with or without dashes or the state code (42-003-12345, 00312345), or
+    part of a lease name."""
+    params = {"q_like": "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"}
+    parts = ["c.lease_name ILIKE %(q_like)s"]
+    digits = re.sub(r"\D", "", text)
+    if digits and re.fullmatch(r"[\d\s-]+", text):
+        if len(digits) <= 7:
+            parts.append("c.status_number = %(q_status)s")
+            params["q_status"] = digits.zfill(7)
+        if len(digits) in (8, 10) and (len(digits) == 8 or digits.startswith("42")):
+            api = digits[-8:]
+            parts.append("c.api_number = %(q_api)s")
+            params["q_api"] = f"42-{api[:3]}-{api[3:]}"
+    return "(" + " OR ".join(parts) + ")", params
 
 
 def _int_param(params: dict, name: str, default: int, lo: int, hi: int) -> int:
@@ -152,8 +176,34 @@ def build_sql(q: SearchQuery) -> tuple[str, dict]:
     """SQL and parameters for one page (limit + 1 rows: the extra one says there is more)."""
     column, direction, null_as = SORTS[q.sort]
     key = f"coalesce(c.{column}, {null_as})"
-    where, params = filter_clauses(q.filters, "c")
+    where, params = where_clauses(q)
     params["limit"] = q.limit + 1
+    if q.after:
+        params["after_value"], params["after_id"] = q.after
+        cmp = "<" if direction == "DESC" else ">"
+        where.append(f"({key}, c.permit_id) {cmp} (%(after_value)s, %(after_id)s)")
+    sql = (f"SELECT c.permit_id, c.status_number, c.sequence, c.api_number, c.operator_id, c.operator_number, c.operator_name, "
+           f"c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.wellbore_profile, "
+           f"c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
+           f"c.amendment_count, c.source_seen_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, {key} AS sort_key "
+           f"FROM permits_current c"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {key} {direction}, c.permit_id {direction} LIMIT %(limit)s")
+    return sql, params
+
+
+def count_sql(q: SearchQuery) -> tuple[str, dict]:
+    """How many permits the whole search matches (every page)."""
+    where, params = where_clauses(q)
+    return "SELECT count(*) FROM permits_current c" + (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def where_clauses(q: SearchQuery) -> tuple[list[str], dict]:
+    where, params = filter_clauses(q.filters, "c")
+    if q.text:
+        clause, more = text_clause(q.text)
+        where.append(clause)
+        params.update(more)
     region = None
     if q.bbox:
         params.update(zip(("x0", "y0", "x1", "y1"), q.bbox, strict=True))
@@ -169,24 +219,14 @@ def build_sql(q: SearchQuery) -> tuple[str, dict]:
                          f"AND ST_DWithin(c.geom::geography, ({region})::geography, %(buffer)s)")
         else:
             where.append(f"ST_Intersects(c.geom, {region})")
-    if q.after:
-        params["after_value"], params["after_id"] = q.after
-        cmp = "<" if direction == "DESC" else ">"
-        where.append(f"({key}, c.permit_id) {cmp} (%(after_value)s, %(after_id)s)")
-    sql = (f"SELECT c.permit_id, c.status_number, c.sequence, c.api_number, c.operator_id, c.operator_number, c.operator_name, "
-           f"c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.wellbore_profile, "
-           f"c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
-           f"c.amendment_count, c.source_seen_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, {key} AS sort_key "
-           f"FROM permits_current c"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {key} {direction}, c.permit_id {direction} LIMIT %(limit)s")
-    return sql, params
+    return where, params
 
 
 @dataclass
 class Page:
     items: list[dict]
     next_cursor: str | None
+    total: int | None = None
 
 
 def to_geojson(page: Page) -> dict:

@@ -7,10 +7,10 @@ import json
 import psycopg
 from psycopg.rows import dict_row
 
-from services.permits.search import MAX_AREA_KM2, Page, SearchError, SearchQuery, build_sql, encode_cursor
+from services.permits.search import MAX_AREA_KM2, Page, SearchError, SearchQuery, build_sql, count_sql, encode_cursor
 
 
-def search(conn: psycopg.Connection, q: SearchQuery) -> Page:
+def search(conn: psycopg.Connection, q: SearchQuery, *, with_total: bool = False) -> Page:
     if q.area:
         km2, valid = conn.execute("SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography) / 1e6, "
                                 "ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))",
@@ -30,4 +30,7 @@ def search(conn: psycopg.Connection, q: SearchQuery) -> Page:
     cursor = encode_cursor(rows[-1]["sort_key"], rows[-1]["permit_id"]) if more and rows else None
     for r in rows:
         del r["sort_key"]
-    return Page(rows, cursor)
+    total = None
+    if with_total:
+        total = len(rows) if not more and not q.after else conn.execute(*count_sql(q)).fetchone()[0]
+    return Page(rows, cursor, total)

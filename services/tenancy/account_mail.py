@@ -36,5 +36,16 @@ def invitation(base_url: str, token: str, workspace: str, inviter: str) -> dict:
                     f"{base_url.rstrip('/')}/#/invite?token={token}", "Join the workspace")
 
 
+def change_email(base_url: str, token: str) -> dict:
+    return _payload("Confirm your new e-mail for permitwatch",
+                    ["Someone asked to move a permitwatch account to this address. The link works for one day; "
+                     "the account keeps its old address until it is opened."],
+                    f"{base_url.rstrip('/')}/#/email?token={token}", "Use this address")
+
+
+def phone_code_text(code: str) -> str:
+    return f"permitwatch: your code is {code}. It expires in 10 minutes. Reply STOP to stop texts."
+
+
 def message(to: str, payload: dict, ref: str) -> Message:
     return Message(outbox_id=0, channel="email", to=to, payload=payload, ref=ref)

@@ -34,11 +34,12 @@ def workspace_name(cur: psycopg.Cursor) -> str:
 
 
 def list_members(cur: psycopg.Cursor) -> list[dict]:
-    rows = cur.execute("SELECT u.id, u.email, u.display_name, m.role, m.created_at, u.email_verified_at IS NOT NULL "
+    rows = cur.execute("SELECT u.id, u.email, u.display_name, m.role, m.created_at, u.email_verified_at IS NOT NULL, "
+                       "u.phone_verified_at IS NOT NULL AND u.sms_opted_out_at IS NULL AND u.sms_paused_at IS NULL "
                        "FROM workspace_members m JOIN users u ON u.id = m.user_id "
                        "WHERE m.workspace_id = app_workspace_id() ORDER BY m.created_at").fetchall()
-    return [{"user_id": str(r[0]), "email": r[1], "display_name": r[2], "role": r[3], "joined_at": r[4].isoformat(),
-             "email_verified": r[5]} for r in rows]
+    return [{"user_id": r[0], "email": r[1], "display_name": r[2], "role": r[3], "joined_at": r[4], "email_verified": r[5],
+             "phone_verified": r[6]} for r in rows]
 
 
 def member_ids(cur: psycopg.Cursor, emails: list[str] | None = None) -> list[uuid.UUID]:

@@ -26,6 +26,8 @@ from services.ingestion.pipeline import ingest
 from tests.conftest import make_settings, sample
 
 PASSWORD = "pump jack sunrise 42"
+# webhooks are configured, so the fuzz meets their signature checks rather than "not configured"
+FUZZ_SENDGRID_KEY = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==")
 schema = schemathesis.openapi.from_dict(openapi_document())
 # Both what the document allows and what it forbids: hostile input must be a 4xx problem, not a 500.
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], allow_x00=True)
@@ -45,7 +47,8 @@ def live(stack_env, admin_url, template_db, tmp_path_factory):
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER permitwatch_owner").format(sql.Identifier(name), sql.Identifier(template_db)))
     s = make_settings(stack_env, name, tmp_path_factory.mktemp("fuzz"), secret_key="fuzz-secret", basemap_raster_url="",
-                      email_provider="none", sms_provider="none", login_attempts_per_15min=1000)
+                      email_provider="none", sms_provider="none", login_attempts_per_15min=1000,
+                      twilio_auth_token="fuzz-twilio-token", sendgrid_webhook_public_key=FUZZ_SENDGRID_KEY)
     ingest(s, str(sample("2026-07-28")))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(s), host="127.0.0.1", port=port, log_level="warning", lifespan="on",

@@ -131,7 +131,7 @@ def test_plan_digest_mode_holds_under_one_key_per_period():
 
 
 def test_plan_sms_over_the_daily_limit_goes_to_inbox_and_digest_and_says_so():
-    usage = Usage(sms_limit={WS: 1})
+    usage = Usage(per_day={("sms", WS): 1})
     first = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON)
     second = plan(EVENT, _rule(channels={"sms": True}), MEMBERS, usage, NOON)
     assert [r.channel for r in first] == ["sms"]
@@ -184,7 +184,7 @@ def test_filters_are_validated_and_normalized():
 
 
 def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row():
-    usage = Usage(sms_limit={WS: 0})
+    usage = Usage(per_day={("sms", WS): 0})
     rows = plan(EVENT, _rule(channels={"sms": True, "email": True}), {MEMBER.user_id: MEMBER}, usage, NOON)
     assert sorted((r.channel, r.status) for r in rows) == [("email", "pending"), ("in_app", "pending")]
     assert next(r for r in rows if r.channel == "email").payload["note"].startswith("SMS limit of 0 per day reached")
@@ -194,7 +194,7 @@ def test_sms_overflow_with_email_on_puts_the_note_on_that_email_not_a_second_row
 @pytest.mark.parametrize("digest", ["none", "daily"])
 @pytest.mark.parametrize("channels", [{"sms": True, "email": True, "in_app": True}, {"sms": True}, {"sms": True, "in_app": True}])
 def test_never_two_rows_for_one_channel_and_recipient(limit, digest, channels):
-    usage = Usage(sms_limit={WS: limit})
+    usage = Usage(per_day={("sms", WS): limit})
     for _ in range(3):
         rows = plan(EVENT, _rule(channels=channels, digest_mode=digest), MEMBERS, usage, NOON)
         keys = [(r.channel, r.user_id) for r in rows]
@@ -206,9 +206,9 @@ def test_monthly_sms_quota_caps_what_the_daily_limit_would_allow():
 
     from services.alerting.plan import Usage
     ws = uuid.uuid4()
-    usage = Usage(sms_limit={ws: 50}, sms_month_limit={ws: 10}, sms_month_other_days={ws: 9})
-    assert usage.take_sms(ws, "2026-11-25")
-    assert usage.sms_refusal(ws, "2026-11-25") == "monthly SMS quota of 10 reached"
-    assert not usage.take_sms(ws, "2026-11-25")
-    daily = Usage(sms_limit={ws: 1})
-    assert daily.take_sms(ws, "2026-11-25") and daily.sms_refusal(ws, "2026-11-25") == "SMS limit of 1 per day reached"
+    usage = Usage(per_day={("sms", ws): 50}, per_month={("sms", ws): 10}, month_other_days={("sms", ws): 9})
+    assert usage.take("sms", ws, "2026-11-25")
+    assert usage.refusal("sms", ws, "2026-11-25") == "monthly SMS quota of 10 reached"
+    assert not usage.take("sms", ws, "2026-11-25")
+    daily = Usage(per_day={("sms", ws): 1})
+    assert daily.take("sms", ws, "2026-11-25") and daily.refusal("sms", ws, "2026-11-25") == "SMS limit of 1 per day reached"

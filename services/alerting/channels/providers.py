@@ -46,7 +46,8 @@ class TwilioSMS:
         from twilio.base.exceptions import TwilioRestException
 
         try:
-            extra = {"status_callback": f"{self.status_callback}?outbox={m.outbox_id}"} if self.status_callback else {}
+            # receipts are kept for alerts (outbox rows), not for account texts such as codes
+            extra = {"status_callback": f"{self.status_callback}?outbox={m.outbox_id}"} if self.status_callback and not m.ref else {}
             msg = self.client.messages.create(to=m.to, from_=self.from_number, body=m.payload["text"], **extra)
         except TwilioRestException as exc:
             raise _by_status(exc.status, f"twilio {exc.status} {exc.code}: {exc.msg}") from exc
