@@ -139,32 +139,37 @@ class InvitationPreview(Out):
 
 
 # ---- permits --------------------------------------------------------------------------------
-class PermitSummary(Out):
+class PermitMatch(Out):
+    """A permit as a sample alert shows it."""
     permit_id: uuid.UUID
     status_number: str
-    sequence: int | None
     api_number: str | None
-    operator_id: uuid.UUID | None
-    operator_number: str | None
     operator_name: str | None
     lease_name: str | None
     well_number: str | None
     county: str | None
-    county_code: str | None
     district: str | None
     filing_purpose: str | None
     wellbore_profile: str | None
     total_depth: int | None
     status: str | None
-    well_status: str | None
     filed_date: date | None
     issued_date: date | None
+    lon: float | None
+    lat: float | None
+
+
+class PermitSummary(PermitMatch):
+    """A permit in a list: what a match shows, plus its identifiers and dates."""
+    sequence: int | None
+    operator_id: uuid.UUID | None
+    operator_number: str | None
+    county_code: str | None
+    well_status: str | None
     amended_date: date | None
     spud_date: date | None
     amendment_count: int | None
     source_seen_at: datetime | None
-    lon: float | None
-    lat: float | None
 
 
 class PermitPage(Out):
@@ -251,23 +256,6 @@ class PermitDetail(Out):
     versions: list[VersionOut]
 
 
-class PermitMatch(Out):
-    permit_id: uuid.UUID
-    status_number: str
-    api_number: str | None
-    operator_name: str | None
-    lease_name: str | None
-    well_number: str | None
-    county: str | None
-    district: str | None
-    filing_purpose: str | None
-    wellbore_profile: str | None
-    total_depth: int | None
-    status: str | None
-    filed_date: date | None
-    issued_date: date | None
-    lon: float | None
-    lat: float | None
 
 
 class Freshness(Out):
