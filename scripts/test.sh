@@ -15,4 +15,5 @@ ensure_promtool
 .venv/bin/permitwatch stack up
 .venv/bin/lint-imports pyproject.toml  # layer contracts: pure modules stay pure
 .venv/bin/ruff check services workers controllers tests
+(cd web && npx --no-install eslint src/js)  # the browser app: recommended rules, no import cycles, no window globals
 exec .venv/bin/python -m pytest "$@"

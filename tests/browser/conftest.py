@@ -5,6 +5,7 @@ PostGIS database. Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -42,10 +43,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live(stack_env, fresh_db, tmp_path):
-    """(base URL, settings) of a running server."""
+def live(stack_env, fresh_db, tmp_path, smtp):
+    """(base URL, settings) of a running server; its e-mails go to the test's SMTP server
+    and its texts to settings.sms_folder."""
     settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
-                             email_provider="none", enqueue_evaluation=False)
+                             email_provider="smtp", smtp_port=smtp.port, enqueue_evaluation=False)
     from services.queueing import redis_client
 
     redis_client(settings).flushdb()
@@ -60,6 +62,34 @@ def live(stack_env, fresh_db, tmp_path):
     yield f"http://127.0.0.1:{port}", settings
     server.should_exit = True
     thread.join(10)
+
+
+class Watch:
+    """Console errors, page errors, failed requests and server errors of one page: any of
+    them fails the test, unless the test said it expects that one (a refused upload)."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        self.expected: list[re.Pattern] = []
+        page.on("console", lambda m: m.type == "error" and self._add(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self._add(f"page error: {e}"))
+        # a map tile the map itself cancelled (the view moved on) is not a failure
+        page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "") and self._add(f"request failed: {r.method} {r.url} {r.failure}"))
+        page.on("response", lambda r: r.status >= 500 and self._add(f"server error: {r.status} {r.url}"))
+
+    def _add(self, text: str) -> None:
+        if not any(p.search(text) for p in self.expected):
+            self.problems.append(text)
+
+    def expect(self, pattern: str) -> None:
+        self.expected.append(re.compile(pattern))
+
+
+@pytest.fixture
+def watch(page):
+    w = Watch(page)
+    yield w
+    assert w.problems == [], w.problems
 
 
 @pytest.fixture

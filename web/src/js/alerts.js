@@ -1,23 +1,36 @@
-// Alert rules (with channels, quiet hours and digests), saved searches, operator watchlists,
-// and the team screen (members, invitations, account).
+// Alert rules (targets, channels and recipients, quiet hours, digests, a test send),
+// saved searches in words, and operator watchlists.
 import { api } from "./api.js";
-import { state, debounce } from "./app.js";
+import { state, debounce } from "./state.js";
 import { $, $$, esc, toast, showError, formData, openModal, closeModal, fmtDate } from "./ui.js";
+import { ZONES } from "./account.js";
 
-const TZ = ["America/Chicago", "America/Denver", "America/New_York", "America/Los_Angeles", "UTC"];
+const NOTIFY = { new_only: "new permits", new_and_amendments: "new permits and amendments", all_changes: "every change" };
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const CHANNEL = { in_app: "in-app", email: "e-mail", sms: "SMS" };
+
+function quietWords(q) {
+  if (!q) return "";
+  const days = (w) => (!w.days || w.days.length === 7 ? "every day" : w.days.length === 5 && w.days.every((d) => d < 5) ? "weekdays"
+    : w.days.map((d) => DAYS[d]).join(", "));
+  return ` · quiet ${q.windows.map((w) => `${esc(w.start)}–${esc(w.end)} ${days(w)}`).join("; ")} (${esc(q.timezone.replace("America/", "").replace("_", " "))} time)`;
+}
 
 export async function view() {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
-  const [rules, aois, searches, lists] = await Promise.all([api("/v1/alert-rules"), api("/v1/aois"), api("/v1/saved-searches"), api("/v1/watchlists")]);
+  const [rules, aois, searches, lists, team] = await Promise.all([api("/v1/alert-rules"), api("/v1/aois"), api("/v1/saved-searches"),
+    api("/v1/watchlists"), api("/v1/workspace/members")]);
+  const texters = team.members.filter((m) => m.phone_verified);
   const opt = (items, sel, label) => `<option value="">—</option>` + items.map((x) => `<option value="${esc(x.id)}" ${x.id === sel ? "selected" : ""}>${esc(label(x))}</option>`).join("");
   $("#view").innerHTML = `
     <h2>Alerts</h2>
     <ol class="results" id="rules">${rules.map((r) => `
       <li data-id="${esc(r.id)}"><strong>${esc(r.name)}</strong> ${r.enabled ? "" : "<span class='pill'>paused</span>"}
-        <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${esc(r.notify_on.replaceAll("_", " "))} ·
-        ${Object.entries(r.channels).filter(([, on]) => on).map(([c]) => esc(c.replace("_", "-"))).join(", ")}
-        ${r.quiet_hours ? ` · quiet ${r.quiet_hours.windows.map((w) => `${esc(w.start)}–${esc(w.end)}`).join(", ")} (${esc(r.quiet_hours.timezone)})` : ""}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest` : ""} · ${r.events} alerts</span>
+        <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${r.saved_search_id ? `search “${esc(searches.find((x) => x.id === r.saved_search_id)?.name || "")}” · ` : ""}${r.watchlist_id ? `watchlist “${esc(lists.find((x) => x.id === r.watchlist_id)?.name || "")}” · ` : ""}${esc(NOTIFY[r.notify_on])} ·
+        ${Object.entries(r.channels).filter(([, on]) => on).map(([c]) => esc(CHANNEL[c] || c)).join(", ")}${quietWords(r.quiet_hours)}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest at ${esc(r.digest_at)}` : ""} · ${r.events} alerts</span>
+        ${r.paused_channels.map((p) => `<p class="notice">${esc(p)}</p>`).join("")}
         <div class="actions"><button class="link" data-toggle>${r.enabled ? "Pause" : "Resume"}</button>
+        <button class="link" data-test>Send me a test alert</button>
         <button class="link" data-samples>Sample alerts</button><button class="link danger" data-delete>Delete</button></div>
         <div class="samples"></div></li>`).join("") || "<li class='muted'>No alert rules yet.</li>"}</ol>
     <details ${rules.length && !params.get("aoi") ? "" : "open"}><summary><h3>New alert rule</h3></summary>
@@ -31,10 +44,14 @@ export async function view() {
       <fieldset><legend>Channels</legend>
         <label class="check"><input type="checkbox" name="in_app" checked> In-app</label>
         <label class="check"><input type="checkbox" name="email"> E-mail</label>
-        <label class="check"><input type="checkbox" name="sms"> SMS (needs a verified phone)</label></fieldset>
+        <label class="check"><input type="checkbox" name="sms" ${texters.length ? "" : "disabled"}> SMS${texters.length ? "" : ` (add and verify a phone in <a href="#/account">account settings</a> first)`}</label></fieldset>
+      <fieldset><legend>Who gets it</legend>
+        ${team.members.map((m) => `<label class="check"><input type="checkbox" name="to_${esc(m.user_id)}" ${m.user_id === state.me.user.id ? "checked" : ""}>
+          ${esc(m.display_name || m.email)}${m.phone_verified ? "" : " <small class='muted'>(no SMS)</small>"}</label>`).join("")}</fieldset>
       <fieldset><legend>Quiet hours (SMS and e-mail wait; in-app does not)</legend>
         <div class="row"><label>From <input type="time" name="quiet_start"></label><label>to <input type="time" name="quiet_end"></label></div>
-        <label>Time zone <select name="timezone">${TZ.map((z) => `<option>${z}</option>`).join("")}</select></label></fieldset>
+        <label>On <select name="quiet_days"><option value="all">every day</option><option value="weekdays">weekdays</option><option value="weekend">weekends</option></select></label>
+        <label>Time zone <select name="timezone">${ZONES.map((z) => `<option>${z}</option>`).join("")}</select></label></fieldset>
       <fieldset><legend>Digest</legend>
         <div class="row"><label>Send <select name="digest_mode"><option value="none">each alert at once</option><option value="daily">a daily digest</option>
           <option value="weekly">a weekly digest</option></select></label><label>at <input type="time" name="digest_at" value="07:00"></label></div></fieldset>
@@ -57,9 +74,11 @@ export async function view() {
   $("#rule-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const d = formData(e.target);
+    const days = { all: [0, 1, 2, 3, 4, 5, 6], weekdays: [0, 1, 2, 3, 4], weekend: [5, 6] }[d.quiet_days];
     const body = { name: d.name, aoi_id: d.aoi_id || null, saved_search_id: d.saved_search_id || null, watchlist_id: d.watchlist_id || null,
-      notify_on: d.notify_on, channels: { in_app: d.in_app, email: d.email, sms: d.sms }, timezone: d.timezone,
-      quiet_hours: d.quiet_start && d.quiet_end ? { timezone: d.timezone, windows: [{ start: d.quiet_start, end: d.quiet_end }] } : null,
+      notify_on: d.notify_on, channels: { in_app: d.in_app, email: d.email, sms: !!d.sms }, timezone: d.timezone,
+      recipients: team.members.filter((m) => d[`to_${m.user_id}`]).map((m) => m.user_id),
+      quiet_hours: d.quiet_start && d.quiet_end ? { timezone: d.timezone, windows: [{ start: d.quiet_start, end: d.quiet_end, days }] } : null,
       digest_mode: d.digest_mode, digest_at: d.digest_at || "07:00" };
     try {
       const r = await api("/v1/alert-rules", { method: "POST", body });
@@ -79,9 +98,13 @@ function wireRules(rules) {
     const r = rules.find((x) => x.id === li.dataset.id);
     $("[data-toggle]", li).addEventListener("click", async () => { await api(`/v1/alert-rules/${r.id}/enabled`, { method: "POST", body: { enabled: !r.enabled } }); view(); });
     $("[data-delete]", li).addEventListener("click", async () => { if (confirm(`Delete “${r.name}”?`)) { await api(`/v1/alert-rules/${r.id}`, { method: "DELETE" }); view(); } });
+    $("[data-test]", li).addEventListener("click", async () => {
+      try { const t = await api(`/v1/alert-rules/${r.id}/test`, { method: "POST" }); toast(`Test alert sent: ${t.sent_to.join("; ")}.`); }
+      catch (err) { toast(err.message, "error"); }
+    });
     $("[data-samples]", li).addEventListener("click", async () => {
       const s = await api(`/v1/alert-rules/${r.id}/samples`);
-      $(".samples", li).innerHTML = `<p class="muted">${s.length} recent match(es)</p><ul>${s.map((p) => `<li><a href="#/permit/${esc(p.status_number)}">
+      $(".samples", li).innerHTML = `<p class="muted">${s.length ? `The newest ${s.length} permit(s) of the last 90 days it would have matched` : "No match in the last 90 days"}</p><ul>${s.map((p) => `<li><a href="#/permit/${esc(p.status_number)}">
         ${esc(p.lease_name || "")} ${esc(p.well_number || "")}</a> · ${esc(p.operator_name || "")} · ${fmtDate(p.issued_date)}</li>`).join("")}</ul>`;
     });
   }
@@ -116,40 +139,4 @@ export function saveSearchDialog(filters) {
     try { await api("/v1/saved-searches", { method: "POST", body: { name: formData(e.target).name, filters: clean } }); closeModal(); toast("Search saved; alert on it under Alerts."); }
     catch (err) { showError(e.target, err); }
   });
-}
-
-export async function teamView() {
-  const data = await api("/v1/workspace/members");
-  const admin = ["owner", "admin"].includes(data.your_role);
-  const me = state.me.user;
-  $("#view").innerHTML = `
-    <h2>Team</h2>
-    <ul class="results">${data.members.map((m) => `<li data-user="${esc(m.user_id)}"><strong>${esc(m.display_name || m.email)}</strong>
-      <span class="muted">${esc(m.email)}${m.email_verified ? "" : " (unconfirmed)"}</span>
-      ${admin && m.user_id !== me.id ? `<label>Role <select data-role>${["owner", "admin", "member"].map((r) => `<option ${r === m.role ? "selected" : ""}>${r}</option>`).join("")}</select></label>
-        <button class="link danger" data-remove>Remove</button>` : `<span class="pill">${esc(m.role)}</span>`}</li>`).join("")}</ul>
-    ${data.invitations.length ? `<h3>Open invitations</h3><ul class="results">${data.invitations.map((i) => `<li>${esc(i.email)} · ${esc(i.role)}
-      ${admin ? `<button class="link danger" data-revoke="${esc(i.id)}">Revoke</button>` : ""}</li>`).join("")}</ul>` : ""}
-    ${admin ? `<form id="invite-form" novalidate><h3>Invite a teammate</h3>
-      <label>E-mail <input name="email" type="email" required></label>
-      <label>Role <select name="role"><option>member</option><option>admin</option></select></label>
-      <button class="primary" type="submit">Send invitation</button></form>` : ""}
-    <h3>Your account</h3>
-    <p>${esc(me.email)} · ${me.email_verified ? "e-mail confirmed" : `e-mail not confirmed <button class="link" id="resend">send the link again</button>`}</p>`;
-  $("#invite-form")?.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try { await api("/v1/workspace/invitations", { method: "POST", body: formData(e.target) }); toast("Invitation sent."); teamView(); }
-    catch (err) { showError(e.target, err); }
-  });
-  $$("[data-user]").forEach((li) => {
-    $("[data-role]", li)?.addEventListener("change", async (e) => {
-      try { await api(`/v1/workspace/members/${li.dataset.user}`, { method: "PATCH", body: { role: e.target.value } }); toast("Role changed."); }
-      catch (err) { toast(err.message, "error"); teamView(); }
-    });
-    $("[data-remove]", li)?.addEventListener("click", async () => {
-      try { await api(`/v1/workspace/members/${li.dataset.user}`, { method: "DELETE" }); teamView(); } catch (err) { toast(err.message, "error"); }
-    });
-  });
-  $$("[data-revoke]").forEach((b) => b.addEventListener("click", async () => { await api(`/v1/workspace/invitations/${b.dataset.revoke}`, { method: "DELETE" }); teamView(); }));
-  $("#resend")?.addEventListener("click", async () => { await api("/auth/verify/resend", { method: "POST" }); toast("Confirmation e-mail sent."); });
 }

@@ -1,7 +1,8 @@
 // Areas of interest: draw (polygon, rectangle, point + radius), import files, edit, delete;
 // and the first-run guide that ends with an alert rule and its sample alerts.
 import { api } from "./api.js";
-import { state, drawShape, editShape, refreshAois, refreshChrome } from "./app.js";
+import { drawShape, editShape, frame, refreshAois } from "./map.js";
+import { state, emit } from "./state.js";
 import { $, $$, esc, toast, showError, formData, openModal, closeModal } from "./ui.js";
 
 const UNITS = [["ft", "feet"], ["mi", "miles"], ["m", "metres"]];
@@ -52,6 +53,10 @@ function areaForm(title, shape, submit) {
   });
 }
 
+const FORMAT = { geojson: "GeoJSON file", kml: "KML file", shapefile: "shapefile" };
+const SOURCE = { drawn: "drawn on the map", geojson: "from a GeoJSON file", kml: "from a KML file", shapefile: "from a shapefile",
+  cli: "added by permitwatch support" };
+
 export async function view() {
   $("#view").innerHTML = `
     <h2>Areas of interest</h2>
@@ -80,7 +85,7 @@ export async function view() {
     const form = new FormData(e.target);
     try {
       const r = await api("/v1/aois/import", { method: "POST", form });
-      toast(`Imported ${r.created.length} area(s) from ${r.format}.`); refreshAois(state.map); view();
+      toast(`Imported ${r.created.length} area${r.created.length === 1 ? "" : "s"} from the ${FORMAT[r.format] || r.format}.`); refreshAois(state.map); view();
     } catch (err) { showError(e.target, err); }
   });
   const fc = await api("/v1/aois");
@@ -88,7 +93,7 @@ export async function view() {
     const p = f.properties, unit = p.buffer_unit || "m";
     const buf = p.buffer_m ? `${+(p.buffer_m / TO_UNIT[unit]).toFixed(2)} ${unit} buffer` : "no buffer";
     return `<li data-id="${esc(p.id)}"><strong>${esc(p.name)}</strong>
-      <span class="muted">${esc(p.shape?.kind || "polygon")} · ${p.area_km2} km² · ${buf} · ${p.rules} alert rule(s) · ${esc(p.source)}</span>
+      <span class="muted">${esc(p.shape?.kind || "polygon")} · ${p.area_km2} km² · ${buf} · ${p.rules} alert rule(s) · ${esc(SOURCE[p.source] || p.source)}</span>
       <div class="actions"><button class="link" data-zoom>Show</button><button class="link" data-edit>Edit</button>
       ${p.shape?.kind !== "circle" ? `<button class="link" data-reshape>Reshape</button>` : ""}
       <a class="link" href="#/alerts?aoi=${esc(p.id)}">Alert me here</a><button class="link danger" data-delete>Delete</button></div></li>`;
@@ -108,7 +113,7 @@ export async function view() {
 function zoomTo(geometry) {
   const pts = (geometry.type === "MultiPolygon" ? geometry.coordinates.flat(2) : geometry.coordinates.flat(1));
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  state.map.fitBounds([[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]], { padding: 40, maxZoom: 14 });
+  frame(state.map, [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]]);
 }
 
 function editDialog(f) {
@@ -140,8 +145,8 @@ function reshape(f) {
   const bar = $("#drawbar");
   const save = Object.assign(document.createElement("button"), { className: "primary", textContent: "Save shape", id: "reshape-save" });
   bar.appendChild(save);
-  const finish = () => { save.remove(); drawing(false); window.__cancelDraw = null; };
-  window.__cancelDraw = () => { session.cancel(); finish(); };
+  const finish = () => { save.remove(); drawing(false); state.cancelDraw = null; };
+  state.cancelDraw = () => { session.cancel(); finish(); };
   save.addEventListener("click", async () => {
     const geometry = session.save();
     finish();
@@ -154,6 +159,7 @@ function reshape(f) {
 
 // ---- first run: area -> alert -> sample alerts ----------------------------------------------
 export async function onboarding() {
+  if (state.map?.loaded()) frame(state.map);  // all of Texas, above the panel on a phone
   const step = (n, body) => {
     $("#view").innerHTML = `<section class="welcome" aria-labelledby="welcome-title">
       <p class="muted">Step ${n} of 3</p>${body}<p><a href="#/permits" class="muted">Skip the tour</a></p></section>`;
@@ -182,6 +188,7 @@ export async function onboarding() {
       <label class="check"><input type="checkbox" name="in_app" checked> In the app</label>
       ${state.me.user.email_verified ? `<label class="check"><input type="checkbox" name="email" checked> E-mail (${esc(state.me.user.email)})</label>`
         : `<label class="check"><input type="checkbox" name="email" disabled> E-mail: confirm ${esc(state.me.user.email)} first (we sent a link), then turn it on under Alerts</label>`}
+      <p class="muted">SMS: add and verify your phone in <a href="#/account">account settings</a>, then turn it on under Alerts.</p>
       <label>Tell me about <select name="notify_on"><option value="new_only">new permits</option>
         <option value="new_and_amendments">new permits and amendments</option><option value="all_changes">every change</option></select></label>
       <button class="primary" type="submit">Create my alert</button></form>`);
@@ -201,5 +208,5 @@ export async function onboarding() {
       <span class="muted">${esc(s.county || "")} · ${esc(s.filing_purpose || "")} · issued ${esc(s.issued_date || "—")}</span></a></li>`).join("")
       || "<li class='muted'>None in the last 90 days. Your alert still watches every new filing.</li>"}</ol>
     <p><a class="button primary" href="#/permits">Go to the map</a></p></section>`;
-  refreshChrome();
+  emit("chrome");
 }

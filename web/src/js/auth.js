@@ -1,8 +1,8 @@
 // Signed-out screens: sign in, sign up, forgotten password, and the links that e-mails carry
-// (confirm address, reset password, join a workspace).
+// (confirm an address or a new address, reset password, join a workspace).
 import { api } from "./api.js";
 import { $, esc, showError, formData, openModal, closeModal, toast } from "./ui.js";
-import { startApp, state } from "./app.js";
+import { state, emit } from "./state.js";
 
 function locked(html) {
   $("#modal").dataset.locked = "1";
@@ -27,7 +27,7 @@ function signin(params) {
       const invite = params.get("invite");
       if (invite) await api("/auth/invitations/accept", { method: "POST", body: { token: invite } });
       unlock();
-      await startApp("#/permits");
+      await emit("session", "#/permits");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -51,7 +51,7 @@ function signup(params) {
     try {
       await api("/auth/signup", { method: "POST", body: { ...formData(e.target), invitation: invite || undefined } });
       unlock();
-      await startApp(invite ? "#/permits" : "#/welcome");
+      await emit("session", invite ? "#/permits" : "#/welcome");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -83,7 +83,7 @@ function reset(params) {
     e.preventDefault();
     try {
       await api("/auth/password-reset/confirm", { method: "POST", body: { token: params.get("token"), password: formData(e.target).password } });
-      unlock(); toast("Password changed; you are signed in."); await startApp("#/permits");
+      unlock(); toast("Password changed; you are signed in."); await emit("session", "#/permits");
     } catch (err) { showError(e.target, err); }
   });
 }
@@ -93,7 +93,7 @@ async function verify(params) {
     await api("/auth/verify", { method: "POST", body: { token: params.get("token") } });
     toast("E-mail confirmed: e-mail alerts can go to it now.");
   } catch (err) { toast(err.message, "error"); }
-  if (state.me?.user) await startApp("#/permits");
+  if (state.me?.user) await emit("session", "#/permits");
   else location.hash = "#/signin";
 }
 
@@ -106,7 +106,7 @@ async function invite(params) {
   if (state.me?.user) {
     try {
       await api("/auth/invitations/accept", { method: "POST", body: { token } });
-      toast(`You joined ${inv.workspace_name}.`); await startApp("#/permits");
+      toast(`You joined ${inv.workspace_name}.`); await emit("session", "#/permits");
     } catch (err) { toast(err.message, "error"); location.hash = "#/permits"; }
     return;
   }
@@ -115,4 +115,13 @@ async function invite(params) {
     <p><a class="button primary" href="#/signup?invite=${esc(token)}">Create an account</a> or <a href="#/signin?invite=${esc(token)}">sign in</a> to accept.</p>`);
 }
 
-export const ROUTES = { signin, signup, forgot, reset, verify, invite };
+async function email(params) {
+  try {
+    const r = await api("/v1/account/email/confirm", { method: "POST", body: { token: params.get("token") } });
+    toast(r.detail.replace(/^./, (c) => c.toUpperCase()) + ".");
+  } catch (err) { toast(err.message, "error"); }
+  if (state.me?.user) await emit("session", "#/account");
+  else location.hash = "#/signin";
+}
+
+export const ROUTES = { signin, signup, forgot, reset, verify, invite, email };

@@ -4,6 +4,7 @@
 import * as maplibregl from "maplibre-gl";
 import { TerraDraw, TerraDrawPolygonMode, TerraDrawRectangleMode, TerraDrawCircleMode, TerraDrawSelectMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
+import { state } from "./state.js";
 
 export const TEXAS = [[-106.65, 25.84], [-93.51, 36.5]];
 export const PURPOSE_COLORS = [
@@ -31,11 +32,14 @@ function baseStyle(cfg) {
 export function createMap(container, cfg, { onPermitClick, onReady }) {
   const map = new maplibregl.Map({ container, style: baseStyle(cfg), bounds: TEXAS, fitBoundsOptions: { padding: 20 },
     attributionControl: { compact: true }, cooperativeGestures: false, maxZoom: 18 });
-  window.map = map;
+  // A read-only handle for browser tests and the console; nothing in the app reads it.
+  Object.defineProperty(window, "permitwatchMap", { value: map, configurable: true });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.GeolocateControl({}), "top-right");
-  map.on("error", (e) => (window.__mapErrors = window.__mapErrors || []).push(String(e.error?.message || e)));
+  // A tile request the map aborted (panning on) is not an error; anything else is reported.
+  map.on("error", (e) => { const m = String(e.error?.message || e); if (!/Failed to fetch|AbortError/.test(m)) console.error(`map: ${m}`); });
   map.on("load", () => {
+    frame(map);
     const origin = location.origin;
     map.addSource("counties", { type: "vector", tiles: [`${origin}/tiles/counties/{z}/{x}/{y}.mvt`], maxzoom: 10 });
     map.addLayer({ id: "county-lines", type: "line", source: "counties", "source-layer": "counties",
@@ -55,9 +59,25 @@ export function createMap(container, cfg, { onPermitClick, onReady }) {
       map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
       map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
     }
-    map.once("idle", () => { window.__idle = true; onReady?.(); });
+    map.once("idle", () => { document.body.dataset.mapIdle = "true"; onReady?.(); });
   });
   return map;
+}
+
+// Texas (or other bounds) in the part of the map a person can see: on a phone the panel
+// covers the lower part, so the frame sits above it.
+export function frame(map, bounds = TEXAS, maxZoom = 14) {
+  const box = map.getContainer().getBoundingClientRect();
+  const panel = document.getElementById("panel")?.getBoundingClientRect();
+  // what of the map the panel covers: its lower part on a phone (bottom sheet), nothing beside it on a desktop
+  const covered = panel ? {
+    bottom: panel.left <= box.left && panel.right >= box.right ? Math.max(0, box.bottom - panel.top) : 0,
+    left: panel.top <= box.top && panel.bottom >= box.bottom ? Math.max(0, panel.right - box.left) : 0,
+  } : { bottom: 0, left: 0 };
+  // never pad away more than the map has: keep at least 120 px of it to frame in
+  const bottom = Math.min(covered.bottom, Math.max(box.height - 120, 0));
+  const left = Math.min(covered.left, Math.max(box.width - 120, 0));
+  map.fitBounds(bounds, { padding: { top: 16, right: 16, bottom: bottom + 16, left: left + 16 }, maxZoom, duration: 0 });
 }
 
 export function setPermitSource(map, query) {
@@ -90,7 +110,6 @@ function ensureDraw(map) {
     new TerraDrawSelectMode({ flags: { polygon: { feature: { coordinates: { draggable: true, midpoints: true, deletable: true } } } } }),
   ] });
   draw.start();
-  window.__draw = draw;
   return draw;
 }
 
@@ -108,7 +127,7 @@ export function drawShape(map, kind) {
       resolve(f ? describe(kind, f.geometry) : null);
     };
     d.on("finish", done);
-    window.__cancelDraw = () => { d.off("finish", done); d.clear(); d.setMode("static"); resolve(null); };
+    state.cancelDraw = () => { d.off("finish", done); d.clear(); d.setMode("static"); resolve(null); };
   });
 }
 

@@ -1,0 +1,357 @@
+"""Every screen in real Chromium, on a desktop and on a phone: the permit list with the
+search box, filters and a saved search; area imports (GeoJSON, KML, zipped shapefile and
+a bad file), rename, re-buffer, reshape and delete; alert rules with a watchlist, quiet
+hours, a digest and a test send; account settings with phone verification, then an SMS
+alert that honours the quiet hours set in the browser; the inbox with delivery receipts;
+the Team tab with an invitation accepted in a second browser. Any console error, failed
+request or server error fails the test (the `watch` fixture)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+import requests
+import shapefile
+from playwright.sync_api import expect
+
+from services.alerting import webhooks
+from services.alerting.delivery import deliver_due, providers_from
+from services.alerting.evaluate import evaluate_pending
+from services.alerting.receipts import Receipt
+from services.ingestion.pipeline import ingest
+from tests.api.conftest import link_token
+from tests.conftest import sample
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PASSWORD = "caliche road 2026"
+ANDREWS = (-102.272228, 32.288362)  # permit 0916878 is here in the 2026-07-28 file
+
+
+def signed_in(page, base: str, email: str = "ann@example.com", workspace: str = "Acme") -> requests.Session:
+    """An account made over the API (its cookies handed to the browser), as sign-up would."""
+    http = requests.Session()
+    http.get(f"{base}/auth/me")
+    r = http.post(f"{base}/auth/signup", json={"email": email, "password": PASSWORD, "workspace_name": workspace},
+                  headers={"X-CSRF-Token": http.cookies["pw_csrf"]})
+    assert r.status_code == 201, r.text
+    host = base.split("//")[1].split(":")[0]
+    page.context.add_cookies([{"name": c.name, "value": c.value, "domain": host, "path": "/"} for c in http.cookies])
+    return http
+
+
+def api(http: requests.Session, base: str, method: str, path: str, **kw):
+    r = http.request(method, f"{base}{path}", headers={"X-CSRF-Token": http.cookies["pw_csrf"]}, **kw)
+    assert r.status_code < 300, r.text
+    return r.json() if r.content else None
+
+
+def _box(lon, lat, d=0.02):
+    return {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]]}
+
+
+def _open(page, base, hash_: str):
+    page.goto(f"{base}/#{hash_}")
+    page.wait_for_function("() => document.body.dataset.mapIdle === 'true'", timeout=30_000)
+
+
+def _panel_text(page) -> str:
+    return page.locator("#view").inner_text()
+
+
+# ---- permits ---------------------------------------------------------------------------------
+def permits_flow(page, base, settings, shots):
+    ingest(settings, str(sample("2026-07-28")))
+    signed_in(page, base)
+    _open(page, base, "/permits")
+    count = page.locator("#count")
+    expect(count).to_contain_text(re.compile(r"^[\d,]+ permits, showing 50$"))
+    total = int(count.inner_text().split()[0].replace(",", ""))
+    page.get_by_role("searchbox", name="Find a permit").fill("0916878")
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(count).to_have_text("1 permit")
+    expect(page.locator("#results")).to_contain_text("Status #0916878")
+    page.get_by_role("searchbox", name="Find a permit").fill("")
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(count).to_contain_text(f"{total:,} permits")
+    page.locator("#filters-box summary").click()
+    page.get_by_label("County").select_option(label="Andrews")
+    page.get_by_label("Wellbore").select_option("horizontal")
+    page.get_by_label("Depth from (ft)").fill("9000")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(count).not_to_contain_text(f"{total:,} permits")
+    rows = page.locator("#results li")
+    expect(rows.first).to_contain_text("Andrews County")
+    shots(page, "permits-filtered")
+    page.get_by_role("button", name="Save search…").click()
+    page.locator("#save-form").get_by_label("Name").fill("Andrews horizontals")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#toast")).to_contain_text("Search saved")
+    page.get_by_role("tab", name="Alerts").click()
+    saved = page.locator("li", has_text="Andrews horizontals")
+    expect(saved).to_contain_text("in Andrews County; horizontal wells; at least 9,000 ft deep")
+    assert "{" not in saved.inner_text() and "003" not in saved.inner_text()
+    shots(page, "saved-search")
+    saved.get_by_role("button", name="Open").click()
+    expect(count).to_contain_text("permit")
+    expect(page.locator("#results li").first).to_contain_text("Andrews County")
+
+
+def test_permit_list_search_box_filters_and_a_saved_search_on_a_desktop(page, live, shots, watch):
+    permits_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_permit_list_search_box_filters_and_a_saved_search_on_a_phone(page, live, shots, watch):
+    permits_flow(page, *live, shots)
+
+
+# ---- areas -----------------------------------------------------------------------------------
+def _shapefile_zip() -> bytes:
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    w = shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON)
+    w.field("NAME", "C")
+    w.poly([[[-102.3, 32.2], [-102.3, 32.3], [-102.25, 32.3], [-102.25, 32.2], [-102.3, 32.2]]])
+    w.record("Lease 7")
+    w.close()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for ext, buf in (("shp", shp), ("shx", shx), ("dbf", dbf)):
+            z.writestr(f"leases.{ext}", buf.getvalue())
+        z.writestr("leases.prj", 'GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984"]]')
+    return out.getvalue()
+
+
+KML = """<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>North pad</name>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>-102.2,32.3 -102.1,32.3 -102.1,32.4 -102.2,32.4 -102.2,32.3</coordinates>
+</LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>"""
+
+
+def areas_flow(page, base, settings, shots, watch):
+    signed_in(page, base)
+    _open(page, base, "/areas")
+    geojson = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Section 12"}, "geometry": _box(*ANDREWS)}]}
+    files = [("section12.geojson", json.dumps(geojson).encode(), "GeoJSON file"), ("north.kml", KML.encode(), "KML file"),
+             ("leases.zip", _shapefile_zip(), "shapefile")]
+    for name, data, kind in files:
+        page.get_by_label("Import GeoJSON, KML or zipped shapefile").set_input_files({"name": name, "mimeType": "application/octet-stream", "buffer": data})
+        page.get_by_role("button", name="Import", exact=True).click()
+        expect(page.locator("#toast")).to_contain_text(f"Imported 1 area from the {kind}.")
+    listed = page.locator("#aoi-list")
+    for area, words in (("Section 12", "from a GeoJSON file"), ("North pad", "from a KML file"), ("Lease 7", "from a shapefile")):
+        expect(listed.locator("li", has_text=area)).to_contain_text(words)
+    watch.expect(r"status of 422")  # the browser's own log line for the refused file below
+    page.get_by_label("Import GeoJSON, KML or zipped shapefile").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"})
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#import-form .form-error")).to_contain_text("must be GeoJSON (.geojson), KML (.kml) or a zipped shapefile")
+    shots(page, "areas-imported")
+    # rename and re-buffer
+    row = listed.locator("li", has_text="Section 12")
+    row.get_by_role("button", name="Edit").click()
+    page.locator("#edit-form").get_by_label("Name").fill("Section 12 (Ford lease)")
+    page.locator("#edit-form").get_by_label("Buffer").fill("0.5")
+    page.locator("#edit-form").get_by_label("Unit").select_option("mi")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(listed.locator("li", has_text="Section 12 (Ford lease)")).to_contain_text("0.5 mi buffer")
+    # reshape: the corners are draggable; saving stores the shape as edited
+    listed.locator("li", has_text="North pad").get_by_role("button", name="Reshape").click()
+    expect(page.locator("#drawbar")).to_be_visible()
+    page.get_by_role("button", name="Save shape").click()
+    expect(page.locator("#toast")).to_contain_text("Shape saved")
+    # delete (the page asks first)
+    page.once("dialog", lambda d: d.accept())
+    listed.locator("li", has_text="Lease 7").get_by_role("button", name="Delete").click()
+    expect(listed.locator("li", has_text="Lease 7")).to_have_count(0)
+    shots(page, "areas-edited")
+    with psycopg.connect(settings.database_owner_url) as conn:
+        actions = [a for (a,) in conn.execute("SELECT action FROM audit_log WHERE action LIKE 'aoi.%' ORDER BY id")]
+    assert actions.count("aoi.created") == 3 and "aoi.updated" in actions and actions[-1] == "aoi.deleted"
+
+
+def test_area_imports_edits_and_deletes_on_a_desktop(page, live, shots, watch):
+    areas_flow(page, *live, shots, watch)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_area_imports_edits_and_deletes_on_a_phone(page, live, shots, watch):
+    areas_flow(page, *live, shots, watch)
+
+
+# ---- alert rules -------------------------------------------------------------------------------
+def rules_flow(page, base, settings, shots):
+    ingest(settings, str(sample("2026-07-28")))
+    http = signed_in(page, base)
+    _open(page, base, "/alerts")
+    form = page.locator("#watch-form")
+    form.get_by_label("New watchlist name").fill("Competitors")
+    op = form.get_by_label("Add operator")
+    op.fill("COG OPER")
+    expect(page.locator("#watch-ops option").first).to_be_attached()
+    op.fill(page.locator("#watch-ops option").first.get_attribute("value"))
+    expect(page.locator("#watch-picked")).to_contain_text("COG OPERATING")
+    form.get_by_role("button", name="Create watchlist").click()
+    expect(page.locator("li", has_text="Competitors")).to_contain_text("COG OPERATING LLC")
+    rule = page.locator("#rule-form")
+    page.locator("details", has=rule).evaluate("d => d.open = true")
+    rule.get_by_label("Name", exact=True).fill("Competitor filings")
+    rule.locator("select[name=watchlist_id]").select_option(label="Competitors")
+    rule.locator("select[name=notify_on]").select_option("new_and_amendments")
+    expect(rule.locator("input[name=sms]")).to_be_disabled()  # nobody has a verified phone yet
+    rule.get_by_label("From", exact=True).fill("21:00")
+    rule.get_by_label("to", exact=True).fill("06:30")
+    rule.locator("select[name=quiet_days]").select_option("weekdays")
+    rule.locator("select[name=digest_mode]").select_option("daily")
+    rule.get_by_label("at", exact=True).fill("07:15")
+    rule.get_by_role("button", name="Create alert").click()
+    made = page.locator("#rules li", has_text="Competitor filings")
+    expect(made).to_contain_text("watchlist “Competitors”")
+    expect(made).to_contain_text("quiet 21:00–06:30 weekdays (Chicago time)")
+    expect(made).to_contain_text("daily digest at 07:15")
+    stored = api(http, base, "GET", "/v1/alert-rules")[0]
+    assert stored["quiet_hours"] == {"timezone": "America/Chicago", "windows": [{"start": "21:00", "end": "06:30", "days": [0, 1, 2, 3, 4]}]}
+    made.get_by_role("button", name="Send me a test alert").click()
+    expect(page.locator("#toast")).to_contain_text("Test alert sent: your inbox")
+    shots(page, "alert-rule")
+    page.get_by_role("tab", name="Inbox").click()
+    expect(page.locator("#notes li").first).to_contain_text("test alert")
+
+
+def test_alert_rule_with_a_watchlist_quiet_hours_a_digest_and_a_test_send_on_a_desktop(page, live, shots, watch):
+    rules_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_alert_rule_with_a_watchlist_quiet_hours_a_digest_and_a_test_send_on_a_phone(page, live, shots, watch):
+    rules_flow(page, *live, shots)
+
+
+# ---- account, SMS, quiet hours, receipts ---------------------------------------------------------
+def _texted_code(settings, phone: str) -> str:
+    texts = sorted(settings.sms_folder.glob("*.txt"), key=lambda p: p.stat().st_mtime)
+    return re.search(r"\b(\d{6})\b", next(t.read_text() for t in reversed(texts) if f"To: {phone}" in t.read_text())).group(1)
+
+
+def sms_flow(page, base, settings, shots):
+    ingest(settings, str(sample("2026-07-28")))
+    http = signed_in(page, base)
+    api(http, base, "POST", "/v1/aois", json={"name": "Andrews pad", "geometry": _box(*ANDREWS, d=0.2)})
+    _open(page, base, "/account")
+    expect(page.get_by_role("heading", name="Account settings")).to_be_visible()
+    page.get_by_label("Mobile number").fill("(512) 555-0100")
+    page.get_by_role("button", name="Add number").click()
+    expect(page.locator("#toast")).to_contain_text("We texted a code to +15125550100")
+    page.get_by_label(re.compile("Code texted to")).fill(_texted_code(settings, "+15125550100"))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.locator("#phone-form")).to_contain_text("+15125550100 · verified")
+    shots(page, "account")
+    # An SMS rule whose quiet hours start two hours from now, Chicago time: this alert goes now.
+    now = datetime.now(ZoneInfo("America/Chicago"))
+    start, end = (now + timedelta(hours=2)).strftime("%H:%M"), (now + timedelta(hours=3)).strftime("%H:%M")
+    page.get_by_role("tab", name="Alerts").click()
+    rule = page.locator("#rule-form")
+    rule.get_by_label("Name", exact=True).fill("Andrews by text")
+    rule.locator("select[name=aoi_id]").select_option(label="Andrews pad")
+    rule.locator("input[name=sms]").check()
+    rule.get_by_label("From", exact=True).fill(start)
+    rule.get_by_label("to", exact=True).fill(end)
+    rule.get_by_role("button", name="Create alert").click()
+    expect(page.locator("#rules li", has_text="Andrews by text")).to_contain_text(f"quiet {start}–{end} every day")
+    # The next RRC day arrives; the evaluator and delivery run as in production.
+    ingest(settings, str(sample("2026-07-31")))
+    with psycopg.connect(settings.worker_database_url) as w:
+        assert evaluate_pending(w).events >= 1
+        deliver_due(w, settings, providers_from(settings))
+        sms = w.execute("SELECT id, provider_message_id FROM notification_outbox WHERE channel = 'sms' AND status = 'sent'").fetchall()
+    texts = [p.read_text() for p in settings.sms_folder.glob("permitwatch-outbox-*.txt")]
+    assert sms and len(texts) == len(sms) and all(t.startswith("To: +15125550100") for t in texts)
+    # the provider reports the first one delivered (the receipt path the Twilio webhook takes)
+    with psycopg.connect(settings.database_url) as conn:
+        assert webhooks.apply(conn.cursor(), Receipt(sms[0][0], "sms", sms[0][1], "delivered", None, None))
+    page.get_by_role("tab", name="Inbox").click()
+    expect(page.locator("#notes")).to_contain_text("SMS to +15125550100: delivered")
+    expect(page.locator("#notes")).to_contain_text("SMS to +15125550100: sent")
+    shots(page, "inbox-receipts")
+
+
+def test_a_verified_phone_gets_an_sms_alert_outside_the_quiet_hours_set_in_the_browser_on_a_desktop(page, live, shots, watch):
+    sms_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_a_verified_phone_gets_an_sms_alert_outside_the_quiet_hours_set_in_the_browser_on_a_phone(page, live, shots, watch):
+    sms_flow(page, *live, shots)
+
+
+def test_quiet_hours_set_in_the_browser_hold_a_text_until_they_end(page, live, watch):
+    base, settings = live
+    ingest(settings, str(sample("2026-07-28")))
+    http = signed_in(page, base)
+    with psycopg.connect(settings.database_owner_url) as conn:
+        conn.execute("UPDATE users SET phone = '+15125550100', phone_verified_at = now()")
+    api(http, base, "POST", "/v1/aois", json={"name": "Andrews pad", "geometry": _box(*ANDREWS, d=0.2)})
+    now = datetime.now(ZoneInfo("America/Chicago"))
+    start, end = (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")
+    _open(page, base, "/alerts")
+    rule = page.locator("#rule-form")
+    rule.get_by_label("Name", exact=True).fill("Quiet now")
+    rule.locator("select[name=aoi_id]").select_option(label="Andrews pad")
+    rule.locator("input[name=sms]").check()
+    rule.get_by_label("From", exact=True).fill(start)
+    rule.get_by_label("to", exact=True).fill(end)
+    rule.get_by_role("button", name="Create alert").click()
+    expect(page.locator("#rules li", has_text="Quiet now")).to_contain_text(f"quiet {start}–{end}")
+    ingest(settings, str(sample("2026-07-31")))
+    with psycopg.connect(settings.worker_database_url) as w:
+        evaluate_pending(w)
+        deliver_due(w, settings, providers_from(settings))
+        waiting = w.execute("SELECT min(next_attempt_at) FROM notification_outbox WHERE channel = 'sms' AND status = 'pending'").fetchone()[0]
+    assert not list(settings.sms_folder.glob("permitwatch-outbox-*.txt"))  # nothing texted in quiet hours
+    assert waiting is not None and abs(waiting - (datetime.now(UTC) + timedelta(hours=1))) < timedelta(minutes=2)
+
+
+# ---- team --------------------------------------------------------------------------------------
+def team_flow(browser, page, base, settings, smtp, shots, context_args):
+    signed_in(page, base)
+    _open(page, base, "/team")
+    page.get_by_label("E-mail").fill("bob@example.com")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#view")).to_contain_text("bob@example.com · member")
+    token = link_token(smtp, "bob@example.com", "invite")
+    other = browser.new_context(**context_args)
+    try:
+        bob = other.new_page()
+        bob.goto(f"{base}/#/invite?token={token}")
+        expect(bob.get_by_role("heading", name="Join Acme")).to_be_visible()
+        bob.get_by_role("link", name="Create an account").click()
+        bob.get_by_label("E-mail").fill("bob@example.com")
+        bob.get_by_label("Password").fill("pumpjack sunrise 77")
+        bob.get_by_role("button", name="Create account").click()
+        expect(bob.get_by_role("tab", name="Permits")).to_have_attribute("aria-selected", "true")
+        bob.get_by_role("tab", name="Team").click()
+        expect(bob.locator("#view")).to_contain_text("Owners and admins invite teammates.")
+    finally:
+        other.close()
+    page.reload()
+    page.get_by_label("Role of bob@example.com").select_option("admin")
+    expect(page.locator("#toast")).to_contain_text("Role changed")
+    shots(page, "team")
+    with psycopg.connect(settings.database_owner_url) as conn:
+        role = conn.execute("SELECT m.role FROM workspace_members m JOIN users u ON u.id = m.user_id JOIN workspaces w ON w.id = m.workspace_id "
+                            "WHERE u.email = 'bob@example.com' AND w.name = 'Acme'").fetchone()
+    assert role == ("admin",)
+
+
+def test_team_invite_accepted_in_a_second_browser_and_a_role_changed_on_a_desktop(browser, page, live, smtp, shots, watch):
+    team_flow(browser, page, *live, smtp, shots, {})
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_team_invite_accepted_in_a_second_browser_and_a_role_changed_on_a_phone(browser, page, live, smtp, shots, watch):
+    team_flow(browser, page, *live, smtp, shots, PHONE)
