@@ -27,6 +27,7 @@ from services.tenancy.roles import Forbidden
 
 log = logging.getLogger("permitwatch.api")
 MEDIA = "application/problem+json"
+MAX_BODY = 12 * 1024 * 1024
 BASE = "https://permitwatch.io/problems/"
 
 
@@ -88,6 +89,15 @@ def install(app) -> None:
 
     for cls, status, slug, title, field in TABLE:
         app.add_exception_handler(cls, _domain(status, slug, title, field))
+
+    @app.middleware("http")
+    async def bounded_body(request: Request, call_next):
+        """A request that declares a body past MAX_BODY is refused before any route reads it
+        (the largest legitimate body is an area import, at most imports.MAX_BYTES)."""
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return _response(request, 413, "too-large", "Request too large", f"a request body is at most {MAX_BODY // 1024 // 1024} MB")
+        return await call_next(request)
 
     @app.middleware("http")
     async def unexpected(request: Request, call_next):

@@ -20,6 +20,7 @@ from datetime import date
 from services.alerting.filters import FILTERS, FilterError, validate_filters
 from services.areas.shapes import MAX_BUFFER_M  # an area searched with its own buffer must fit
 from services.errors import FieldError
+from services.permits import legal
 
 # name -> (column, direction, stand-in for NULL). Keyset pagination compares (key, id)
 # tuples, which NULLs would break; the stand-in sorts missing values last.
@@ -84,12 +85,16 @@ def parse(params: dict) -> SearchQuery:
     return SearchQuery(filters, bbox, area, buffer_m, sort, limit, after, text)
 
 
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def text_clause(text: str) -> tuple[str, dict]:
     """What the search box matches: an RRC status number (7 digits, leading zeros optional),
-    an API number with or without dashes or the state code (42-003-12345, 00312345), or
-    part of a lease name."""
-    params = {"q_like": "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"}
-    parts = ["c.lease_name ILIKE %(q_like)s"]
+    an API number with or without dashes or the state code (42-003-12345, 00312345), part
+    of a lease name, or part of the legal description (a survey, or an abstract as A-730)."""
+    params = {"q_like": _like(text), "q_legal": _like(legal.search_pattern(text))}
+    parts = ["c.lease_name ILIKE %(q_like)s", "c.legal_text ILIKE %(q_legal)s"]
     digits = re.sub(r"\D", "", text)
     if digits and re.fullmatch(r"[\d\s-]+", text):
         if len(digits) <= 7:

@@ -33,8 +33,8 @@ def app(web_settings):
 class Browser:
     """One user's cookie jar, sending the CSRF header as the web page does."""
 
-    def __init__(self, app):
-        self.http = TestClient(app)
+    def __init__(self, app, address: str = "testclient"):
+        self.http = TestClient(app, client=(address, 50000))
 
     def csrf(self) -> dict:
         if "pw_csrf" not in self.http.cookies:
@@ -58,7 +58,8 @@ class Browser:
 
 @pytest.fixture
 def visitor(app):
-    return lambda: Browser(app)
+    """A new browser; `address` is the client address the app sees (in-process, no network)."""
+    return lambda address="testclient": Browser(app, address)
 
 
 def link_token(smtp, to: str, kind: str) -> str:

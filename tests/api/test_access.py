@@ -72,3 +72,9 @@ def test_an_unexpected_error_is_a_500_problem_with_a_trace_id_and_no_internals(w
             assert any(body["trace_id"] in rec.getMessage() and rec.exc_info for rec in caplog.records)
             caplog.clear()
         assert client.get("/healthz").status_code == 200  # the app goes on answering
+
+
+def test_a_body_declared_too_large_is_refused_before_any_route_reads_it(visitor):
+    b = visitor()
+    r = b.http.post("/auth/login", content=b"{}", headers={"Content-Length": str(50 * 1024 * 1024), "Content-Type": "application/json"})
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json" and "at most 12 MB" in r.json()["detail"]

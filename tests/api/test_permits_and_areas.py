@@ -87,6 +87,18 @@ def test_permit_detail_has_versions_changes_and_identifiers(user):
     assert user.get("/v1/permits/drop table").status_code == 400
 
 
+@pytest.mark.parametrize("q", ["0916878", "916878", "42-003-49365", "4200349365", "00349365", "mabee dda a47", "A-730", "abstract 730", "ford, j b"])
+def test_the_search_box_finds_a_permit_by_its_numbers_lease_or_legal_description(user, q):
+    found = user.get("/v1/permits", params={"q": q, "with_total": "true", "limit": 500}).json()
+    assert "0916878" in {p["status_number"] for p in found["items"]} and found["total"] == len(found["items"])
+
+
+def test_the_search_box_counts_every_match_and_escapes_wildcards(user):
+    page = user.get("/v1/permits", params={"q": "unit", "with_total": "true", "limit": 5}).json()
+    assert page["count"] == 5 and page["total"] > 5 and all("UNIT" in p["lease_name"] for p in page["items"])
+    assert user.get("/v1/permits", params={"q": "%", "with_total": "true"}).json()["total"] == 0
+
+
 def test_draw_edit_and_delete_areas_in_three_shapes(user, web_settings):
     poly = user.post("/v1/aois", json={"name": "Pad", "geometry": _box(*ANDREWS), "buffer": 500, "buffer_unit": "ft"})
     assert poly.status_code == 201 and poly.json()["properties"]["buffer_m"] == 152

@@ -6,6 +6,8 @@ process, signs a user up over HTTP, and measures over one keep-alive HTTP connec
 
   list    GET /v1/permits for a county-sized AOI (the densest county's outline), first page of
           100, unfiltered and filtered; beside the same SQL run directly (psycopg)
+  search  the search box (status number, API number, a lease word, an abstract) with the total
+          count, beside the same page and count SQL
   tiles   zooms 4 to 16 over the densest spot: the server uncached (the tile generation is
           bumped before each request, outside the timing), the server cached, and the same
           tile SQL run directly; plus, up to zoom 9, the naive raw-points ST_AsMVT query the
@@ -153,6 +155,38 @@ def bench_list(http: httpx.Client, h: dict, conn, county: str, runs: int) -> dic
     return out
 
 
+def bench_search_box(http: httpx.Client, conn, runs: int) -> dict:
+    """The search box (`q`, with the first page's total) beside the same page and count SQL run directly."""
+    status, api, lease = conn.execute("SELECT status_number, api_number, split_part(lease_name, ' ', 1) FROM permits_current "
+                                      "WHERE api_number IS NOT NULL AND lease_name IS NOT NULL ORDER BY permit_id LIMIT 1").fetchone()
+    abstract = conn.execute("SELECT substring(legal_text from 'A-[0-9]+') FROM permits_current "
+                            "WHERE legal_text ~ 'A-[0-9]+' LIMIT 1").fetchone()[0]
+    conn.commit()
+    print("\nsearch box (q, first page of 50 with its total)")
+    out = {}
+    for label, text in (("status number", status.lstrip("0")), ("API number", api.replace("-", "")), ("lease word", lease),
+                        ("abstract", abstract)):
+        params = {"q": text, "limit": 50, "with_total": "true"}
+        r = http.get("/v1/permits", params=params)
+        assert r.status_code == 200, r.text
+        server = timed_ms(lambda p=params: http.get("/v1/permits", params=p).raise_for_status(), runs)
+        q = search.parse({"q": text, "limit": 50})
+        page, count = search.build_sql(q), search.count_sql(q)
+
+        def raw(page=page, count=count, limit=q.limit):
+            rows = conn.execute(*page).fetchall()
+            if len(rows) > limit:
+                conn.execute(*count).fetchone()
+        raw_ms = timed_ms(raw, runs)
+        conn.commit()
+        out[label] = {"q": text, "total": r.json()["total"], "server_ms": summary(server), "raw_sql_ms": summary(raw_ms),
+                      "ratio_p50": round(statistics.median(server) / statistics.median(raw_ms), 2)}
+        print(f"  {label:>14} {text!r:>14}: {out[label]['total']:>7,} found  server p50 {out[label]['server_ms']['p50']:7.2f} ms  "
+              f"p95 {out[label]['server_ms']['p95']:7.2f} ms   raw SQL p50 {out[label]['raw_sql_ms']['p50']:7.2f} ms  "
+              f"ratio {out[label]['ratio_p50']}")
+    return out
+
+
 def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, runs: int) -> list[dict]:
     print(f"\ntiles over the densest spot ({lon:.3f}, {lat:.3f}); ms p50/p95")
     print(f"{'z':>3} {'mode':>7} {'feat':>6} {'bytes':>9} | {'raw SQL':>15} | {'uncached':>15} | {'cached':>13} | {'ratio':>5} | naive points")
@@ -196,6 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the 1M database for the next run")
+    parser.add_argument("--search-only", action="store_true", help="the list and the search box, without the tiles")
     args = parser.parse_args()
     env = localstack.up()
     child = ensure_data(env)
@@ -225,7 +260,9 @@ def main() -> None:
                 print(f"machine: {os.cpu_count()} cores; {permits:,} permits; server: `permitwatch web` (1 uvicorn worker), "
                       f"client: httpx, one keep-alive connection, {args.runs} runs per figure")
                 results = {"permits": permits, "runs": args.runs, "list": bench_list(http, h, conn, county, args.runs),
-                           "tiles": bench_tiles(http, conn, redis, lon, lat, args.runs)}
+                           "search_box": bench_search_box(http, conn, args.runs)}
+                if not args.search_only:
+                    results["tiles"] = bench_tiles(http, conn, redis, lon, lat, args.runs)
     finally:
         server.terminate()
         server.wait(10)

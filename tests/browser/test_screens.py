@@ -62,8 +62,15 @@ def _open(page, base, hash_: str):
     page.wait_for_function("() => document.body.dataset.mapIdle === 'true'", timeout=30_000)
 
 
-def _panel_text(page) -> str:
-    return page.locator("#view").inner_text()
+def rows_text(page) -> list[str]:
+    return page.locator("#results li").all_inner_texts()
+
+
+def _pick_operator(page, field, typed: str):
+    """Type part of a name, then take the first suggestion, as a person picks from the list."""
+    field.fill(typed)
+    expect(page.locator("#op-list option").first).to_be_attached()
+    field.fill(page.locator("#op-list option").first.get_attribute("value"))
 
 
 # ---- permits ---------------------------------------------------------------------------------
@@ -81,6 +88,27 @@ def permits_flow(page, base, settings, shots):
     page.get_by_role("searchbox", name="Find a permit").fill("")
     page.get_by_role("button", name="Find", exact=True).click()
     expect(count).to_contain_text(f"{total:,} permits")
+    page.locator("#filters-box summary").click()
+    # each filter alone narrows the list to permits that show it
+    for name, choose, shown in (
+            ("District", lambda f: f.select_option("08"), "District 08"),
+            ("Status", lambda f: f.select_option("approved"), "approved"),
+            ("Filing purpose", lambda f: f.select_option(label="New Drill"), "New Drill"),
+            ("Operator", lambda f: _pick_operator(page, f, "COG OPERATING"), "COG OPERATING LLC")):
+        field = page.locator("#filters").get_by_label(name, exact=True)
+        choose(field)
+        page.get_by_role("button", name="Apply filters").click()
+        expect(count).not_to_contain_text(f"{total:,} permits")
+        texts = rows_text(page)
+        assert texts and all(shown in t for t in texts), (name, texts[:3])
+        page.get_by_role("button", name="Clear").click()
+        page.locator("#filters-box summary").click()
+    page.get_by_label("Issued from").fill("2026-07-20")
+    page.locator("input[name=issued_to]").fill("2026-07-21")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(count).not_to_contain_text(f"{total:,} permits")
+    assert all(re.search(r"issued 7/2[01]/2026", t) for t in rows_text(page))
+    page.get_by_role("button", name="Clear").click()
     page.locator("#filters-box summary").click()
     page.get_by_label("County").select_option(label="Andrews")
     page.get_by_label("Wellbore").select_option("horizontal")
@@ -238,6 +266,31 @@ def _texted_code(settings, phone: str) -> str:
     return re.search(r"\b(\d{6})\b", next(t.read_text() for t in reversed(texts) if f"To: {phone}" in t.read_text())).group(1)
 
 
+def sms_rule(page, name: str, quiet_from_h: int, quiet_to_h: int) -> tuple[str, str]:
+    """An SMS rule on the area "Andrews pad", made in the browser, with quiet hours from
+    QUIET_FROM_H to QUIET_TO_H hours from now (Chicago time). Returns them as HH:MM."""
+    now = datetime.now(ZoneInfo("America/Chicago"))
+    start, end = (now + timedelta(hours=quiet_from_h)).strftime("%H:%M"), (now + timedelta(hours=quiet_to_h)).strftime("%H:%M")
+    rule = page.locator("#rule-form")
+    rule.get_by_label("Name", exact=True).fill(name)
+    rule.locator("select[name=aoi_id]").select_option(label="Andrews pad")
+    rule.locator("input[name=sms]").check()
+    rule.get_by_label("From", exact=True).fill(start)
+    rule.get_by_label("to", exact=True).fill(end)
+    rule.get_by_role("button", name="Create alert").click()
+    expect(page.locator("#rules li", has_text=name)).to_contain_text(f"quiet {start}–{end} every day")
+    return start, end
+
+
+def next_day_delivered(settings) -> list[tuple]:
+    """The next RRC day arrives; the evaluator and delivery run as in production. The SMS rows sent."""
+    ingest(settings, str(sample("2026-07-31")))
+    with psycopg.connect(settings.worker_database_url) as w:
+        assert evaluate_pending(w).events >= 1
+        deliver_due(w, settings, providers_from(settings))
+        return w.execute("SELECT id, provider_message_id FROM notification_outbox WHERE channel = 'sms' AND status = 'sent'").fetchall()
+
+
 def sms_flow(page, base, settings, shots):
     ingest(settings, str(sample("2026-07-28")))
     http = signed_in(page, base)
@@ -251,24 +304,10 @@ def sms_flow(page, base, settings, shots):
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("#phone-form")).to_contain_text("+15125550100 · verified")
     shots(page, "account")
-    # An SMS rule whose quiet hours start two hours from now, Chicago time: this alert goes now.
-    now = datetime.now(ZoneInfo("America/Chicago"))
-    start, end = (now + timedelta(hours=2)).strftime("%H:%M"), (now + timedelta(hours=3)).strftime("%H:%M")
+    # An SMS rule whose quiet hours start two hours from now: the next day's alerts go now.
     page.get_by_role("tab", name="Alerts").click()
-    rule = page.locator("#rule-form")
-    rule.get_by_label("Name", exact=True).fill("Andrews by text")
-    rule.locator("select[name=aoi_id]").select_option(label="Andrews pad")
-    rule.locator("input[name=sms]").check()
-    rule.get_by_label("From", exact=True).fill(start)
-    rule.get_by_label("to", exact=True).fill(end)
-    rule.get_by_role("button", name="Create alert").click()
-    expect(page.locator("#rules li", has_text="Andrews by text")).to_contain_text(f"quiet {start}–{end} every day")
-    # The next RRC day arrives; the evaluator and delivery run as in production.
-    ingest(settings, str(sample("2026-07-31")))
-    with psycopg.connect(settings.worker_database_url) as w:
-        assert evaluate_pending(w).events >= 1
-        deliver_due(w, settings, providers_from(settings))
-        sms = w.execute("SELECT id, provider_message_id FROM notification_outbox WHERE channel = 'sms' AND status = 'sent'").fetchall()
+    sms_rule(page, "Andrews by text", 2, 3)
+    sms = next_day_delivered(settings)
     texts = [p.read_text() for p in settings.sms_folder.glob("permitwatch-outbox-*.txt")]
     assert sms and len(texts) == len(sms) and all(t.startswith("To: +15125550100") for t in texts)
     # the provider reports the first one delivered (the receipt path the Twilio webhook takes)
@@ -296,21 +335,10 @@ def test_quiet_hours_set_in_the_browser_hold_a_text_until_they_end(page, live, w
     with psycopg.connect(settings.database_owner_url) as conn:
         conn.execute("UPDATE users SET phone = '+15125550100', phone_verified_at = now()")
     api(http, base, "POST", "/v1/aois", json={"name": "Andrews pad", "geometry": _box(*ANDREWS, d=0.2)})
-    now = datetime.now(ZoneInfo("America/Chicago"))
-    start, end = (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")
     _open(page, base, "/alerts")
-    rule = page.locator("#rule-form")
-    rule.get_by_label("Name", exact=True).fill("Quiet now")
-    rule.locator("select[name=aoi_id]").select_option(label="Andrews pad")
-    rule.locator("input[name=sms]").check()
-    rule.get_by_label("From", exact=True).fill(start)
-    rule.get_by_label("to", exact=True).fill(end)
-    rule.get_by_role("button", name="Create alert").click()
-    expect(page.locator("#rules li", has_text="Quiet now")).to_contain_text(f"quiet {start}–{end}")
-    ingest(settings, str(sample("2026-07-31")))
+    sms_rule(page, "Quiet now", -1, 1)
+    assert next_day_delivered(settings) == []
     with psycopg.connect(settings.worker_database_url) as w:
-        evaluate_pending(w)
-        deliver_due(w, settings, providers_from(settings))
         waiting = w.execute("SELECT min(next_attempt_at) FROM notification_outbox WHERE channel = 'sms' AND status = 'pending'").fetchone()[0]
     assert not list(settings.sms_folder.glob("permitwatch-outbox-*.txt"))  # nothing texted in quiet hours
     assert waiting is not None and abs(waiting - (datetime.now(UTC) + timedelta(hours=1))) < timedelta(minutes=2)

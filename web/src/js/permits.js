@@ -16,7 +16,7 @@ export function listView() {
     <h2>Permits</h2>
     <form id="find" class="find" role="search" aria-label="Find a permit">
       <label>Find a permit <input name="q" type="search" value="${esc(f.q || "")}" autocomplete="off"
-        placeholder="API or status number, or lease name"></label>
+        placeholder="API or status number, lease, survey or abstract"></label>
       <button type="submit" class="primary">Find</button>
     </form>
     <details id="filters-box" ${Object.keys(filterQuery({ ...f, q: undefined })).length ? "open" : ""}><summary>Filters</summary>
@@ -106,7 +106,7 @@ async function loadList(more) {
     <li><a href="#/permit/${esc(p.status_number)}" class="permit-row">
       <strong>${esc(p.lease_name || "—")} ${esc(p.well_number || "")}</strong>
       <span>${esc(p.operator_name || "")}</span>
-      <span class="muted">${esc(p.county || "")} County · ${esc(p.filing_purpose || "")} · ${esc(p.wellbore_profile || "")} · ${esc(p.status || "")}</span>
+      <span class="muted">${esc(p.county || "")} County · District ${esc(p.district || "—")} · ${esc(p.filing_purpose || "")} · ${esc(p.wellbore_profile || "")} · ${esc(p.status || "")}</span>
       <span class="muted">Status #${esc(p.status_number)}${p.api_number ? ` · API ${esc(p.api_number)}` : ""} · issued ${fmtDate(p.issued_date)}</span></a></li>`).join(""));
   const shown = list.children.length;
   $("#count").textContent = state.total === undefined || state.total === null ? `${shown} permits`

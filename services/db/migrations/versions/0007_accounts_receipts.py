@@ -1,4 +1,5 @@
-"""Accounts as users manage them, and delivery receipts: time zone, phone verification
+"""Accounts as users manage them, delivery receipts, and a searchable legal description:
+time zone, phone verification
 codes, e-mail change tokens, SMS opt-out (STOP/START) and channel pauses after a hard
 bounce or an undeliverable number; receipts on outbox rows; webhook replay protection.
 
@@ -16,6 +17,14 @@ depends_on = None
 APP = "permitwatch_app"
 
 UPGRADE = f"""
+-- The legal description as one searchable line (services.permits.legal writes it on ingestion;
+-- this fills the permits already loaded the same way).
+ALTER TABLE permits_current ADD COLUMN legal_text text;
+UPDATE permits_current c SET legal_text = coalesce(v.attributes->'surface_legal'->>'text', nullif(concat_ws(', ',
+    'Section ' || nullif(v.attributes->'surface_legal'->>'section', ''), 'Block ' || nullif(v.attributes->'surface_legal'->>'block', ''),
+    nullif(v.attributes->'surface_legal'->>'survey', ''), 'A-' || nullif(v.attributes->'surface_legal'->>'abstract', '')), ''))
+  FROM permit_versions v WHERE v.id = c.version_id AND v.attributes ? 'surface_legal';
+
 ALTER TABLE users
   ADD COLUMN timezone text NOT NULL DEFAULT 'America/Chicago',
   -- STOP from the number (carriers require honouring it); START clears it.
@@ -139,6 +148,7 @@ def downgrade() -> None:
       ALTER TABLE user_tokens DROP CONSTRAINT user_tokens_purpose_check;
       ALTER TABLE user_tokens ADD CONSTRAINT user_tokens_purpose_check CHECK (purpose IN ('verify_email', 'reset_password'));
       DROP INDEX users_phone_idx;
+      ALTER TABLE permits_current DROP COLUMN legal_text;
       ALTER TABLE users DROP COLUMN timezone, DROP COLUMN sms_opted_out_at, DROP COLUMN sms_paused_reason, DROP COLUMN sms_paused_at,
         DROP COLUMN email_paused_reason, DROP COLUMN email_paused_at;
     """)
