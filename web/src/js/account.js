@@ -1,7 +1,7 @@
 // Account settings: name and time zone, phone with a texted code, e-mail change by link,
 // password, closing the account; and any channel that is paused, with how to resume it.
 import { api } from "./api.js";
-import { $, esc, toast, showError, formData } from "./ui.js";
+import { $, esc, toast, showError, formData, fmtPhone } from "./ui.js";
 import { state, emit } from "./state.js";
 
 export const ZONES = ["America/Chicago", "America/Denver", "America/New_York", "America/Los_Angeles", "America/Phoenix", "UTC"];
@@ -26,12 +26,12 @@ export async function view() {
       <label>Time zone <select name="timezone">${zones.map((z) => `<option ${z === a.timezone ? "selected" : ""}>${esc(z)}</option>`).join("")}</select></label>
       <button type="submit" class="primary">Save</button></form>
     <form id="phone-form" novalidate><h3>Phone for SMS alerts</h3>
-      <p class="muted">${a.phone ? `${esc(a.phone)} · ${a.phone_verified ? "verified" : "not verified"}` : "No phone yet."}</p>
+      <p class="muted">${a.phone ? `${esc(fmtPhone(a.phone))} · ${a.phone_verified ? "verified" : "not verified"}` : "No phone yet."}</p>
       <label>Mobile number <input name="phone" type="tel" autocomplete="tel" placeholder="(512) 555-0100" value="${esc(a.pending_phone || "")}"></label>
       <button type="submit">${a.phone ? "Change number" : "Add number"}</button>
       ${a.phone ? `<button type="button" class="link danger" id="phone-remove">Remove phone</button>` : ""}</form>
     <form id="code-form" novalidate ${a.pending_phone ? "" : "hidden"}>
-      <label>Code texted to <span id="code-to">${esc(a.pending_phone || "")}</span>
+      <label>Code texted to <span id="code-to">${esc(fmtPhone(a.pending_phone))}</span>
         <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}"></label>
       <button type="submit" class="primary">Verify</button>
       <p class="muted">The code works for 10 minutes. Did not get it? Send the number again in 30 seconds.</p></form>
@@ -55,12 +55,12 @@ export async function view() {
   submit("#profile-form", async (d) => { await api("/v1/account", { method: "PATCH", body: d }); toast("Saved."); state.me = await api("/auth/me"); });
   submit("#phone-form", async (d) => {
     const r = await api("/v1/account/phone", { method: "POST", body: { phone: d.phone } });
-    toast(`We texted a code to ${r.pending_phone}.`);
-    $("#code-to").textContent = r.pending_phone;
+    toast(`We texted a code to ${fmtPhone(r.pending_phone)}.`);
+    $("#code-to").textContent = fmtPhone(r.pending_phone);
     $("#code-form").hidden = false;
     $("#code-form").code.focus();
   });
-  submit("#code-form", async (d) => { const r = await api("/v1/account/phone/verify", { method: "POST", body: { code: d.code } }); toast(`${r.phone} is verified: SMS alerts can go to it.`); view(); });
+  submit("#code-form", async (d) => { const r = await api("/v1/account/phone/verify", { method: "POST", body: { code: d.code } }); toast(`${fmtPhone(r.phone)} is verified: SMS alerts can go to it.`); view(); });
   $("#phone-remove")?.addEventListener("click", async () => { await api("/v1/account/phone", { method: "DELETE" }); toast("Phone removed."); view(); });
   submit("#email-form", async (d) => { const r = await api("/v1/account/email", { method: "POST", body: d }); toast(r.detail); view(); });
   $("#resend")?.addEventListener("click", async () => { await api("/auth/verify/resend", { method: "POST" }); toast("Confirmation e-mail sent."); });

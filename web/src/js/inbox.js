@@ -1,7 +1,7 @@
 // The notification center: alerts newest first, each with where it went and what the
 // provider said of it (delivered, not delivered, bounced).
 import { api } from "./api.js";
-import { $, $$, esc, fmtTime } from "./ui.js";
+import { $, $$, esc, fmtTime, fmtPhone } from "./ui.js";
 import { emit } from "./state.js";
 
 const CHANNEL = { sms: "SMS", email: "E-mail", in_app: "In-app" };
@@ -11,7 +11,8 @@ const RECEIPT = { delivered: "delivered", undelivered: "not delivered", bounced:
 
 export function deliveryWords(d) {
   const state = d.receipt ? RECEIPT[d.receipt] : STATUS[d.status] || d.status;
-  return `${CHANNEL[d.channel] || d.channel} to ${d.to || "you"}: ${state}${d.receipt_code ? ` (code ${d.receipt_code})` : ""}`;
+  const to = d.channel === "sms" ? fmtPhone(d.to) : d.to;
+  return `${CHANNEL[d.channel] || d.channel} to ${to || "you"}: ${state}${d.receipt_code ? ` (code ${d.receipt_code})` : ""}`;
 }
 
 export async function view() {

@@ -56,3 +56,9 @@ export function ago(iso) {
   if (s < 129600) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86400)} days ago`;
 }
+
+// "+15125550100" as Americans write it; other countries as stored (E.164).
+export function fmtPhone(e164) {
+  const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164 || "");
+  return m ? `(${m[1]}) ${m[2]}-${m[3]}` : e164 || "";
+}
