@@ -31,7 +31,7 @@ from services.api.schemas import (
     TestAlert,
     Unread,
 )
-from services.tenancy import account_mail, members
+from services.tenancy import account_mail, members, profile
 from services.tenancy.mailer import send_mail
 
 router = APIRouter(prefix="/v1", tags=["alerts and workspace"])
@@ -87,8 +87,8 @@ def rule_samples(rule_id: uuid.UUID, ctx: Member, days: Annotated[int, Query(ge=
 
 @router.post("/alert-rules/{rule_id}/test", summary="Send me a test alert from this rule, now, on its channels")
 def test_rule(rule_id: uuid.UUID, ctx: Member) -> TestAlert:
-    return TestAlert(sent_to=test_alert.send_test(ctx.cur, ctx.settings, providers_from(ctx.settings), ctx.workspace_id,
-                                                  ctx.user.user_id, rule_id))
+    me = profile.profile(ctx.cur, ctx.user.user_id)
+    return TestAlert(sent_to=test_alert.send_test(ctx.cur, ctx.settings, providers_from(ctx.settings), ctx.workspace_id, me, rule_id))
 
 
 @router.get("/notifications", summary="Your notifications, newest first, with SMS/e-mail delivery status")
