@@ -93,10 +93,10 @@ def text_clause(text: str) -> tuple[str, dict]:
     """What the search box matches: an RRC status number (7 digits, leading zeros optional),
     an API number with or without dashes or the state code (42-003-12345, 00312345), part
     of a lease name, or part of the legal description (a survey, or an abstract as A-730)."""
-    params = {"q_like": _like(text), "q_legal": _like(legal.search_pattern(text))}
-    parts = ["c.lease_name ILIKE %(q_like)s", "c.legal_text ILIKE %(q_legal)s"]
     digits = re.sub(r"\D", "", text)
     if digits and re.fullmatch(r"[\d\s-]+", text):
+        # A number is a status or an API number: two index lookups, never a scan of names.
+        parts, params = [], {}
         if len(digits) <= 7:
             parts.append("c.status_number = %(q_status)s")
             params["q_status"] = digits.zfill(7)
@@ -104,7 +104,9 @@ def text_clause(text: str) -> tuple[str, dict]:
             api = digits[-8:]
             parts.append("c.api_number = %(q_api)s")
             params["q_api"] = f"42-{api[:3]}-{api[3:]}"
-    return "(" + " OR ".join(parts) + ")", params
+        return "(" + (" OR ".join(parts) or "false") + ")", params
+    params = {"q_like": _like(text), "q_legal": _like(legal.search_pattern(text))}
+    return "(c.lease_name ILIKE %(q_like)s OR c.legal_text ILIKE %(q_legal)s)", params
 
 
 def _int_param(params: dict, name: str, default: int, lo: int, hi: int) -> int:

@@ -24,6 +24,10 @@ UPDATE permits_current c SET legal_text = coalesce(v.attributes->'surface_legal'
     'Section ' || nullif(v.attributes->'surface_legal'->>'section', ''), 'Block ' || nullif(v.attributes->'surface_legal'->>'block', ''),
     nullif(v.attributes->'surface_legal'->>'survey', ''), 'A-' || nullif(v.attributes->'surface_legal'->>'abstract', '')), ''))
   FROM permit_versions v WHERE v.id = c.version_id AND v.attributes ? 'surface_legal';
+-- The search box looks for part of a lease name or legal description anywhere in it:
+-- trigram indexes answer "contains" without reading every permit.
+CREATE INDEX permits_current_lease_trgm_idx ON permits_current USING gin (lease_name gin_trgm_ops);
+CREATE INDEX permits_current_legal_trgm_idx ON permits_current USING gin (legal_text gin_trgm_ops);
 
 ALTER TABLE users
   ADD COLUMN timezone text NOT NULL DEFAULT 'America/Chicago',
@@ -148,6 +152,7 @@ def downgrade() -> None:
       ALTER TABLE user_tokens DROP CONSTRAINT user_tokens_purpose_check;
       ALTER TABLE user_tokens ADD CONSTRAINT user_tokens_purpose_check CHECK (purpose IN ('verify_email', 'reset_password'));
       DROP INDEX users_phone_idx;
+      DROP INDEX permits_current_lease_trgm_idx, permits_current_legal_trgm_idx;
       ALTER TABLE permits_current DROP COLUMN legal_text;
       ALTER TABLE users DROP COLUMN timezone, DROP COLUMN sms_opted_out_at, DROP COLUMN sms_paused_reason, DROP COLUMN sms_paused_at,
         DROP COLUMN email_paused_reason, DROP COLUMN email_paused_at;
