@@ -6,9 +6,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import psycopg
 import typer
 
-from services.cli.common import console, print_result, progress
+from services.cli.common import console, fail, print_result, progress
 from services.ingestion.demo import DEMO_DIR, next_demo_file, write_demo
 from services.settings import get_settings
 
@@ -49,7 +50,10 @@ def next_day() -> None:
     from services.ingestion.pipeline import ingest
 
     settings = get_settings()
-    path = next_demo_file(settings)
+    try:
+        path = next_demo_file(settings)
+    except psycopg.OperationalError as exc:
+        fail(f"cannot reach the database ({exc.__class__.__name__}); is the stack up? try `permitwatch stack up`")
     if path is None:
         console.print("every demo day is ingested; `permitwatch demo generate --start ...` makes more")
         return
