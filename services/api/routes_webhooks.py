@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from services.alerting import receipts, webhooks
 from services.api.deps import SignedByProvider
@@ -46,7 +46,7 @@ Form = Annotated[dict[str, str], Depends(form_params)]
 
 @router.post("/twilio/status", summary="Twilio SMS delivery receipt (X-Twilio-Signature verified)")
 def twilio_status(ctx: SignedByProvider, params: Form, x_twilio_signature: Annotated[str | None, Header(max_length=200)] = None,
-                  outbox: str | None = None) -> WebhookResult:
+                  outbox: Annotated[str | None, Query(max_length=40, description="the outbox row the SMS was sent for")] = None) -> WebhookResult:
     webhooks.check_twilio(ctx.settings, _public_url(ctx), params, x_twilio_signature)
     key = f"{params.get('MessageSid', '')}:{params.get('MessageStatus', '')}"
     if not webhooks.first_time(ctx.cur, "twilio-status", key):
