@@ -19,7 +19,7 @@ from redis import Redis
 
 from services.api import problems, routes_account, routes_alerts, routes_areas, routes_auth, routes_permits, routes_tiles, routes_webhooks
 from services.api.deps import PUBLIC
-from services.api.schemas import PROBLEM_RESPONSES, MapConfig
+from services.api.schemas import PROBLEM_RESPONSES, Health, MapConfig
 from services.metrics import registry as metrics
 from services.settings import REPO_ROOT, Settings, get_settings
 
@@ -108,15 +108,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             route = getattr(request.scope.get("route"), "path", None) or "unmatched"
             metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
 
-    @app.get("/metrics", include_in_schema=False, dependencies=[PUBLIC])
+    @app.get("/metrics", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/healthz", include_in_schema=False, dependencies=[PUBLIC])
-    def healthz() -> dict:
-        return {"ok": True}
+    @app.get("/healthz", response_model=Health, include_in_schema=False, dependencies=[PUBLIC])
+    def healthz() -> Health:
+        return Health(ok=True)
 
-    @app.get("/readyz", include_in_schema=False, dependencies=[PUBLIC])
+    @app.get("/readyz", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def readyz() -> JSONResponse:
         """Ready when the database and Redis answer: a pod that cannot reach them takes no traffic."""
         problems_seen = {}
@@ -131,13 +131,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             problems_seen["redis"] = type(exc).__name__
         return JSONResponse({"ready": not problems_seen, **problems_seen}, status_code=503 if problems_seen else 200)
 
-    @app.get("/v1/config", tags=["app"], summary="Map settings for the browser app", dependencies=[PUBLIC],
+    @app.get("/v1/config", response_model=MapConfig, tags=["app"], summary="Map settings for the browser app", dependencies=[PUBLIC],
              responses=PROBLEM_RESPONSES)
     def config() -> MapConfig:
         return {"basemap_raster_url": settings.basemap_raster_url or None, "basemap_attribution": settings.basemap_attribution,
                 "map_style_url": settings.map_style_url, "mapbox_token": settings.mapbox_token}
 
-    @app.get("/", include_in_schema=False, dependencies=[PUBLIC])
+    @app.get("/", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def index() -> FileResponse:
         return FileResponse(WEB / "src" / "index.html", headers={"Cache-Control": "no-cache"})
 
@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if path.is_dir():
             app.mount(f"/vendor/{name}", StaticFiles(directory=path), name=f"vendor-{name}")
         else:
-            @app.get(f"/vendor/{name}/{{rest:path}}", include_in_schema=False, dependencies=[PUBLIC])
+            @app.get(f"/vendor/{name}/{{rest:path}}", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
             def missing(rest: str, _name: str = name) -> None:
                 raise problems.Problem(503, "not-installed", "Not installed", f"{_name} is not installed: run `npm ci` in web/ (scripts/run.sh does)")
     return app

@@ -50,44 +50,44 @@ def _out(ctx) -> AccountOut:
     return AccountOut(**profile.profile(ctx.cur, ctx.user.user_id))
 
 
-@router.get("", summary="Your account: name, e-mail, phone, time zone, and any paused channel")
+@router.get("", response_model=AccountOut, summary="Your account: name, e-mail, phone, time zone, and any paused channel")
 def get_account(ctx: SignedIn) -> AccountOut:
     return _out(ctx)
 
 
-@router.patch("", summary="Change your name or time zone")
+@router.patch("", response_model=AccountOut, summary="Change your name or time zone")
 def update_account(body: ProfileIn, ctx: SignedIn) -> AccountOut:
     profile.update(ctx.cur, ctx.user.user_id, ctx.user.workspace_id, display_name=body.display_name, timezone=body.timezone)
     return _out(ctx)
 
 
-@router.post("/password", summary="Change your password (your other sessions end)")
+@router.post("/password", response_model=AccountOut, summary="Change your password (your other sessions end)")
 def change_password(body: PasswordIn, ctx: SignedIn) -> AccountOut:
     profile.change_password(ctx.cur, ctx.user.user_id, ctx.user.workspace_id, body.current_password, body.new_password,
                             token_hash(ctx.request.cookies.get(SESSION_COOKIE, "")))
     return _out(ctx)
 
 
-@router.post("/phone", status_code=202, summary="Add or change your phone: we text it a 6-digit code")
+@router.post("/phone", response_model=AccountOut, status_code=202, summary="Add or change your phone: we text it a 6-digit code")
 def add_phone(body: PhoneIn, ctx: SignedIn, background: BackgroundTasks) -> AccountOut:
     sent = profile.start_phone_verification(ctx.cur, ctx.settings.secret_key, ctx.user.user_id, body.phone)
     background.add_task(send_sms, ctx.settings, sent.phone, account_mail.phone_code_text(sent.code), f"phone-{ctx.user.user_id}")
     return _out(ctx)
 
 
-@router.post("/phone/verify", summary="Confirm your phone with the texted code")
+@router.post("/phone/verify", response_model=AccountOut, summary="Confirm your phone with the texted code")
 def verify_phone(body: CodeIn, ctx: SignedIn) -> AccountOut:
     profile.confirm_phone(ctx.cur, ctx.settings.secret_key, ctx.user.user_id, ctx.user.workspace_id, body.code)
     return _out(ctx)
 
 
-@router.delete("/phone", summary="Remove your phone (SMS alerts stop)")
+@router.delete("/phone", response_model=AccountOut, summary="Remove your phone (SMS alerts stop)")
 def remove_phone(ctx: SignedIn) -> AccountOut:
     profile.remove_phone(ctx.cur, ctx.user.user_id, ctx.user.workspace_id)
     return _out(ctx)
 
 
-@router.post("/email", status_code=202, summary="Change your e-mail: we send a confirmation link to the new address")
+@router.post("/email", response_model=Accepted, status_code=202, summary="Change your e-mail: we send a confirmation link to the new address")
 def change_email(body: EmailIn, ctx: SignedIn, background: BackgroundTasks) -> Accepted:
     email, token = profile.start_email_change(ctx.cur, ctx.user.user_id, body.email, body.password)
     background.add_task(send_mail, ctx.settings, email, account_mail.change_email(ctx.settings.public_base_url, token),
@@ -95,13 +95,13 @@ def change_email(body: EmailIn, ctx: SignedIn, background: BackgroundTasks) -> A
     return Accepted(detail=f"we sent a link to {email}; your address changes when you open it")
 
 
-@router.post("/email/confirm", summary="Confirm a new e-mail address with the link's token")
+@router.post("/email/confirm", response_model=Accepted, summary="Confirm a new e-mail address with the link's token")
 def confirm_email(body: TokenIn, ctx: Public) -> Accepted:
     _, _, new = profile.confirm_email_change(ctx.cur, body.token, ctx.session.workspace_id if ctx.session else None)
     return Accepted(detail=f"your e-mail is now {new}")
 
 
-@router.post("/delete", status_code=204, response_class=Response,
+@router.post("/delete", response_model=None, status_code=204, response_class=Response,
              summary="Close your account (workspaces where you are alone are deleted with it)")
 def delete_account(body: PasswordOnly, ctx: SignedIn, response: Response) -> None:
     profile.delete_account(ctx.cur, ctx.user.user_id, body.password)

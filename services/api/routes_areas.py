@@ -24,18 +24,18 @@ def _area(body) -> shapes.Area:
     return shapes.from_request(body.kind, data, body.buffer or 0, body.buffer_unit)
 
 
-@router.get("/aois", summary="The workspace's areas of interest (GeoJSON FeatureCollection)")
+@router.get("/aois", response_model=AreaCollection, summary="The workspace's areas of interest (GeoJSON FeatureCollection)")
 def list_aois(ctx: Member) -> AreaCollection:
     return {"type": "FeatureCollection", "features": areas.as_features(ctx.cur)}
 
 
-@router.post("/aois", status_code=201, summary="Draw an area: polygon, rectangle, or point with a radius; with a buffer")
+@router.post("/aois", response_model=AreaFeature, status_code=201, summary="Draw an area: polygon, rectangle, or point with a radius; with a buffer")
 def create_aoi(body: AreaIn, ctx: Member) -> AreaFeature:
     aoi = areas.create(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, _area(body))
     return areas.as_features(ctx.cur, aoi)[0]
 
 
-@router.post("/aois/import", status_code=201, summary="Import areas from GeoJSON, KML or a zipped shapefile")
+@router.post("/aois/import", response_model=ImportResult, status_code=201, summary="Import areas from GeoJSON, KML or a zipped shapefile")
 def import_aois(ctx: Member, file: Annotated[UploadFile, File()], buffer: Annotated[float, Form(ge=0, le=1e6)] = 0,
                 buffer_unit: Annotated[Literal["m", "ft", "mi"], Form()] = "m") -> ImportResult:
     data = file.file.read(imports.MAX_BYTES + 1)
@@ -46,7 +46,7 @@ def import_aois(ctx: Member, file: Annotated[UploadFile, File()], buffer: Annota
     return {"format": kind, "created": [f for i in ids for f in areas.as_features(ctx.cur, i)]}
 
 
-@router.get("/aois/{aoi_id}", summary="One area of interest")
+@router.get("/aois/{aoi_id}", response_model=AreaFeature, summary="One area of interest")
 def get_aoi(aoi_id: uuid.UUID, ctx: Member) -> AreaFeature:
     found = areas.as_features(ctx.cur, aoi_id)
     if not found:
@@ -54,7 +54,7 @@ def get_aoi(aoi_id: uuid.UUID, ctx: Member) -> AreaFeature:
     return found[0]
 
 
-@router.patch("/aois/{aoi_id}", summary="Rename, reshape or re-buffer an area")
+@router.patch("/aois/{aoi_id}", response_model=AreaFeature, summary="Rename, reshape or re-buffer an area")
 def update_aoi(aoi_id: uuid.UUID, body: AreaPatch, ctx: Member) -> AreaFeature:
     area = _area(body) if body.kind else None
     buf = shapes.buffer_meters(body.buffer, body.buffer_unit) if body.buffer is not None and area is None else None
@@ -62,46 +62,46 @@ def update_aoi(aoi_id: uuid.UUID, body: AreaPatch, ctx: Member) -> AreaFeature:
     return areas.as_features(ctx.cur, aoi_id)[0]
 
 
-@router.delete("/aois/{aoi_id}", status_code=204, summary="Delete an area (and the alert rules on it)", response_class=Response)
+@router.delete("/aois/{aoi_id}", response_model=None, status_code=204, summary="Delete an area (and the alert rules on it)", response_class=Response)
 def delete_aoi(aoi_id: uuid.UUID, ctx: Member) -> None:
     areas.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, aoi_id)
 
 
-@router.get("/saved-searches", summary="Saved searches")
+@router.get("/saved-searches", response_model=list[SavedOut], summary="Saved searches")
 def list_saved(ctx: Member) -> list[SavedOut]:
     return saved.list_saved(ctx.cur)
 
 
-@router.post("/saved-searches", status_code=201, summary="Save a search (filters in the search vocabulary)")
+@router.post("/saved-searches", response_model=Id, status_code=201, summary="Save a search (filters in the search vocabulary)")
 def create_saved(body: SavedIn, ctx: Member) -> Id:
     return Id(id=saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters))
 
 
-@router.put("/saved-searches/{search_id}", summary="Change a saved search")
+@router.put("/saved-searches/{search_id}", response_model=Id, summary="Change a saved search")
 def update_saved(search_id: uuid.UUID, body: SavedIn, ctx: Member) -> Id:
     return Id(id=saved.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.filters, search_id))
 
 
-@router.delete("/saved-searches/{search_id}", status_code=204, summary="Delete a saved search", response_class=Response)
+@router.delete("/saved-searches/{search_id}", response_model=None, status_code=204, summary="Delete a saved search", response_class=Response)
 def delete_saved(search_id: uuid.UUID, ctx: Member) -> None:
     saved.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, search_id)
 
 
-@router.get("/watchlists", summary="Operator watchlists")
+@router.get("/watchlists", response_model=list[WatchlistOut], summary="Operator watchlists")
 def list_watchlists(ctx: Member) -> list[WatchlistOut]:
     return watchlists.list_watchlists(ctx.cur)
 
 
-@router.post("/watchlists", status_code=201, summary="Watch competitor operators")
+@router.post("/watchlists", response_model=Id, status_code=201, summary="Watch competitor operators")
 def create_watchlist(body: WatchlistIn, ctx: Member) -> Id:
     return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids))
 
 
-@router.put("/watchlists/{watchlist_id}", summary="Change a watchlist")
+@router.put("/watchlists/{watchlist_id}", response_model=Id, summary="Change a watchlist")
 def update_watchlist(watchlist_id: uuid.UUID, body: WatchlistIn, ctx: Member) -> Id:
     return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, watchlist_id))
 
 
-@router.delete("/watchlists/{watchlist_id}", status_code=204, summary="Delete a watchlist", response_class=Response)
+@router.delete("/watchlists/{watchlist_id}", response_model=None, status_code=204, summary="Delete a watchlist", response_class=Response)
 def delete_watchlist(watchlist_id: uuid.UUID, ctx: Member) -> None:
     watchlists.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, watchlist_id)

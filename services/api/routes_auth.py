@@ -68,7 +68,7 @@ def _me(ctx: Ctx) -> dict:
             "workspaces": sessions.workspaces_of(ctx.cur, s.user_id)}
 
 
-@router.get("/me", summary="The signed-in user (null when signed out), their workspaces and the one in use")
+@router.get("/me", response_model=Me, summary="The signed-in user (null when signed out), their workspaces and the one in use")
 def me(ctx: Public, response: Response) -> Me:
     if ctx.session is None:
         # Signed-out pages still need a CSRF token for the sign-in and sign-up forms.
@@ -78,7 +78,7 @@ def me(ctx: Public, response: Response) -> Me:
     return _me(ctx)
 
 
-@router.post("/signup", status_code=201, summary="Create an account and its workspace, and sign in")
+@router.post("/signup", response_model=SignedUp, status_code=201, summary="Create an account and its workspace, and sign in")
 def signup(body: SignUp, ctx: Public, response: Response, background: BackgroundTasks) -> SignedUp:
     user, ws = accounts.signup(ctx.cur, body.email, body.password, workspace_name=body.workspace_name, display_name=body.display_name)
     if body.invitation:
@@ -89,7 +89,7 @@ def signup(body: SignUp, ctx: Public, response: Response, background: Background
     return {"user_id": str(user.id), "workspace_id": str(ws)}
 
 
-@router.post("/login", summary="Sign in with e-mail and password (rate limited)")
+@router.post("/login", response_model=UserRef, summary="Sign in with e-mail and password (rate limited)")
 def login(body: SignIn, ctx: Public, response: Response) -> UserRef:
     who = {"email": body.email, "client": ctx.client_ip}
     verdict = ratelimit.verdict(ctx.redis, ctx.settings.login_attempts_per_15min, **who)
@@ -111,7 +111,7 @@ def login(body: SignIn, ctx: Public, response: Response) -> UserRef:
     return {"user_id": str(user.id)}
 
 
-@router.post("/logout", status_code=204, summary="End this session", response_class=Response)
+@router.post("/logout", response_model=None, status_code=204, summary="End this session", response_class=Response)
 def logout(ctx: Public, response: Response) -> Response:
     if ctx.session:
         sessions.revoke(ctx.cur, ctx.session.token)
@@ -121,13 +121,13 @@ def logout(ctx: Public, response: Response) -> Response:
     return response
 
 
-@router.post("/verify", summary="Confirm an e-mail address with the link's token")
+@router.post("/verify", response_model=Verified, summary="Confirm an e-mail address with the link's token")
 def verify(body: TokenBody, ctx: Public) -> Verified:
     accounts.verify_email(ctx.cur, body.token)
     return {"verified": True}
 
 
-@router.post("/verify/resend", status_code=202, summary="Send the confirmation e-mail again")
+@router.post("/verify/resend", response_model=Sent, status_code=202, summary="Send the confirmation e-mail again")
 def resend_verification(ctx: SignedIn, background: BackgroundTasks) -> Sent:
     s = ctx.user
     if s.email_verified:
@@ -137,7 +137,7 @@ def resend_verification(ctx: SignedIn, background: BackgroundTasks) -> Sent:
     return {"sent": True}
 
 
-@router.post("/password-reset", status_code=202, summary="E-mail a reset link (the answer is the same for unknown addresses)")
+@router.post("/password-reset", response_model=Accepted, status_code=202, summary="E-mail a reset link (the answer is the same for unknown addresses)")
 def password_reset(body: ResetRequest, ctx: Public, background: BackgroundTasks) -> Accepted:
     found = accounts.start_password_reset(ctx.cur, body.email)
     if found:
@@ -146,7 +146,7 @@ def password_reset(body: ResetRequest, ctx: Public, background: BackgroundTasks)
     return {"detail": "if that address has an account, a reset link is on its way"}
 
 
-@router.post("/password-reset/confirm", summary="Set a new password with the link's token; other sessions end")
+@router.post("/password-reset/confirm", response_model=UserRef, summary="Set a new password with the link's token; other sessions end")
 def password_reset_confirm(body: ResetConfirm, ctx: Public, response: Response) -> UserRef:
     user_id = accounts.finish_password_reset(ctx.cur, body.token, body.password)
     ws = sessions.workspaces_of(ctx.cur, user_id)
@@ -154,20 +154,20 @@ def password_reset_confirm(body: ResetConfirm, ctx: Public, response: Response) 
     return {"user_id": str(user_id)}
 
 
-@router.post("/workspace", summary="Switch the workspace this session works in")
+@router.post("/workspace", response_model=WorkspaceRef, summary="Switch the workspace this session works in")
 def switch(body: Switch, ctx: SignedIn) -> WorkspaceRef:
     if not sessions.switch_workspace(ctx.cur, ctx.user, body.workspace_id):
         raise Problem(404, "not-found", "Not found", f"you are not a member of workspace {body.workspace_id}")
     return {"workspace_id": str(body.workspace_id)}
 
 
-@router.get("/invitations/{token}", summary="What an invitation link is for (before joining)")
+@router.get("/invitations/{token}", response_model=InvitationPreview, summary="What an invitation link is for (before joining)")
 def invitation(token: Annotated[str, PathParam(max_length=200)], ctx: Public) -> InvitationPreview:
     inv = members.preview_invitation(ctx.cur, token)
     return {"workspace_name": inv["workspace_name"], "email": inv["email"], "role": inv["role"]}
 
 
-@router.post("/invitations/accept", summary="Join the workspace of an invitation, as the signed-in user")
+@router.post("/invitations/accept", response_model=WorkspaceRef, summary="Join the workspace of an invitation, as the signed-in user")
 def accept(body: TokenBody, ctx: SignedIn) -> WorkspaceRef:
     ws = members.accept_invitation(ctx.cur, body.token, ctx.user.user_id, ctx.user.email)
     sessions.switch_workspace(ctx.cur, ctx.user, ws)

@@ -79,7 +79,7 @@ def list_permits(ctx: SignedIn,
     return PermitPage(items=page.items, next_cursor=page.next_cursor, count=len(page.items), total=page.total)
 
 
-@router.get("/permits/{ref}", summary="One permit: every version, what changed, operator, identifiers, location")
+@router.get("/permits/{ref}", response_model=PermitDetail, summary="One permit: every version, what changed, operator, identifiers, location")
 def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: SignedIn) -> PermitDetail:
     permit = detail.find(ctx.cur, ref)
     if permit is None:
@@ -87,14 +87,15 @@ def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: SignedIn) -> 
     return permit
 
 
-@router.get("/status", summary="Data freshness: the latest successful ingestion and whether it is stale")
+@router.get("/status", response_model=Freshness, summary="Data freshness: the latest successful ingestion and whether it is stale")
 def data_status(ctx: Public) -> Freshness:
     st = status(ctx.cur)
     now = st.pop("now") or datetime.now(UTC)
     return Freshness(**st, checked_at=now, stale=is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours)))
 
 
-@router.get("/filters", summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses", dependencies=[PUBLIC])
+@router.get("/filters", response_model=FilterVocabulary, dependencies=[PUBLIC],
+            summary="The filter vocabulary: counties, districts, filing purposes, profiles, statuses")
 def filters() -> FilterVocabulary:
     return {
         "counties": [{"code": c.code, "name": c.name, "district": c.district} for c in sorted(COUNTIES.values(), key=lambda c: c.name)],
@@ -105,6 +106,6 @@ def filters() -> FilterVocabulary:
     }
 
 
-@router.get("/operators", summary="Find operators by name, alias or P-5 number")
+@router.get("/operators", response_model=list[OperatorHit], summary="Find operators by name, alias or P-5 number")
 def operators(ctx: SignedIn, q: Annotated[str, Query(min_length=2, max_length=100)]) -> list[OperatorHit]:
     return search_operators(ctx.cur, q)

@@ -31,7 +31,7 @@ def _tile_response(data: bytes | None, etag: str, cache_control: str, state: str
     return Response(content=bytes(data), media_type=MVT, headers=headers)
 
 
-@router.get("/permits/{z}/{x}/{y}.mvt", summary="Permit tile (grid counts at low zoom, points deeper); same filters as /v1/permits",
+@router.get("/permits/{z}/{x}/{y}.mvt", response_model=None, summary="Permit tile (grid counts at low zoom, points deeper); same filters as /v1/permits",
             response_class=Response, responses=TILE_RESPONSES)
 def permit_tile(z: Z, x: XY, y: XY, ctx: SignedIn,
                 counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
@@ -63,7 +63,7 @@ def permit_tile(z: Z, x: XY, y: XY, ctx: SignedIn,
     return _tile_response(data, etag, cache_control, "miss" if gen is not None else "off")
 
 
-@router.get("/aois/{z}/{x}/{y}.mvt", summary="Tile of the workspace's areas of interest and their buffers",
+@router.get("/aois/{z}/{x}/{y}.mvt", response_model=None, summary="Tile of the workspace's areas of interest and their buffers",
             response_class=Response, responses=TILE_RESPONSES)
 def aoi_tile(z: Z, x: XY, y: XY, ctx: Member) -> Response:
     tiles.check_tile(z, x, y)
@@ -75,7 +75,7 @@ def aoi_tile(z: Z, x: XY, y: XY, ctx: Member) -> Response:
     return _tile_response(data, etag, "private, no-cache", "off")
 
 
-@router.get("/counties/{z}/{x}/{y}.mvt", summary="Texas county outlines (the built-in base map)",
+@router.get("/counties/{z}/{x}/{y}.mvt", response_model=None, summary="Texas county outlines (the built-in base map)",
             response_class=Response, responses=TILE_RESPONSES)
 def county_tile(z: Z, x: XY, y: XY, ctx: Public) -> Response:
     tiles.check_tile(z, x, y)

@@ -44,7 +44,7 @@ def _public_url(ctx) -> str:
 Form = Annotated[dict[str, str], Depends(form_params)]
 
 
-@router.post("/twilio/status", summary="Twilio SMS delivery receipt (X-Twilio-Signature verified)")
+@router.post("/twilio/status", response_model=WebhookResult, summary="Twilio SMS delivery receipt (X-Twilio-Signature verified)")
 def twilio_status(ctx: SignedByProvider, params: Form, x_twilio_signature: Annotated[str | None, Header(max_length=200)] = None,
                   outbox: Annotated[str | None, Query(max_length=40, description="the outbox row the SMS was sent for")] = None) -> WebhookResult:
     webhooks.check_twilio(ctx.settings, _public_url(ctx), params, x_twilio_signature)
@@ -55,7 +55,7 @@ def twilio_status(ctx: SignedByProvider, params: Form, x_twilio_signature: Annot
     return WebhookResult(recorded=1 if r and webhooks.apply(ctx.cur, r) else 0)
 
 
-@router.post("/twilio/sms", summary="Inbound SMS: STOP, START and HELP keywords (X-Twilio-Signature verified)",
+@router.post("/twilio/sms", response_model=None, summary="Inbound SMS: STOP, START and HELP keywords (X-Twilio-Signature verified)",
              response_class=Response, responses={200: {"content": {TWIML: {"schema": {"type": "string"}}}}})
 def twilio_inbound(ctx: SignedByProvider, params: Form, x_twilio_signature: Annotated[str | None, Header(max_length=200)] = None) -> Response:
     webhooks.check_twilio(ctx.settings, _public_url(ctx), params, x_twilio_signature)
@@ -77,7 +77,7 @@ def twilio_inbound(ctx: SignedByProvider, params: Form, x_twilio_signature: Anno
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{reply}</Response>', media_type=TWIML)
 
 
-@router.post("/sendgrid/events", summary="SendGrid event webhook: delivered, bounce, dropped (ECDSA signature verified)")
+@router.post("/sendgrid/events", response_model=WebhookResult, summary="SendGrid event webhook: delivered, bounce, dropped (ECDSA signature verified)")
 def sendgrid_events(ctx: SignedByProvider, body: Annotated[bytes, Depends(raw_body)],
                     x_twilio_email_event_webhook_signature: Annotated[str | None, Header(max_length=400)] = None,
                     x_twilio_email_event_webhook_timestamp: Annotated[str | None, Header(max_length=20)] = None) -> WebhookResult:

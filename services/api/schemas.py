@@ -294,6 +294,10 @@ class OperatorHit(Out):
     permits: int
 
 
+class Health(Out):
+    ok: bool
+
+
 class MapConfig(Out):
     basemap_raster_url: str | None
     basemap_attribution: str
