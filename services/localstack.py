@@ -239,6 +239,10 @@ def up(cfg: StackConfig | None = None) -> dict[str, str]:
         cfg.root.mkdir(parents=True, exist_ok=True)
         cfg.root.chmod(0o755)
     env = _secrets(cfg)
+    if "PERMITWATCH_RRC_GODRIVE_URL" not in env:
+        # The local stack reads the RRC's shares from its own GoDrive server (`sources serve`).
+        env["PERMITWATCH_RRC_GODRIVE_URL"] = f"http://127.0.0.1:{get_settings().stack_godrive_port}"
+        _write_env(env)
     bindir = pg_bindir()
     if not (cfg.pg_data / "PG_VERSION").exists():
         _init_postgres(cfg, env, bindir)
@@ -297,7 +301,8 @@ def start_daemon(name: str, argv: list[str], cfg: StackConfig | None = None) -> 
 
 
 # The app's own processes on the local stack: what Kubernetes runs as Deployments.
-APP_PROCESSES = {"mail-catcher": ["mail", "catch"], "alert-worker": ["alerts", "worker"], "web": ["web"]}
+APP_PROCESSES = {"mail-catcher": ["mail", "catch"], "alert-worker": ["alerts", "worker"], "web": ["web"],
+                 "godrive": ["sources", "serve"], "source-watch": ["sources", "watch", "--interval", "5"]}
 
 
 def start_app_processes(cfg: StackConfig | None = None) -> list[str]:

@@ -54,9 +54,26 @@ class Settings(BaseSettings):
     # Superuser of the local stack only: creates roles, databases and extensions.
     admin_database_url: str | None = None
     data_dir: Path = LOCAL_DIR / "data"
-    # The RRC MFT share serves the daily file behind a JSF page; deployments point this
-    # at a mirror or a downloaded path (see README, "Sources").
+    # A mirror or path of the daily file, for `ingest file` with no argument; the RRC's
+    # own shares are read by `sources poll` (below).
     rrc_daily_url: str | None = None
+    # The RRC's GoDrive file shares (README, "Sources"): the site, and per source the
+    # share id and the file names it takes. The local stack points the site at its own
+    # GoDrive server.
+    rrc_godrive_url: str = "https://mft.rrc.texas.gov"
+    rrc_daily_share: str = "5f07cc72-2e79-4df8-ade1-9aeb792e03fc"
+    rrc_daily_pattern: str = "daf420*"
+    rrc_pending_share: str = "0ad92a65-4212-49a1-98a7-d667a55fb497"
+    rrc_pending_pattern: str = "dp_*_pending*"
+    godrive_timeout_seconds: float = 120.0
+    godrive_attempts: int = 4
+    godrive_backoff_seconds: float = 30.0  # doubled after each failed try
+    stack_godrive_port: int = 56081  # the local stack's GoDrive server
+    godrive_root: Path = LOCAL_DIR / "godrive"  # its shares, one folder per share id
+    poll_interval_seconds: float = 600.0  # `sources watch`: how often the shares are listed
+    # A snapshot published longer ago than this is history when ingested: recorded, never
+    # notified (backfills and first loads are history whatever their age).
+    history_after_hours: float = 36.0
     ingest_batch_size: int = 5000
     enqueue_evaluation: bool = True  # queue workers.evaluate.run after a run with changes
     public_base_url: str = "http://127.0.0.1:8000"

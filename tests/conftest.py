@@ -36,6 +36,22 @@ def sample_lines(day: str) -> list[str]:
         return list(fh)
 
 
+def news(settings: Settings, day: str, **kw):
+    """Ingest a sample day as news: a file the RRC just published, which rules hear of.
+    (By its date alone a sample is months old, so history: recorded, notifying nobody.)"""
+    from services.ingestion.pipeline import ingest
+
+    return ingest(settings, str(sample(day)), history=False, **kw)
+
+
+def rules_predate_files(conn: psycopg.Connection) -> None:
+    """The rules of the connection's database existed before the sample files were
+    published: rules never hear of changes published before they were made."""
+    url = _with_db(localstack.read_env()["PERMITWATCH_DATABASE_OWNER_URL"], conn.info.dbname)
+    with psycopg.connect(url) as owner:
+        owner.execute("UPDATE alert_rules SET created_at = '2024-01-01T00:00:00Z'")
+
+
 def _with_db(url: str, db: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + db
 

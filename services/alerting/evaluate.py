@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 
 from services.alerting.filters import sql_predicate
 from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
-from services.alerting.rules import EMAIL_PAUSED_SQL, NOTIFY_ON, SMS_PAUSED_SQL, Member
+from services.alerting.rules import EMAIL_PAUSED_SQL, FILING_TYPES, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
 from services.metrics import registry as metrics
 
@@ -36,7 +36,7 @@ def _notify_case() -> str:
 
 
 _CHANGES = """
-  SELECT c.id AS change_id, c.permit_id, c.permit_version_id, c.change_type, c.details, c.sequence,
+  SELECT c.id AS change_id, c.permit_id, c.permit_version_id, c.change_type, c.details, c.sequence, c.source_seen_at AS published_at,
          -- RRC publishes many permits without coordinates and adds them days later: for an
          -- area of interest, that first location is when the permit arrives.
          (c.change_type = 'location_changed'
@@ -49,13 +49,18 @@ _CHANGES = """
               ELSE ST_Collect(ARRAY[v.geom, v.bhl_geom] || ARRAY(SELECT ST_MakeLine(v.geom, d.geom) FROM ST_Dump(v.bhl_geom) d))
          END AS track
   FROM permit_changes c
+  JOIN ingestion_runs ir ON ir.id = c.ingestion_run_id AND NOT ir.history
   JOIN permit_versions v ON v.id = c.permit_version_id AND v.source_seen_at = c.source_seen_at
   JOIN permits p ON p.id = c.permit_id
   WHERE c.id > %(after)s AND c.id <= %(upto)s
 """
-_TYPES = f"ch.change_type = ANY({_notify_case()}) AND (r.change_types IS NULL OR ch.change_type = ANY(r.change_types))"
+_FILINGS = f"(r.notify_on_filings AND ch.change_type IN ({', '.join(repr(t) for t in FILING_TYPES)}))"
+_TYPES = (f"(ch.change_type = ANY({_notify_case()}) OR {_FILINGS}) "
+          "AND (r.change_types IS NULL OR ch.change_type = ANY(r.change_types))")
+# History is not news: a rule hears only of changes published after it was made, and
+# never of a run that was history (a backfill, a first load, an old snapshot).
 _RULE_CONDITIONS = f"""
-  r.enabled AND ({_TYPES})
+  r.enabled AND ch.published_at >= r.created_at AND ({_TYPES})
   AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
                                          WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = ch.operator_id))
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "ch")})
@@ -145,9 +150,11 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime
 
 # Seconds since each change was recorded and, for new filings, since the source published
 # the snapshot; observed once the batch committed.
-AGES_SQL = """SELECT extract(epoch FROM %(now)s - created_at) AS recorded,
-                     CASE WHEN change_type = 'new' THEN extract(epoch FROM %(now)s - source_seen_at) END AS published
-              FROM permit_changes WHERE id > %(after)s AND id <= %(upto)s"""
+AGES_SQL = """SELECT extract(epoch FROM %(now)s - c.created_at) AS recorded,
+                     CASE WHEN c.change_type IN ('new', 'filed', 'approved') AND NOT ir.history
+                          THEN extract(epoch FROM %(now)s - c.source_seen_at) END AS published
+              FROM permit_changes c JOIN ingestion_runs ir ON ir.id = c.ingestion_run_id
+              WHERE c.id > %(after)s AND c.id <= %(upto)s"""
 
 
 def _observe(ages: list[dict], events: int) -> None:

@@ -15,6 +15,7 @@ SMS_SEGMENT = 160
 CHANGE_WORDS = {
     "new": "New permit", "amended": "Amended permit", "status_changed": "Status change",
     "location_changed": "Location change", "spudded": "Spudded", "corrected": "Corrected permit",
+    "filed": "Filed, pending approval", "approved": "Approved permit", "left_pending": "Filing no longer pending",
 }
 _GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
            "abcdefghijklmnopqrstuvwxyzäöñüà")

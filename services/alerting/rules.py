@@ -10,11 +10,16 @@ from datetime import time
 from services.alerting.schedule import ScheduleError, parse_quiet_hours, zone
 from services.errors import InvalidInput, Missing
 
+# An approved permit is new to everyone who does not follow filings: `approved` is the
+# daily file's `new` for a permit whose filing was seen pending first.
 NOTIFY_ON = {
-    "new_only": ("new",),
-    "new_and_amendments": ("new", "amended"),
-    "all_changes": ("new", "amended", "status_changed", "location_changed", "spudded", "corrected"),
+    "new_only": ("new", "approved"),
+    "new_and_amendments": ("new", "approved", "amended"),
+    "all_changes": ("new", "approved", "amended", "status_changed", "location_changed", "spudded", "corrected"),
 }
+# "Notify on filings": applications pending approval, a day or more before the approved file,
+# and word when one leaves the pending list without approval.
+FILING_TYPES = ("filed", "left_pending")
 CHANNELS = ("sms", "email", "in_app")
 DIGEST_MODES = ("none", "daily", "weekly")
 
@@ -43,6 +48,7 @@ class RuleSpec:
     digest_at: str = "07:00"
     digest_weekday: int = 0
     enabled: bool = True
+    notify_on_filings: bool = False
 
 
 # Why a channel cannot reach a person now, as SQL over `users u` (a STOP reply before a pause).
@@ -75,7 +81,7 @@ MAX_AOI_KM2 = 50_000.0  # about two Permian counties; larger areas belong to a s
 
 
 def change_types_for(spec: RuleSpec) -> list[str]:
-    allowed = NOTIFY_ON[spec.notify_on]
+    allowed = NOTIFY_ON[spec.notify_on] + (FILING_TYPES if spec.notify_on_filings else ())
     return [t for t in allowed if not spec.change_types or t in spec.change_types]
 
 

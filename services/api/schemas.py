@@ -412,8 +412,9 @@ class RuleIn(In):
     saved_search_id: uuid.UUID | None = None
     watchlist_id: uuid.UUID | None = None
     notify_on: Literal["new_only", "new_and_amendments", "all_changes"] = "new_only"
-    change_types: list[Literal["new", "amended", "status_changed", "location_changed", "spudded", "corrected"]] | None = Field(
-        default=None, max_length=6)
+    notify_on_filings: bool = Field(default=False, description="also tell of applications pending approval (filed, and left pending)")
+    change_types: list[Literal["new", "approved", "amended", "status_changed", "location_changed", "spudded", "corrected",
+                               "filed", "left_pending"]] | None = Field(default=None, max_length=9)
     channels: dict[Literal["sms", "email", "in_app"], bool] = Field(default_factory=lambda: {"in_app": True})
     recipients: list[uuid.UUID] = Field(default_factory=list, max_length=200, description="members to notify; empty = you")
     quiet_hours: QuietHours | None = Field(default=None, description="hold SMS and e-mail in these hours; in-app is immediate")
@@ -433,6 +434,7 @@ class RuleOut(Out):
     saved_search_id: uuid.UUID | None
     watchlist_id: uuid.UUID | None
     notify_on: str
+    notify_on_filings: bool
     change_types: list[str] | None
     channels: dict[str, bool]
     recipients: list[uuid.UUID]

@@ -9,7 +9,7 @@ from typing import Annotated
 import psycopg
 import typer
 
-from services.cli.common import console, fail, print_result, progress
+from services.cli.common import console, fail, progress
 from services.ingestion.demo import DEMO_DIR, next_demo_file, write_demo
 from services.settings import get_settings
 
@@ -45,16 +45,36 @@ def generate(
 
 
 @app.command("next")
-def next_day() -> None:
-    """Ingest the next demo day not ingested yet (the alert worker picks its changes up)."""
-    from services.ingestion.pipeline import ingest
+def next_day(wait: Annotated[float, typer.Option(help="seconds to wait for the source watcher to ingest it", min=0)] = 120) -> None:
+    """Publish the next demo day on the local GoDrive share, as the RRC would, and wait
+    until the source watcher has fetched and ingested it (its alerts follow within seconds)."""
+    import time
+
+    from services import localstack
+    from services.ingestion.demo import publish, run_for
+    from services.ingestion.fetch import open_source
 
     settings = get_settings()
     try:
         path = next_demo_file(settings)
     except psycopg.OperationalError as exc:
-        fail(f"cannot reach the database ({exc.__class__.__name__}); is the stack up? try `permitwatch stack up`")
+        fail(f"cannot reach the database ({exc.__class__.__name__}); is the stack up? try `permitwatch up`")
     if path is None:
         console.print("every demo day is ingested; `permitwatch demo generate --start ...` makes more")
         return
-    print_result(ingest(settings, str(path)))
+    if not localstack.daemons().get("source-watch") or not localstack.daemons().get("godrive"):
+        fail("the local GoDrive share and its watcher are not running; `permitwatch up` starts them")
+    sha = open_source(str(path), settings.data_dir).sha256
+    shared = publish(settings, path)
+    console.print(f"published {path.name} as {shared.name} on the local RRC share; waiting for the source watcher")
+    deadline = time.monotonic() + wait
+    while (run := run_for(settings, sha)) is None:
+        if time.monotonic() > deadline:
+            fail(f"not ingested within {wait:.0f} s; see .local/log/source-watch.log and `permitwatch sources check`")
+        time.sleep(0.5)
+    m = run["metrics"] or {}
+    changes = ", ".join(f"{k.removeprefix('changes_')} {v}" for k, v in sorted(m.items()) if k.startswith("changes_"))
+    console.print(f"{run['status']}: run {run['id']}, RRC published {run['published_at']:%Y-%m-%d %H:%M:%S %Z}, "
+                  f"{m.get('changes', 0)} changes{f' ({changes})' if changes else ''}")
+    if not run["promoted"]:
+        raise typer.Exit(2)

@@ -60,7 +60,8 @@ def run(settings: Settings, files: list[PlannedFile], *, source: str, force: boo
         progress: Progress | None = None, on_result: Callable[[PlannedFile, RunResult], None] | None = None) -> list[RunResult]:
     results = []
     for planned in files:
-        result = ingest(settings, str(planned.path), source=source, force=force,
+        # A backfill is history: its changes are recorded, and notify nobody.
+        result = ingest(settings, str(planned.path), source=source, force=force, history=True,
                         **({"progress": progress} if progress else {}))
         results.append(result)
         if on_result:

@@ -83,3 +83,23 @@ def next_demo_file(settings: Settings, folder: Path = DEMO_DIR) -> Path | None:
         if open_source(str(path), settings.data_dir).sha256 not in done:
             return path
     return None
+
+
+def publish(settings: Settings, path: Path, name: str = "daf420.dat") -> Path:
+    """Put a daily file on the local GoDrive daily share, as the RRC publishes it: under
+    its share name, "Modified On" now. Atomic, so a listing never sees half a file."""
+    folder = settings.godrive_root / settings.rrc_daily_share
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{name}.part"
+    tmp.write_bytes(path.read_bytes())
+    os.replace(tmp, folder / name)
+    return folder / name
+
+
+def run_for(settings: Settings, sha256: str) -> dict | None:
+    """The finished run that took a file's bytes, if any."""
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute("""SELECT id, status, promoted, snapshot_at, metrics FROM ingestion_runs
+                              WHERE file_sha256 = %s AND status <> 'running' ORDER BY started_at DESC LIMIT 1""", (sha256,)).fetchone()
+    return None if row is None else {"id": row[0], "status": row[1], "promoted": row[2], "published_at": row[3], "metrics": row[4]}
+

@@ -18,6 +18,13 @@ def is_stale(last_success: datetime | None, now: datetime, stale_after: timedelt
     return now - last_success > stale_after + timedelta(days=weekend_days)
 
 
+def is_history(*, first_load: bool, published_at: datetime, now: datetime, after: timedelta) -> bool:
+    """A run whose changes are recorded but notify nobody: the first load of a source
+    (everything in it is old to the user), or a snapshot published longer ago than `after`
+    (a backfill, a late mirror). Timelines, sample alerts and exports still use them."""
+    return first_load or now - published_at > after
+
+
 def status(cur: psycopg.Cursor) -> dict:
     row = cur.execute("SELECT max(finished_at) FILTER (WHERE status IN ('success', 'warning') AND promoted), "
                       "max(snapshot_at) FILTER (WHERE promoted), max(finished_at) FILTER (WHERE status = 'failed'), now(), "

@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 
 from services.ingestion import store
 from services.ingestion.fetch import open_source, snapshot_date
+from services.ingestion.freshness import is_history
 from services.ingestion.qa import Check, RunStats, evaluate
 from services.ingestion.sources.base import get_adapter
 from services.ingestion.versioning import decide
@@ -57,19 +58,29 @@ def _noop(phase: str, done: int, total: int | None) -> None:
 
 
 def ingest(settings: Settings, uri: str, *, source: str = "rrc_daf420", seen_at: datetime | None = None,
-           force: bool = False, progress: Progress = _noop) -> RunResult:
+           force: bool = False, progress: Progress = _noop, origin: dict | None = None,
+           history: bool | None = None) -> RunResult:
+    """`history` True records the changes without notifying anyone (backfills); None
+    decides by the source's first load and the snapshot's age (`freshness.is_history`).
+    `origin` says where a fetched file came from (its share, name and "Modified On");
+    it is kept in the run's cursor, so the next poll knows what was already taken."""
     adapter = get_adapter(source)
     sf = open_source(uri, settings.data_dir / "downloads")
+    uri = (origin or {}).get("uri", uri)
     snapshot = seen_at or snapshot_date(uri) or datetime.now(UTC)
     with psycopg.connect(settings.database_url) as conn:
         _lock_source(conn, source)
         skip = None if force else _skip_reason(conn, source, sf.sha256, snapshot)
         if skip:
-            return _record_skip(conn, source, uri, sf.sha256, snapshot, skip)
+            return _record_skip(conn, source, uri, sf.sha256, snapshot, skip, origin)
         _ensure_partitions(conn, snapshot)
-        run_id = _start_run(conn, source, uri, sf.sha256, snapshot)
+        if history is None:
+            first = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM ingestion_runs WHERE source = %s AND promoted)", (source,)).fetchone()[0]
+            history = is_history(first_load=first, published_at=snapshot, now=datetime.now(UTC),
+                                 after=timedelta(hours=settings.history_after_hours))
+        run_id = _start_run(conn, source, uri, sf.sha256, snapshot, history)
         try:
-            return _batch(conn, settings, adapter, sf, source, run_id, snapshot, progress)
+            return _batch(conn, settings, adapter, sf, source, run_id, snapshot, progress, origin, history)
         except BaseException as exc:
             conn.rollback()
             _fail_run(conn, run_id, f"{type(exc).__name__}: {exc}")
@@ -108,19 +119,20 @@ def _skip_reason(conn: psycopg.Connection, source: str, sha256: str, snapshot: d
     return None
 
 
-def _record_skip(conn, source, uri, sha256, snapshot, reason) -> RunResult:
+def _record_skip(conn, source, uri, sha256, snapshot, reason, origin) -> RunResult:
     run_id = uuid.uuid4()
-    conn.execute("""INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at, finished_at, metrics, error)
-                    VALUES (%s, %s, 'skipped', %s, %s, %s, now(), %s, NULL)""",
-                 (run_id, source, uri, sha256, snapshot, _dumps({"skipped": reason})))
+    conn.execute("""INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at, finished_at, metrics, cursor, error)
+                    VALUES (%s, %s, 'skipped', %s, %s, %s, now(), %s, %s, NULL)""",
+                 (run_id, source, uri, sha256, snapshot, _dumps({"skipped": reason}),
+                  _dumps({"origin": origin}) if origin else None))
     conn.commit()
     return RunResult(run_id, source, uri, "skipped", False, snapshot, {"skipped": reason}, reason=reason)
 
 
-def _start_run(conn, source, uri, sha256, snapshot) -> uuid.UUID:
+def _start_run(conn, source, uri, sha256, snapshot, history) -> uuid.UUID:
     run_id = uuid.uuid4()
-    conn.execute("INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at) "
-                 "VALUES (%s, %s, 'running', %s, %s, %s)", (run_id, source, uri, sha256, snapshot))
+    conn.execute("INSERT INTO ingestion_runs (id, source, status, source_uri, file_sha256, snapshot_at, history) "
+                 "VALUES (%s, %s, 'running', %s, %s, %s, %s)", (run_id, source, uri, sha256, snapshot, history))
     conn.commit()
     return run_id
 
@@ -143,7 +155,7 @@ def _counted(items: Iterator, stats: RunStats, progress: Progress, total: int | 
     progress("parse", stats.records, total)
 
 
-def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, progress) -> RunResult:
+def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, progress, origin, history) -> RunResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cur = conn.cursor()
@@ -171,22 +183,24 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
     store.record_checks(cur, run_id, checks)
     status = "failed" if not promoted else ("warning" if any(c.status == "warn" for c in checks) else "success")
     timings["total_s"] = time.perf_counter() - t0
-    metrics = {**stats.as_metrics(), "raw_new": raw_new, "quarantine_rows": quarantined, **dict(written),
+    metrics = {**stats.as_metrics(), "history": history, "raw_new": raw_new, "quarantine_rows": quarantined, **dict(written),
                "file_bytes": sf.size, "timings": {k: round(v, 3) for k, v in timings.items()}}
     failed = [c.name for c in checks if c.failed]
-    cursor = {"snapshot_at": snapshot.isoformat(), "file_sha256": sf.sha256, "content_month": stats.content_month}
+    cursor = {"snapshot_at": snapshot.isoformat(), "file_sha256": sf.sha256, "content_month": stats.content_month,
+              **({"origin": origin} if origin else {})}
     cur.execute("""UPDATE ingestion_runs SET status = %s, promoted = %s, finished_at = now(), metrics = %s, cursor = %s, error = %s
                    WHERE id = %s""",
                 (status, promoted, _dumps(metrics), _dumps(cursor),
                  f"QA gate failed: {', '.join(failed)}; raw kept, nothing promoted" if failed else None, run_id))
-    if promoted and written.get("changes"):
+    notify = promoted and written.get("changes") and not history
+    if notify:
         cur.execute("SELECT pg_notify('permit_changes', %s)", (str(run_id),))
     conn.commit()
     if promoted and written.get("changes"):
-        if settings.enqueue_evaluation:
+        if notify and settings.enqueue_evaluation:
             _enqueue_evaluation(settings)
         _refresh_map(conn, settings, metrics)
-    return RunResult(run_id, source, sf.uri, status, promoted, snapshot, metrics, checks,
+    return RunResult(run_id, source, (origin or {}).get("uri", sf.uri), status, promoted, snapshot, metrics, checks,
                      reason=f"QA gate failed: {', '.join(failed)}" if failed else None)
 
 

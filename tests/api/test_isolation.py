@@ -10,8 +10,7 @@ import pytest
 
 from services.alerting.delivery import deliver_in_app
 from services.alerting.evaluate import evaluate_pending
-from services.ingestion.pipeline import ingest
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 ANDREWS = (-102.272228, 32.288362)
 BOX = {"type": "Polygon", "coordinates": [[[-102.4, 32.2], [-102.1, 32.2], [-102.1, 32.4], [-102.4, 32.4], [-102.4, 32.2]]]}
@@ -19,7 +18,7 @@ BOX = {"type": "Polygon", "coordinates": [[[-102.4, 32.2], [-102.1, 32.2], [-102
 
 @pytest.fixture
 def two(visitor, web_settings):
-    ingest(web_settings, str(sample("2026-07-28")))
+    news(web_settings, "2026-07-28")
     a, b = visitor(), visitor()
     a.signup("a@alpha.example", workspace_name="Alpha")
     b.signup("b@bravo.example", workspace_name="Bravo")
@@ -29,8 +28,9 @@ def two(visitor, web_settings):
     op = b.get("/v1/operators", params={"q": "PERMIAN"}).json()[0]["id"]
     wl = b.post("/v1/watchlists", json={"name": "Bravo rivals", "operator_ids": [op]}).json()
     # A new day arrives: Bravo's rule fires and Bravo gets in-app notifications.
-    ingest(web_settings, str(sample("2026-07-31")))
+    news(web_settings, "2026-07-31")
     with psycopg.connect(web_settings.worker_database_url) as w:
+        rules_predate_files(w)
         evaluate_pending(w)
         deliver_in_app(w)
     return a, b, {"aoi": aoi["id"], "rule": rule["id"], "search": search["id"], "watchlist": wl["id"]}

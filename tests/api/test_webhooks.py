@@ -21,9 +21,8 @@ from services.alerting.channels.providers import SendGridEmail, TwilioSMS
 from services.alerting.delivery import deliver_due
 from services.alerting.evaluate import evaluate_pending
 from services.api.app import create_app
-from services.ingestion.pipeline import ingest
 from tests.api.conftest import Browser
-from tests.conftest import make_settings, sample
+from tests.conftest import make_settings, news, rules_predate_files
 
 BASE = "https://permitwatch.example"
 TOKEN = "twilio-auth-token-for-tests"
@@ -67,7 +66,7 @@ def delivered(hooks, fake):
     user.signup("landman@example.com", workspace_name="Acme")
     with psycopg.connect(settings.database_owner_url) as conn:
         conn.execute("UPDATE users SET phone = '+15125550100', phone_verified_at = now(), email_verified_at = now()")
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     r = user.post("/v1/saved-searches", json={"name": "Glasscock", "filters": {"counties": ["173"]}})
     rule = user.post("/v1/alert-rules", json={"name": "Glasscock", "saved_search_id": r.json()["id"],
                                               "channels": {"sms": True, "email": True, "in_app": True}})
@@ -77,6 +76,7 @@ def delivered(hooks, fake):
     with psycopg.connect(settings.worker_database_url) as w:
         w.execute("UPDATE workspace_quotas SET sms_per_day = 1000")
         w.commit()
+        rules_predate_files(w)
         evaluate_pending(w)
         deliver_due(w, settings, providers)
         rows = w.execute("SELECT id, channel, provider_message_id FROM notification_outbox WHERE channel <> 'in_app' ORDER BY id").fetchall()

@@ -12,8 +12,7 @@ from playwright.sync_api import expect
 
 from services.alerting.delivery import deliver_in_app
 from services.alerting.evaluate import evaluate_pending
-from services.ingestion.pipeline import ingest
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 PAD = (-102.2721, 32.2884)  # 0916878 is here in the 2026-07-28 file; 0916848 arrives on 2026-07-31
@@ -31,7 +30,7 @@ def _tap(page, x, y, touch: bool):
 
 
 def first_run(page, base, settings, shots, touch: bool):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.set_default_timeout(20_000)
@@ -80,8 +79,9 @@ def first_run(page, base, settings, shots, touch: bool):
     # the count is every match of the 90 days, the list its newest 20
     assert samples == len(recent) and len(shown) == min(20, len(recent)) and shown <= recent <= in_area and "0916878" in in_area
     # The next RRC day arrives; the evaluator and the in-app delivery run as in production.
-    ingest(settings, str(sample("2026-07-31")))
+    news(settings, "2026-07-31")
     with psycopg.connect(settings.worker_database_url) as w:
+        rules_predate_files(w)
         assert evaluate_pending(w).events >= 1
         assert deliver_in_app(w) >= 1
 

@@ -25,9 +25,8 @@ from services.alerting import webhooks
 from services.alerting.delivery import deliver_due, providers_from
 from services.alerting.evaluate import evaluate_pending
 from services.alerting.receipts import Receipt
-from services.ingestion.pipeline import ingest
 from tests.api.conftest import link_token
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -75,7 +74,7 @@ def _pick_operator(page, field, typed: str):
 
 # ---- permits ---------------------------------------------------------------------------------
 def permits_flow(page, base, settings, shots):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     signed_in(page, base)
     _open(page, base, "/permits")
     count = page.locator("#count")
@@ -218,7 +217,7 @@ def test_area_imports_edits_and_deletes_on_a_phone(page, live, shots, watch):
 
 # ---- alert rules -------------------------------------------------------------------------------
 def rules_flow(page, base, settings, shots):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     http = signed_in(page, base)
     _open(page, base, "/alerts")
     form = page.locator("#watch-form")
@@ -288,15 +287,16 @@ def sms_rule(page, name: str, quiet_from_h: int, quiet_to_h: int) -> tuple[str, 
 
 def next_day_delivered(settings) -> list[tuple]:
     """The next RRC day arrives; the evaluator and delivery run as in production. The SMS rows sent."""
-    ingest(settings, str(sample("2026-07-31")))
+    news(settings, "2026-07-31")
     with psycopg.connect(settings.worker_database_url) as w:
+        rules_predate_files(w)
         assert evaluate_pending(w).events >= 1
         deliver_due(w, settings, providers_from(settings))
         return w.execute("SELECT id, provider_message_id FROM notification_outbox WHERE channel = 'sms' AND status = 'sent'").fetchall()
 
 
 def sms_flow(page, base, settings, shots):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     http = signed_in(page, base)
     api(http, base, "POST", "/v1/aois", json={"name": "Andrews pad", "geometry": _box(*ANDREWS, d=0.2)})
     _open(page, base, "/account")
@@ -334,7 +334,7 @@ def test_a_verified_phone_gets_an_sms_alert_outside_the_quiet_hours_set_in_the_b
 
 def test_quiet_hours_set_in_the_browser_hold_a_text_until_they_end(page, live, watch):
     base, settings = live
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     http = signed_in(page, base)
     with psycopg.connect(settings.database_owner_url) as conn:
         conn.execute("UPDATE users SET phone = '+15125550100', phone_verified_at = now()")

@@ -12,9 +12,8 @@ from services.alerting.channels.providers import SendGridEmail, SMTPEmail, Twili
 from services.alerting.delivery import assemble_digests, deliver_due, deliver_external, requeue_dead
 from services.alerting.evaluate import evaluate_pending
 from services.db.engine import set_tenant
-from services.ingestion.pipeline import ingest
 from services.tenancy import admin
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 BASE = "https://permitwatch.example"
 
@@ -26,7 +25,7 @@ def providers(fake):
 
 
 def _setup(settings, app_conn, worker_conn, *, county: str | None = "173", **rule_kw):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     ws = admin.create_workspace(app_conn, "Acme", "landman@example.com", phone="+15125550100", verified=True, sms_per_day=1000)
     search = admin.create_saved_search(app_conn, ws.workspace_id, "county",
                                        {"counties": [county]} if county else {"statuses": ["approved"]})
@@ -36,6 +35,7 @@ def _setup(settings, app_conn, worker_conn, *, county: str | None = "173", **rul
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
         rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     return ws
 
@@ -152,9 +152,10 @@ def _midland_sms_rule(app_conn, ws):
 
 
 def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_conn, worker_conn, fake, providers):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     ws = admin.create_workspace(app_conn, "Tight", "a@example.com", phone="+15125550100", verified=True, sms_per_day=2)
     _midland_sms_rule(app_conn, ws)
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
     st = _status(worker_conn)
@@ -166,7 +167,7 @@ def test_sms_over_the_workspace_limit_goes_to_inbox_and_digest(settings, app_con
 
 
 def test_monthly_sms_quota_counts_earlier_days(settings, app_conn, worker_conn, providers):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     ws = admin.create_workspace(app_conn, "Monthly", "m@example.com", phone="+15125550100", verified=True, sms_per_day=100)
     # A WorkspaceQuota allows 5 a month, and 4 went out earlier this month.
     worker_conn.execute("UPDATE workspace_quotas SET sms_per_month = 5 WHERE workspace_id = %s", (ws.workspace_id,))
@@ -176,6 +177,7 @@ def test_monthly_sms_quota_counts_earlier_days(settings, app_conn, worker_conn, 
                         (ws.workspace_id, ws.workspace_id))
     worker_conn.commit()
     _midland_sms_rule(app_conn, ws)
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     st = _status(worker_conn)
     expected = 1 if datetime.now(UTC).day > 1 else 5  # on the 1st, the earlier day is last month's

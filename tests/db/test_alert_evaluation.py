@@ -11,9 +11,8 @@ from services.alerting import rule_store
 from services.alerting import rules as R
 from services.alerting.evaluate import evaluate_batch, evaluate_pending
 from services.db.engine import set_tenant
-from services.ingestion.pipeline import ingest
 from services.tenancy import admin
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 BASE = "https://permitwatch.example"
 # 0916200-99 (Anderson County), read off the 2026-07-28 file by hand.
@@ -23,7 +22,7 @@ BOTTOM = (-96.0105349, 31.966637)
 
 @pytest.fixture
 def world(settings, app_conn):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     ws = admin.create_workspace(app_conn, "Acme Land", "landman@example.com", phone="+15125550100", verified=True)
     return ws
 
@@ -41,7 +40,9 @@ def _rule(conn, ws, **kw):
     with conn.transaction():
         cur = conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
-        return rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+        rule_id = rule_store.save(cur, ws.workspace_id, spec, actor=ws.user_id)
+    rules_predate_files(conn)
+    return rule_id
 
 
 def _events(worker_conn, rule_id):
@@ -171,9 +172,9 @@ def test_worker_role_reaches_alerting_tables_only(worker_conn, world):
 
 def test_a_permit_whose_location_is_published_later_arrives_as_new_in_the_area(settings, app_conn, worker_conn, owner_conn):
     # 25 permits had no coordinates on 07-27 and got them on 07-28 (location_changed).
-    ingest(settings, str(sample("2026-07-27")))
+    news(settings, "2026-07-27")
     ws = admin.create_workspace(app_conn, "Late", "late@example.com", verified=True)
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     (lon, lat, number) = owner_conn.execute(
         """SELECT ST_X(v.geom), ST_Y(v.geom), p.source_permit_no FROM permit_changes c
            JOIN permit_versions v ON v.id = c.permit_version_id JOIN permits p ON p.id = c.permit_id
@@ -201,6 +202,7 @@ def test_each_recipient_gets_the_channels_they_can_receive(app_conn, worker_conn
         cur = app_conn.cursor()
         set_tenant(cur, world.workspace_id, world.user_id)
         rule_store.save(cur, world.workspace_id, spec, actor=world.user_id)
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     per_user = dict(worker_conn.execute(
         "SELECT user_id, string_agg(DISTINCT channel, ',' ORDER BY channel) FROM notification_outbox GROUP BY 1").fetchall())

@@ -14,7 +14,7 @@ import urllib.parse
 from collections import Counter
 
 from services.alerting.evaluate import evaluate_pending
-from tests.conftest import env_for
+from tests.conftest import env_for, rules_predate_files
 from tests.db.test_alert_delivery import BASE, _setup
 
 
@@ -39,6 +39,7 @@ def _outbox_id(request) -> int:
 
 def test_kill_9_during_delivery_loses_nothing(settings, app_conn, worker_conn, fake, tmp_path):
     _setup(settings, app_conn, worker_conn, county=None, channels={"sms": True, "email": True, "in_app": True})
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     worker_conn.commit()
     total = dict(worker_conn.execute("SELECT channel, count(*) FROM notification_outbox GROUP BY 1").fetchall())

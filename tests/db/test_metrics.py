@@ -6,9 +6,8 @@ from __future__ import annotations
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from services.alerting.evaluate import evaluate_pending
-from services.ingestion.pipeline import ingest
 from services.metrics.platform import PlatformCollector
-from tests.conftest import sample
+from tests.conftest import news, rules_predate_files
 
 
 def _scrape(url: str) -> CollectorRegistry:
@@ -22,7 +21,7 @@ def test_platform_gauges_tell_the_database_state(settings, owner_conn, worker_co
     assert reg.get_sample_value("permitwatch_platform_metrics_up") == 1
     assert reg.get_sample_value("permitwatch_ingestion_last_success_timestamp_seconds", {"source": "rrc_daf420"}) is None
 
-    run = ingest(settings, str(sample("2026-07-28")))
+    run = news(settings, "2026-07-28")
     finished, permits, new, changes = owner_conn.execute(
         "SELECT extract(epoch FROM finished_at), (metrics->>'permits')::int, (metrics->>'changes_new')::int, "
         "(SELECT count(*) FROM permit_changes) FROM ingestion_runs WHERE id = %s", (run.run_id,)).fetchone()
@@ -39,6 +38,7 @@ def test_platform_gauges_tell_the_database_state(settings, owner_conn, worker_co
 
     lag_before = REGISTRY.get_sample_value("permitwatch_evaluation_lag_seconds_count") or 0
     fresh_before = REGISTRY.get_sample_value("permitwatch_filing_freshness_seconds_count") or 0
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     assert REGISTRY.get_sample_value("permitwatch_evaluation_lag_seconds_count") - lag_before == changes
     # July's snapshot is months old: history, not a new filing late by months
@@ -47,12 +47,13 @@ def test_platform_gauges_tell_the_database_state(settings, owner_conn, worker_co
 
 
 def test_new_filings_count_toward_freshness(settings, owner_conn, worker_conn):
-    ingest(settings, str(sample("2026-07-28")))
+    news(settings, "2026-07-28")
     # As if the source had published this snapshot 30 minutes ago.
     owner_conn.execute("UPDATE permit_changes SET source_seen_at = now() - interval '30 minutes'")
     owner_conn.commit()
     new = owner_conn.execute("SELECT count(*) FROM permit_changes WHERE change_type = 'new'").fetchone()[0]
     within = REGISTRY.get_sample_value("permitwatch_filing_freshness_seconds_bucket", {"le": "7200.0"}) or 0
+    rules_predate_files(worker_conn)
     evaluate_pending(worker_conn)
     assert REGISTRY.get_sample_value("permitwatch_filing_freshness_seconds_bucket", {"le": "7200.0"}) - within == new > 0
 
