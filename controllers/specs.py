@@ -7,6 +7,8 @@ that did not default the object (tests check the two agree)."""
 
 from __future__ import annotations
 
+import re
+
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +20,11 @@ from services.ingestion.sources.base import ADAPTERS
 ORDERED_SOURCES = frozenset({"rrc_daf420"})
 QA_FIELDS = {"countDropFail": "COUNT_DROP_FAIL", "nullSpikeFail": "NULL_SPIKE_FAIL", "driftFail": "DRIFT_FAIL",
              "geometryFail": "GEOMETRY_FAIL", "quarantineFail": "QUARANTINE_FAIL"}
+
+
+_SHARE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# What each source takes from its share when the resource names no pattern.
+DEFAULT_PATTERNS = {"rrc_daf420": "daf420*", "rrc_pending": "dp_*_pending*"}
 
 
 class Invalid(ValueError):
@@ -37,9 +44,18 @@ class WorkerSpec:
 
 
 @dataclass(frozen=True)
+class GoDriveLocation:
+    """An RRC GoDrive share: its id, the file names taken, and the site (default: settings)."""
+    share_id: str
+    file_pattern: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     type: str
     location: str | None = None
+    godrive: GoDriveLocation | None = None
     schedule: str = "*/30 * * * *"
     time_zone: str = "America/Chicago"
     suspend: bool = False
@@ -80,7 +96,13 @@ def source_spec(spec: dict) -> SourceSpec:
     if kind not in ADAPTERS:
         raise Invalid("UnknownSourceType", f"unknown source type {kind!r}; this image knows: {', '.join(sorted(ADAPTERS))}")
     w = spec.get("worker") or {}
-    return SourceSpec(type=kind, location=spec.get("location") or None, schedule=spec.get("schedule", SourceSpec.schedule),
+    gd = spec.get("godrive") or None
+    if gd is not None and spec.get("location"):
+        raise Invalid("TwoLocations", "give either spec.location (a path or URL) or spec.godrive (an RRC share), not both")
+    if gd is not None and not _SHARE_ID.match(str(gd.get("shareId") or "")):
+        raise Invalid("InvalidShare", f"spec.godrive.shareId {gd.get('shareId')!r} is not a share id (a UUID, as in /link/<id>)")
+    godrive = GoDriveLocation(gd["shareId"], gd.get("filePattern") or DEFAULT_PATTERNS.get(kind, "*"), gd.get("url") or None) if gd else None
+    return SourceSpec(type=kind, location=spec.get("location") or None, godrive=godrive, schedule=spec.get("schedule", SourceSpec.schedule),
                       time_zone=spec.get("timeZone", SourceSpec.time_zone), suspend=bool(spec.get("suspend", False)),
                       qa={k: float(v) for k, v in (spec.get("qa") or {}).items() if k in QA_FIELDS},
                       worker=WorkerSpec(image=w.get("image") or None, queue=w.get("queue", WorkerSpec.queue),

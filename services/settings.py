@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     login_attempts_per_15min: int = 10  # per account from one client address (x10 per client address slows, never locks)
     db_pool_size: int = 10
     tile_cache_seconds: int = 3600
-    stale_after_hours: float = 30.0  # RRC publishes each working day; a weekend is not stale
+    # Late: a publication day (RRC's calendar: business days, Texas state closures) passed
+    # its usual hour (about 10:00 Central) plus this many hours without a newer file.
+    stale_grace_hours: float = 6.0
     # Base map. County outlines always come from this server. A raster layer goes under
     # them when set (OpenStreetMap by default; "" for none, as in tests with no network).
     # A Mapbox (or any MapLibre) style URL replaces both; a Mapbox one needs the token.

@@ -1,4 +1,5 @@
-"""PURE: IngestionSource -> its CronJob (one atomic `permitwatch ingest file` run per tick)
+"""PURE: IngestionSource -> its CronJob (per tick, a poll of its RRC share, or one atomic
+`permitwatch ingest file` run of a path or URL)
 and the RQ worker Deployment serving the source's queue."""
 
 from __future__ import annotations
@@ -19,10 +20,18 @@ def qa_env(spec: SourceSpec) -> dict[str, str]:
     return {f"PERMITWATCH_QA_{QA_FIELDS[k]}": repr(v) for k, v in sorted(spec.qa.items())}
 
 
+def command(spec: SourceSpec) -> list[str]:
+    """An RRC share is polled (one small page when nothing is new); a path or URL is read."""
+    if spec.godrive:
+        return ["permitwatch", "sources", "poll", "--source", spec.type, "--share", spec.godrive.share_id,
+                "--pattern", spec.godrive.file_pattern]
+    return ["permitwatch", "ingest", "file", *([spec.location] if spec.location else []), "--source", spec.type]
+
+
 def cronjob(name: str, namespace: str, spec: SourceSpec, cluster: Cluster) -> dict:
-    command = ["permitwatch", "ingest", "file", *([spec.location] if spec.location else []), "--source", spec.type]
     lab = labels("ingest", source=name)
-    pod = pod_spec(cluster, [container(cluster, "ingest", command, image=spec.worker.image, env=qa_env(spec),
+    env = {**qa_env(spec), **({"PERMITWATCH_RRC_GODRIVE_URL": spec.godrive.url} if spec.godrive and spec.godrive.url else {})}
+    pod = pod_spec(cluster, [container(cluster, "ingest", command(spec), image=spec.worker.image, env=env,
                                        resources=spec.worker.resources or None)], restart="Never")
     return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": cronjob_name(name), "namespace": namespace, "labels": lab},
             "spec": {"schedule": spec.schedule, "timeZone": spec.time_zone, "suspend": spec.suspend,

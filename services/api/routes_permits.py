@@ -91,7 +91,7 @@ def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: SignedIn) -> 
 def data_status(ctx: Public) -> Freshness:
     st = status(ctx.cur)
     now = st.pop("now") or datetime.now(UTC)
-    return Freshness(**st, checked_at=now, stale=is_stale(st["last_success_at"], now, timedelta(hours=ctx.settings.stale_after_hours)))
+    return Freshness(**st, checked_at=now, stale=is_stale(st["latest_snapshot_at"], now, timedelta(hours=ctx.settings.stale_grace_hours)))
 
 
 @router.get("/filters", response_model=FilterVocabulary, dependencies=[PUBLIC],

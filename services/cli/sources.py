@@ -44,7 +44,7 @@ def check(as_json: Annotated[bool, typer.Option("--json", help="one JSON object 
                   if last else "  last ingested: nothing yet")
 
 
-def _poll_once(only: str | None) -> int:
+def _poll_once(only: str | None, share: str | None = None, pattern: str | None = None) -> int:
     from services.ingestion.godrive.client import GoDriveError
     from services.ingestion.pipeline import IngestError
     from services.ingestion.poll import poll
@@ -52,7 +52,7 @@ def _poll_once(only: str | None) -> int:
     settings = get_settings()
     try:
         with progress() as bar:
-            results = poll(settings, only=only, say=console.print, progress=ingest_progress(bar))
+            results = poll(settings, only=only, share_id=share, pattern=pattern, say=console.print, progress=ingest_progress(bar))
     except (GoDriveError, IngestError, ValueError, OSError) as exc:
         console.print(f"[red]poll failed[/]: {exc}")
         return 2
@@ -62,9 +62,14 @@ def _poll_once(only: str | None) -> int:
 
 
 @app.command("poll")
-def poll_cmd(source: Annotated[str | None, typer.Option(help="only this source (rrc_daf420 or rrc_pending)")] = None) -> None:
+def poll_cmd(source: Annotated[str | None, typer.Option(help="only this source (rrc_daf420 or rrc_pending)")] = None,
+             share: Annotated[str | None, typer.Option(help="its share id, if not the configured one (needs --source)")] = None,
+             pattern: Annotated[str | None, typer.Option(help="file names it takes, if not the configured ones (needs --source)")] = None,
+             ) -> None:
     """List the shares once and ingest what is new (what the Kubernetes CronJob runs)."""
-    code = _poll_once(source)
+    if (share or pattern) and not source:
+        fail("--share and --pattern apply to one source: give --source too", 2)
+    code = _poll_once(source, share, pattern)
     if code:
         raise typer.Exit(code)
 

@@ -7,15 +7,13 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from services.reference.calendar import missed_publications
 
-def is_stale(last_success: datetime | None, now: datetime, stale_after: timedelta) -> bool:
-    """RRC publishes each working day: a Monday morning after a quiet weekend is not
-    stale, so the allowance stretches over Saturday and Sunday."""
-    if last_success is None:
-        return True
-    weekend_days = sum(1 for d in range((now.date() - last_success.date()).days)
-                       if (last_success + timedelta(days=d + 1)).weekday() >= 5)
-    return now - last_success > stale_after + timedelta(days=weekend_days)
+
+def is_stale(last_published: datetime | None, now: datetime, grace: timedelta) -> bool:
+    """Late by the RRC's calendar: a publication day (not a weekend, not a state closure
+    day) has passed its usual hour plus `grace` without a newer file."""
+    return missed_publications(last_published, now, grace=grace) > 0
 
 
 def is_history(*, first_load: bool, published_at: datetime, now: datetime, after: timedelta) -> bool:

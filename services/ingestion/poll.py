@@ -138,8 +138,10 @@ def check(settings: Settings) -> list[dict]:
     return out
 
 
-def poll(settings: Settings, *, only: str | None = None, say: Say = log.info, progress=None) -> list:
-    """One poll of every share (or `only` one source): ingest what is new, oldest first."""
+def poll(settings: Settings, *, only: str | None = None, share_id: str | None = None, pattern: str | None = None,
+         say: Say = log.info, progress=None) -> list:
+    """One poll of every share (or `only` one source, optionally at another share id or
+    file pattern, as an IngestionSource says): ingest what is new, oldest first."""
     from services.ingestion.pipeline import ingest
 
     gd = client(settings)
@@ -147,6 +149,7 @@ def poll(settings: Settings, *, only: str | None = None, say: Say = log.info, pr
     for share in shares(settings):
         if only and share.source != only:
             continue
+        share = Share(share.source, share_id or share.share_id, pattern or share.pattern, share.sets)
         with psycopg.connect(settings.database_url) as conn:
             taken = taken_keys(conn, share.source)
         todo = new_items(items(gd.files(share.share_id), share), taken)

@@ -6,9 +6,16 @@ scraped), so one process exports them (settings.metrics_platform)."""
 from __future__ import annotations
 
 import logging
+from datetime import time, timedelta
 
 import psycopg
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from services.reference.calendar import missed_publications
+
+# When each source's file is usually out (Central time): the daily file about 09:45, the
+# first pending set of the day about 11:08.
+PUBLISHES_AT = {"rrc_daf420": time(10, 0), "rrc_pending": time(11, 15)}
 
 log = logging.getLogger("permitwatch.metrics")
 
@@ -20,6 +27,8 @@ QUERIES = {
                FROM ingestion_runs GROUP BY source, status""",
     "lag": """SELECT DISTINCT ON (source) source, extract(epoch FROM finished_at - snapshot_at)
               FROM ingestion_runs WHERE promoted ORDER BY source, finished_at DESC""",
+    # the newest publication each source delivered, and the database's clock to judge it by
+    "published": """SELECT source, max(snapshot_at), now() FROM ingestion_runs WHERE promoted GROUP BY source""",
     "qa": """SELECT r.source, q.check_name, count(*) FROM data_quality_checks q JOIN ingestion_runs r ON r.id = q.ingestion_run_id
              WHERE q.status = 'fail' GROUP BY 1, 2""",
     "outbox": "SELECT channel, status, count(*) FROM notification_outbox WHERE status <> 'sent' GROUP BY 1, 2",
@@ -73,6 +82,11 @@ def families(rows: dict[str, list[tuple]]):
     lag = GaugeMetricFamily("permitwatch_ingestion_lag_seconds", "Source availability -> ingested, newest promoted run.", labels=["source"])
     for source, seconds in rows["lag"]:
         lag.add_metric([source], float(seconds or 0))
+    missed = GaugeMetricFamily("permitwatch_source_publications_missed",
+                               "Publication days (RRC calendar) past their usual hour plus grace with no newer file.", labels=["source"])
+    for source, published, now in rows.get("published", []):
+        missed.add_metric([source], missed_publications(published, now, publishes_at=PUBLISHES_AT.get(source, time(10)),
+                                                        grace=timedelta(hours=6)))
     qa = CounterMetricFamily("permitwatch_qa_gate_failures", "QA checks that failed (the run was not promoted).", labels=["source", "check"])
     for source, check, n in rows["qa"]:
         qa.add_metric([source, check], n)
@@ -88,4 +102,4 @@ def families(rows: dict[str, list[tuple]]):
     backlog.add_metric([], pending)
     age = GaugeMetricFamily("permitwatch_evaluation_oldest_pending_seconds", "Age of the oldest change not yet evaluated (0 if none).")
     age.add_metric([], float(oldest))
-    yield from (runs, last_run, last_ok, permits, new, lag, qa, depth, dead, backlog, age)
+    yield from (runs, last_run, last_ok, permits, new, lag, missed, qa, depth, dead, backlog, age)

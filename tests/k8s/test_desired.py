@@ -26,15 +26,16 @@ def sample(name: str) -> dict:
 SOURCE = specs.source_spec(sample("ingestionsource-rrc-daily.yaml")["spec"])
 
 
-def test_cronjob_runs_one_ingestion_per_tick_with_the_sources_settings():
+def test_cronjob_polls_the_rrc_share_each_tick_with_the_sources_settings():
     cj = ingestion.cronjob("rrc-daily", "permits", SOURCE, CLUSTER)
     assert k8s_errors(cj) == []
     assert cj["metadata"] == {"name": "rrc-daily-ingest", "namespace": "permits", "labels": cj["metadata"]["labels"]}
     spec = cj["spec"]
-    assert (spec["schedule"], spec["timeZone"], spec["suspend"], spec["concurrencyPolicy"]) == ("*/30 * * * *", "America/Chicago", False, "Forbid")
+    assert (spec["schedule"], spec["timeZone"], spec["suspend"], spec["concurrencyPolicy"]) == ("*/10 * * * 1-5", "America/Chicago", False, "Forbid")
     pod = spec["jobTemplate"]["spec"]["template"]["spec"]
     (c,) = pod["containers"]
-    assert c["command"] == ["permitwatch", "ingest", "file", "--source", "rrc_daf420"]
+    assert c["command"] == ["permitwatch", "sources", "poll", "--source", "rrc_daf420",
+                            "--share", "5f07cc72-2e79-4df8-ade1-9aeb792e03fc", "--pattern", "daf420*"]
     assert c["image"] == "registry.example/permitwatch:1.2.3"
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env["PERMITWATCH_QA_COUNT_DROP_FAIL"] == "0.5" and env["PERMITWATCH_QA_QUARANTINE_FAIL"] == "0.1"
@@ -73,6 +74,25 @@ def test_source_that_cannot_work_is_refused_with_a_reason(spec, reason):
     with pytest.raises(specs.Invalid) as err:
         specs.source_spec(spec)
     assert err.value.reason == reason and "rrc_daf420" in str(err.value)
+
+
+@pytest.mark.parametrize("spec, reason", [
+    ({"type": "rrc_daf420", "location": "/data/daf420.dat", "godrive": {"shareId": "5f07cc72-2e79-4df8-ade1-9aeb792e03fc"}},
+     "TwoLocations"),
+    ({"type": "rrc_daf420", "godrive": {"shareId": "../etc"}}, "InvalidShare"),
+])
+def test_a_share_location_that_cannot_work_is_refused(spec, reason):
+    with pytest.raises(specs.Invalid) as err:
+        specs.source_spec(spec)
+    assert err.value.reason == reason
+
+
+def test_a_share_on_another_site_gets_its_url_and_the_default_pattern():
+    s = specs.source_spec({"type": "rrc_daf420", "godrive": {"shareId": "5f07cc72-2e79-4df8-ade1-9aeb792e03fc",
+                                                             "url": "https://mft-mirror.example"}})
+    c = ingestion.cronjob("src", "ns", s, CLUSTER)["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert c["command"][-2:] == ["--pattern", "daf420*"]
+    assert {"name": "PERMITWATCH_RRC_GODRIVE_URL", "value": "https://mft-mirror.example"} in c["env"]
 
 
 def test_backfill_chunks_cover_the_range_once_in_order():

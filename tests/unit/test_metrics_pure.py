@@ -29,3 +29,17 @@ def test_a_source_that_never_succeeded_has_no_success_timestamp():
     names = {name for name, _ in _samples(rows)}
     assert "permitwatch_ingestion_last_success_timestamp_seconds" not in names  # absent() alerts on it
     assert "permitwatch_ingestion_last_run_timestamp_seconds" in names
+
+
+def test_missed_publications_follow_the_rrc_calendar():
+    from datetime import UTC, datetime
+
+    wednesday = datetime(2026, 11, 25, 15, 45, tzinfo=UTC)
+    base = {"runs": [], "lag": [], "qa": [], "outbox": [], "backlog": [(0, 0)]}
+    src = (("source", "rrc_daf420"),)
+    # Thanksgiving, the day after, a weekend: nothing is due until Monday's file.
+    quiet = _samples({**base, "published": [("rrc_daf420", wednesday, datetime(2026, 11, 29, 23, tzinfo=UTC))]})
+    assert quiet[("permitwatch_source_publications_missed", src)] == 0
+    late = _samples({**base, "published": [("rrc_daf420", wednesday, datetime(2026, 12, 1, 23, tzinfo=UTC))]})
+    assert late[("permitwatch_source_publications_missed", src)] == 2  # Monday and Tuesday
+

@@ -141,10 +141,25 @@ def test_tile_shape_follows_zoom_and_filters():
         tiles.tile_sql(3, 8, 0, {})
 
 
-def test_staleness_allows_for_weekends():
-    friday = datetime(2026, 11, 20, 18, tzinfo=UTC)
-    assert not is_stale(friday, friday + timedelta(days=3), timedelta(hours=30))  # Monday night after a quiet weekend
-    assert is_stale(friday, friday + timedelta(days=4), timedelta(hours=30))  # Tuesday night: stale
-    tuesday = datetime(2026, 11, 24, 6, tzinfo=UTC)
-    assert is_stale(tuesday, tuesday + timedelta(hours=31), timedelta(hours=30))
-    assert is_stale(None, tuesday, timedelta(hours=30))
+def test_staleness_follows_the_rrc_publication_calendar():
+    grace = timedelta(hours=6)
+    friday = datetime(2026, 11, 20, 15, 45, tzinfo=UTC)  # 09:45 Central
+    assert not is_stale(friday, datetime(2026, 11, 23, 15, tzinfo=UTC), grace)  # Monday 09:00: the file is not due yet
+    assert is_stale(friday, datetime(2026, 11, 23, 22, 30, tzinfo=UTC), grace)  # Monday 16:30: due at 10:00 + 6 h
+    wednesday = datetime(2026, 11, 25, 15, 45, tzinfo=UTC)
+    # Thanksgiving and the day after are state closure days, then a weekend: late only on Monday afternoon.
+    assert not is_stale(wednesday, datetime(2026, 11, 29, 23, tzinfo=UTC), grace)
+    assert is_stale(wednesday, datetime(2026, 11, 30, 23, tzinfo=UTC), grace)
+    assert is_stale(None, wednesday, grace)
+
+
+def test_texas_closure_days_are_not_publication_days_and_optional_holidays_are():
+    from datetime import date
+
+    from services.reference.calendar import closure_days, is_publication_day, publication_days
+
+    assert closure_days(2026)[date(2026, 11, 26)] == "Thanksgiving Day" and not is_publication_day(date(2026, 11, 27))
+    assert not is_publication_day(date(2026, 5, 25)) and not is_publication_day(date(2026, 1, 19))  # Memorial Day, MLK Day
+    assert is_publication_day(date(2026, 3, 2)) and is_publication_day(date(2026, 4, 21))  # optional: offices open
+    assert publication_days(date(2026, 12, 23), date(2026, 12, 31)) == [date(2026, 12, 28), date(2026, 12, 29),
+                                                                       date(2026, 12, 30), date(2026, 12, 31)]
