@@ -8,7 +8,6 @@ that did not default the object (tests check the two agree)."""
 from __future__ import annotations
 
 import re
-
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
