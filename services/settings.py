@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # A snapshot published longer ago than this is history when ingested: recorded, never
     # notified (backfills and first loads are history whatever their age).
     history_after_hours: float = 36.0
+    # A filing pending approval this many days without approval is reported as no longer
+    # pending (the RRC's sets are submission windows: absence from one set says nothing).
+    pending_expire_days: int = 45
     ingest_batch_size: int = 5000
     enqueue_evaluation: bool = True  # queue workers.evaluate.run after a run with changes
     public_base_url: str = "http://127.0.0.1:8000"

@@ -39,8 +39,11 @@ _CHANGES = """
   SELECT c.id AS change_id, c.permit_id, c.permit_version_id, c.change_type, c.details, c.sequence, c.source_seen_at AS published_at,
          -- RRC publishes many permits without coordinates and adds them days later: for an
          -- area of interest, that first location is when the permit arrives.
+         -- (unless its filing's location already stood in for it when it was approved)
          (c.change_type = 'location_changed'
-          AND jsonb_typeof(c.details->'fields'->'surface_location'->0) = 'null') AS first_located,
+          AND jsonb_typeof(c.details->'fields'->'surface_location'->0) = 'null'
+          AND NOT EXISTS (SELECT 1 FROM permit_changes a WHERE a.permit_id = c.permit_id AND a.change_type = 'approved'
+                          AND (a.details->>'location_from_filing')::boolean)) AS first_located,
          p.source_permit_no AS status_number, v.geom, v.bhl_geom, v.county_code, v.county, v.district,
          v.filing_purpose_code, v.permit_type AS filing_purpose, v.wellbore_profile, v.status, v.operator_id, v.total_depth,
          v.issued_date, v.lease_name, v.well_number, v.api_number, v.attributes->>'operator_name' AS operator_name,

@@ -37,10 +37,13 @@ def dead_letters(conn: psycopg.Connection, limit: int = 50) -> list[dict]:
 
 
 def run_deliveries(conn: psycopg.Connection, run_id=None) -> dict:
-    """The alerts raised by one ingestion run's changes (default: the newest promoted run):
-    the run, its sent e-mail and SMS outbox ids, and how many in-app inbox rows it made."""
-    run = conn.execute("SELECT id, started_at FROM ingestion_runs WHERE promoted AND (%(r)s::uuid IS NULL OR id = %(r)s) "
-                       "ORDER BY finished_at DESC LIMIT 1", {"r": run_id}).fetchone()
+    """The alerts raised by one ingestion run's changes (default: the newest promoted run that
+    raised any, else the newest promoted run): the run, its sent e-mail and SMS outbox ids,
+    and how many in-app inbox rows it made."""
+    run = conn.execute("""SELECT r.id, r.started_at FROM ingestion_runs r WHERE r.promoted AND (%(r)s::uuid IS NULL OR r.id = %(r)s)
+                          ORDER BY EXISTS (SELECT 1 FROM permit_changes c JOIN alert_events e ON e.permit_change_id = c.id
+                                           WHERE c.ingestion_run_id = r.id) DESC, r.finished_at DESC LIMIT 1""",
+                       {"r": run_id}).fetchone()
     if run is None:
         return {"run_id": None, "started_at": None, "email": [], "sms": [], "in_app": 0}
     events = "SELECT e.id FROM alert_events e JOIN permit_changes c ON c.id = e.permit_change_id WHERE c.ingestion_run_id = %(r)s"

@@ -106,6 +106,32 @@ def print_status() -> None:
         out.print("RRC data: none loaded yet")
 
 
+def history_with_progress(items) -> int:
+    """Loads published demo items as history (services.ingestion.demo.load_history), a line
+    per daily file and a count of pending sets; the number that failed."""
+    from services.ingestion.demo import load_history
+    from services.ingestion.pipeline import IngestError
+
+    failed = 0
+    with progress() as bar:
+        task = bar.add_task("loading the RRC's history", total=len(items))
+
+        def done(item, result) -> None:
+            nonlocal failed
+            failed += result.status == "failed"
+            bar.advance(task)
+            if item.source == "rrc_daf420" or result.status == "failed":
+                bar.console.print(f"  {item.at:%Y-%m-%d %H:%M} {item.source} {result.status} {result.metrics.get('changes', 0)} changes"
+                                  + (f" ({result.reason})" if result.reason else ""))
+        try:
+            load_history(get_settings(), items, on_result=done)
+        except IngestError as exc:
+            fail(str(exc))
+    console.print(f"history: {sum(i.source == 'rrc_daf420' for i in items)} daily files and "
+                  f"{sum(i.source == 'rrc_pending' for i in items)} pending sets, {failed} failed")
+    return failed
+
+
 def backfill_with_progress(*, files, source: str, force: bool) -> int:
     """Runs planned files through services.ingestion.backfill, a line per file; the number that failed."""
     from services.ingestion import backfill

@@ -46,13 +46,13 @@ def generate(
 
 @app.command("next")
 def next_day(wait: Annotated[float, typer.Option(help="seconds to wait for the source watcher to ingest it", min=0)] = 120) -> None:
-    """Publish the next demo day on the local GoDrive share, as the RRC would, and wait
-    until the source watcher has fetched and ingested it (its alerts follow within seconds)."""
+    """Publish the next demo day on the local GoDrive shares (its daily file and its pending
+    sets), as the RRC would, and wait until the source watcher has fetched and ingested
+    them (their alerts follow within seconds)."""
     import time
 
     from services import localstack
-    from services.ingestion.demo import publish, run_for
-    from services.ingestion.fetch import open_source
+    from services.ingestion.demo import publish_day, taken
 
     settings = get_settings()
     try:
@@ -64,17 +64,18 @@ def next_day(wait: Annotated[float, typer.Option(help="seconds to wait for the s
         return
     if not localstack.daemons().get("source-watch") or not localstack.daemons().get("godrive"):
         fail("the local GoDrive share and its watcher are not running; `permitwatch up` starts them")
-    sha = open_source(str(path), settings.data_dir).sha256
-    shared = publish(settings, path)
-    console.print(f"published {path.name} as {shared.name} on the local RRC share; waiting for the source watcher")
+    shared = publish_day(settings, date.fromisoformat(path.name[len("daf420-"):-len(".dat")]))
+    console.print(f"published {path.name} and {len(shared) - 1} pending-set files on the local RRC shares; "
+                  "waiting for the source watcher")
     deadline = time.monotonic() + wait
-    while (run := run_for(settings, sha)) is None:
+    while not (runs := taken(settings, path, shared[1:]))["done"]:
         if time.monotonic() > deadline:
             fail(f"not ingested within {wait:.0f} s; see .local/log/source-watch.log and `permitwatch sources check`")
         time.sleep(0.5)
-    m = run["metrics"] or {}
-    changes = ", ".join(f"{k.removeprefix('changes_')} {v}" for k, v in sorted(m.items()) if k.startswith("changes_"))
-    console.print(f"{run['status']}: run {run['id']}, RRC published {run['published_at']:%Y-%m-%d %H:%M:%S %Z}, "
-                  f"{m.get('changes', 0)} changes{f' ({changes})' if changes else ''}")
-    if not run["promoted"]:
+    for run in runs["runs"]:
+        m = run["metrics"] or {}
+        changes = ", ".join(f"{k.removeprefix('changes_')} {v}" for k, v in sorted(m.items()) if k.startswith("changes_"))
+        console.print(f"{run['source']} {run['status']}: run {run['id']}, RRC published {run['published_at']:%Y-%m-%d %H:%M:%S %Z}, "
+                      f"{m.get('changes', 0)} changes{f' ({changes})' if changes else ''}")
+    if not all(r["promoted"] for r in runs["runs"]):
         raise typer.Exit(2)

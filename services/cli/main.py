@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from services import localstack
-from services.cli.common import backfill_with_progress, console, print_status
+from services.cli.common import console, history_with_progress, print_status
 from services.cli.db import migrate_to
 from services.cli.demo import generate_files
 from services.cli.stack import bring_up
@@ -26,8 +26,9 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size", min=1)] =
        seed: Annotated[int, typer.Option(help="demo seed")] = 42) -> None:
     """The main job on the local stack: start it (with the alert worker, the mail catcher
     and the web app), migrate, generate demo files, ingest all but the last day, summarize."""
-    from services.ingestion import backfill
-    from services.ingestion.demo import DEMO_DIR, DEMO_SPAN_DAYS, DEMO_START, demo_days
+    from datetime import UTC, datetime, time
+
+    from services.ingestion.demo import DEMO_DIR, DEMO_SPAN_DAYS, DEMO_START, demo_days, published
     from services.tenancy.demo import ensure_demo_workspace
 
     bring_up()
@@ -38,9 +39,10 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size", min=1)] =
     ensure_demo_workspace(get_settings())
     failed = 0
     try:
-        # Every demo day but the last: `permitwatch demo next` ingests it and shows alerts arrive.
-        files, _ = backfill.plan(DEMO_DIR, end=demo_days(DEMO_DIR)[-2])
-        failed = backfill_with_progress(files=files, source="rrc_daf420", force=False)
+        # What the RRC published before the demo's last day, as history (no alerts);
+        # `permitwatch demo next` publishes the last day on the local RRC shares.
+        last = datetime.combine(demo_days(DEMO_DIR)[-1], time(0), UTC)
+        failed = history_with_progress([i for i in published(DEMO_DIR) if i.at < last])
     finally:
         print_status()  # shown whatever happened, failed runs included
     s = get_settings()

@@ -41,3 +41,33 @@ def parse(
                 obj = {"status_number": item.status_number, "sequence": item.sequence, "line": item.line_no,
                        "quarantined": item.fatal, **item.fields, "problems": [p.as_dict() for p in item.problems]}
             write(json.dumps(obj, default=str) + "\n")
+
+
+@app.command("pending")
+def pending(
+    path: Annotated[Path, typer.Argument(help="a folder or ZIP holding one dp_*_pending file set")],
+    problems_only: Annotated[bool, typer.Option(help="only applications with problems, and skipped lines")] = False,
+) -> None:
+    """Print one JSON object per application pending approval (status number, universal
+    document number, operator, lease, well, purpose, profile, submitted time, location and
+    where it came from, problems); skipped lines too. Touches no database."""
+    from services.ingestion.fetch import SourceError
+    from services.ingestion.pending_set import read_set
+    from services.ingestion.sources.pending import parse_set
+    from services.ingestion.sources.rrc import SkippedLine
+
+    try:
+        tables, stamp = read_set(path)
+    except (SourceError, OSError) as exc:
+        fail(str(exc))
+    write = sys.stdout.write
+    for item in parse_set(tables):
+        if isinstance(item, SkippedLine):
+            write(json.dumps({"skipped_line": item.line_no, "reason": item.reason, "text": item.text[:300]}) + "\n")
+            continue
+        if problems_only and not item.problems:
+            continue
+        write(json.dumps({"status_number": item.status_number, "sequence": item.sequence, "set": stamp, "line": item.line_no,
+                          "quarantined": item.fatal, **item.fields, "problems": [p.as_dict() for p in item.problems]},
+                         default=str) + "\n")
+

@@ -92,6 +92,13 @@ def open_source(uri: str, download_dir: Path, timeout: float = 120.0) -> SourceF
     if uri.startswith(("http://", "https://")):
         return _download(uri, download_dir, timeout)
     path = Path(uri).expanduser()
+    if path.is_dir():  # a file set (the pending tables): hashed over names and bytes
+        h, size = hashlib.sha256(), 0
+        for p in sorted(x for x in path.iterdir() if x.is_file()):
+            digest, n = _hash_file(p)
+            h.update(f"{p.name}\0{digest}\0".encode())
+            size += n
+        return SourceFile(uri, path.resolve(), h.hexdigest(), size)
     if not path.is_file():
         raise SourceError(f"{uri}: no such file")
     digest, size = _hash_file(path)

@@ -21,9 +21,11 @@ import psycopg
 
 from services.ingestion import store
 from services.ingestion.fetch import open_source, snapshot_date
+from services.ingestion.filings import after_daily_run, after_pending_run
 from services.ingestion.freshness import is_history
 from services.ingestion.qa import Check, RunStats, evaluate
 from services.ingestion.sources.base import get_adapter
+from services.ingestion.sources.pending import SOURCE as PENDING
 from services.ingestion.versioning import decide
 from services.operators.identity import resolve_rrc_operators
 from services.permits import grid
@@ -159,10 +161,13 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cur = conn.cursor()
-    stats = RunStats()
+    stats = RunStats(incremental=getattr(adapter, "incremental", False))
     store.create_stage(cur)
-    with sf.lines(getattr(adapter, "zip_members", ())) as lines:
-        store.copy_stage(cur, store.stage_rows(_counted(adapter.records(lines), stats, progress, None)))
+    if hasattr(adapter, "read"):  # a source read whole (a set of joined tables)
+        store.copy_stage(cur, store.stage_rows(_counted(adapter.read(sf.path), stats, progress, None)))
+    else:
+        with sf.lines(getattr(adapter, "zip_members", ())) as lines:
+            store.copy_stage(cur, store.stage_rows(_counted(adapter.records(lines), stats, progress, None)))
     stats.outside_county = store.flag_outside_county(cur, settings.qa.county_tolerance_m)
     timings["stage_s"] = time.perf_counter() - t0
 
@@ -256,6 +261,19 @@ def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, pro
         finally:
             if pending is not None and not pending.done():
                 wait([pending])  # never leave a COPY running under a rollback
+    # The filing's life renames some changes: recount them as they were recorded.
+    if source == PENDING:
+        life = after_pending_run(cur, run_id, snapshot, settings.pending_expire_days)
+        written.pop("changes_new", None)
+        written.pop("changes_amended", None)
+        written["changes_status_changed"] -= life["closed"]
+        written["changes"] += life["expired"]  # new rows, not renamed ones
+        written.update(changes_filed=life["filed"], changes_left_pending=life["closed"] + life["expired"])
+    else:
+        life = after_daily_run(cur, run_id, snapshot)
+        written["changes_new"] -= life["approved"]
+        written.update(changes_approved=life["approved"], located_from_filing=life["located_from_filing"])
+    written = Counter({k: v for k, v in written.items() if v or not k.startswith("changes_")})
     store.update_operator_stats(cur, run_id, snapshot)
     written["operators_seen"] = len(operator_ids)
     return written

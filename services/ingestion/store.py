@@ -349,10 +349,10 @@ def update_operator_stats(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datet
     cur.execute("""
         INSERT INTO operator_stats_daily AS s (operator_id, day, county_code, permits_count, amendments_count, horizontal_count)
         SELECT v.operator_id, (v.effective_at AT TIME ZONE 'America/Chicago')::date, coalesce(v.county_code, ''),
-               count(*) FILTER (WHERE c.change_type = 'new'), count(*) FILTER (WHERE c.change_type = 'amended'),
-               count(*) FILTER (WHERE c.change_type = 'new' AND v.wellbore_profile = 'horizontal')
+               count(*) FILTER (WHERE c.change_type IN ('new', 'approved')), count(*) FILTER (WHERE c.change_type = 'amended'),
+               count(*) FILTER (WHERE c.change_type IN ('new', 'approved') AND v.wellbore_profile = 'horizontal')
         FROM permit_changes c JOIN permit_versions v ON v.id = c.permit_version_id AND v.source_seen_at = %s
-        WHERE c.ingestion_run_id = %s AND c.change_type IN ('new', 'amended') AND v.operator_id IS NOT NULL
+        WHERE c.ingestion_run_id = %s AND c.change_type IN ('new', 'approved', 'amended') AND v.operator_id IS NOT NULL
         GROUP BY 1, 2, 3
         ON CONFLICT (operator_id, day, county_code) DO UPDATE SET
           permits_count = s.permits_count + EXCLUDED.permits_count,

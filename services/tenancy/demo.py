@@ -21,8 +21,7 @@ def ensure_demo_workspace(settings: Settings) -> str:
     if row:
         return str(row[0])
     with psycopg.connect(settings.database_url) as conn:
-        # `up` backfills two months with this rule in place (about 250 alerts): room for them and the next day's.
-        ws = create_workspace(conn, DEMO_NAME, DEMO_EMAIL, phone="+15125550100", verified=True, sms_per_day=1000)
+        ws = create_workspace(conn, DEMO_NAME, DEMO_EMAIL, phone="+15125550100", verified=True)
         # Martin, Midland, Howard and Glasscock counties, the Midland basin's core; 2 km buffer.
         aoi = create_aoi(conn, ws.workspace_id, "Midland basin core",
                          {"type": "Polygon", "coordinates": [[[-102.3, 31.65], [-101.2, 31.65], [-101.2, 32.52],
@@ -31,7 +30,7 @@ def ensure_demo_workspace(settings: Settings) -> str:
         with conn.transaction():
             cur = conn.cursor()
             set_tenant(cur, ws.workspace_id, ws.user_id)
-            rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="Midland basin core", aoi_id=aoi, notify_on="new_and_amendments",
+            rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="Midland basin core", aoi_id=aoi, notify_on="new_and_amendments", notify_on_filings=True,
                                                     channels={"sms": True, "email": True, "in_app": True},
                                                     recipients=[ws.user_id]), actor=ws.user_id)
     return str(ws.workspace_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from services.ingestion.sources import rrc
+from services.ingestion.sources import pending, rrc
 
 
 class SourceAdapter(Protocol):
@@ -30,7 +30,17 @@ class RRCDailyPermits:
         return rrc.parse_lines(lines)
 
 
-ADAPTERS: dict[str, SourceAdapter] = {a.name: a for a in (RRCDailyPermits(),)}
+class RRCPendingSet(pending.PendingSet):
+    """A set is read whole (its tables join), from the ZIP or folder the poll assembled."""
+
+    def read(self, path) -> Iterator[rrc.PermitRecord | rrc.SkippedLine]:
+        from services.ingestion.pending_set import read_set
+
+        tables, _ = read_set(path)
+        return pending.parse_set(tables)
+
+
+ADAPTERS: dict[str, SourceAdapter] = {a.name: a for a in (RRCDailyPermits(), RRCPendingSet())}
 
 
 def get_adapter(name: str) -> SourceAdapter:
