@@ -20,13 +20,13 @@ from pathlib import Path
 
 import httpx
 
+from services.ingestion.errors import SourceError
+
+__all__ = ["SourceError", "SourceFile", "open_source", "snapshot_date"]
+
 _ISO = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
 _COMPACT = re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)")
 _US = re.compile(r"(?<!\d)(\d\d)-(\d\d)-(20\d\d)(?!\d)")
-
-
-class SourceError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)

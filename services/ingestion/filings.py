@@ -92,16 +92,29 @@ def after_daily_run(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datetime) -
             'location_from_filing', a.unlocated AND a.filing_geom IS NOT NULL)
         FROM approvals a WHERE c.id = a.change_id""", {"seen": seen_at})
     approved = cur.rowcount
-    # Until the daily file has coordinates, the filing's location stands in, said as such.
-    cur.execute("""
-        UPDATE permit_versions v SET geom = a.filing_geom, bhl_geom = coalesce(v.bhl_geom, a.filing_bhl), location_carried = true,
-               attributes = v.attributes || jsonb_build_object('location_source', coalesce(a.filing_location_source, 'pending filing'))
-        FROM approvals a WHERE v.id = a.permit_version_id AND v.source_seen_at = %(seen)s AND a.unlocated AND a.filing_geom IS NOT NULL
-    """, {"seen": seen_at})
-    cur.execute("""
-        UPDATE permits_current c SET geom = a.filing_geom, bhl_geom = coalesce(c.bhl_geom, a.filing_bhl), location_carried = true
-        FROM approvals a WHERE c.permit_id = a.permit_id AND c.geom IS NULL AND a.filing_geom IS NOT NULL""")
-    carried = cur.rowcount
+    carried = carry_locations(cur, run_id, seen_at)
     cur.execute("DELETE FROM permits_current c USING approvals a WHERE c.permit_id = a.filing_id")
     cur.execute("DROP TABLE approvals")
     return {"approved": approved, "located_from_filing": carried}
+
+
+def carry_locations(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datetime) -> int:
+    """Until the daily file has coordinates for a permit, its filing's location stands in,
+    said as such: on every version this run wrote without them, and on the current row."""
+    cur.execute("""
+        UPDATE permit_versions v SET geom = fv.geom, bhl_geom = coalesce(v.bhl_geom, fv.bhl_geom), location_carried = true,
+               attributes = v.attributes || jsonb_build_object('location_source', coalesce(fv.attributes->>'location_source', 'pending filing'))
+        FROM permit_changes ch
+        JOIN permits p ON p.id = ch.permit_id
+        JOIN permits f ON f.source = %(pending)s AND f.source_permit_no = p.source_permit_no
+        JOIN LATERAL (SELECT x.geom, x.bhl_geom, x.attributes FROM permit_versions x WHERE x.permit_id = f.id AND x.geom IS NOT NULL
+                      ORDER BY x.source_seen_at DESC LIMIT 1) fv ON true
+        WHERE ch.ingestion_run_id = %(run)s AND v.id = ch.permit_version_id AND v.source_seen_at = %(seen)s AND v.geom IS NULL
+    """, {"pending": PENDING, "run": run_id, "seen": seen_at})
+    cur.execute("""
+        UPDATE permits_current c SET geom = v.geom, bhl_geom = v.bhl_geom, location_carried = true
+        FROM permit_versions v
+        WHERE v.source_seen_at = %(seen)s AND v.ingestion_run_id = %(run)s AND v.id = c.version_id AND c.geom IS NULL AND v.geom IS NOT NULL
+    """, {"run": run_id, "seen": seen_at})
+    return cur.rowcount
+

@@ -8,7 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from services.ingestion.fetch import SourceError
+from services.ingestion.errors import SourceError
 from services.ingestion.sources.pending import table_of
 
 

@@ -77,6 +77,15 @@ def _split(line: str) -> list[str]:
     return out
 
 
+_HEADER_TOKEN = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _looks_like_header(line: str) -> bool:
+    """Column names (or a fragment of one, where the header line was split), unquoted."""
+    tokens = [t.strip() for t in line.split("}") if t.strip()]
+    return bool(tokens) and all(_HEADER_TOKEN.match(t) for t in tokens)
+
+
 def read_table(name: str, lines: Iterable[str]) -> Table:
     """Header (possibly split over physical lines) then rows, mapped by header name."""
     header_parts: list[str] = []
@@ -86,12 +95,12 @@ def read_table(name: str, lines: Iterable[str]) -> Table:
         line = raw.rstrip("\r\n")
         if in_header:
             if not line.strip():
+                in_header = not header_parts  # the blank line after the header ends it
                 continue
-            if line.lstrip().startswith('"'):
-                in_header = False
-            else:
+            if _looks_like_header(line):
                 header_parts.append(line)
                 continue
+            in_header = False
         if not line.strip():
             continue
         if not table.header:
