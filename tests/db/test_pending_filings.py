@@ -49,7 +49,7 @@ def test_filings_are_filed_then_approved_with_their_time_and_location(settings, 
         JOIN permit_versions v ON v.id = ch.permit_version_id JOIN permits_current c ON c.permit_id = ch.permit_id
         WHERE ch.change_type = 'approved' AND (ch.details->>'location_from_filing')::boolean""").fetchall()
     assert len(carried) > 20
-    assert [c for c in carried if not (src := c[0]).startswith("pending filing") or c[1] is not None or c[2] is None] == [], carried[:3]
+    assert [c for c in carried if not c[0].startswith("pending filing") or c[1] is not None or c[2] is None] == [], carried[:3]
 
 
 def test_a_filing_never_approved_is_reported_as_left_pending_with_evidence(settings, owner_conn, demo_folder):
