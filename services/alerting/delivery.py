@@ -92,7 +92,7 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     events = _events(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
     for row in rows:
         body = row["payload"] if row["kind"] == "digest" else messages.render(
-            row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"))
+            row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"), now)
         msg = Message(row["id"], row["channel"], row["to_address"], body)
         try:
             provider_id = providers[row["channel"]].send(msg)
@@ -152,7 +152,7 @@ def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime 
         if not rows:
             return 0
         ids = [uuid.uuid4() for _ in rows]
-        shown = [messages.in_app(r["event_payload"], (r["payload"] or {}).get("note")) for r in rows]
+        shown = [messages.in_app(r["event_payload"], (r["payload"] or {}).get("note"), now) for r in rows]
         cur.executemany("INSERT INTO notifications (id, workspace_id, user_id, alert_event_id, title, body) VALUES (%s, %s, %s, %s, %s, %s)",
                         [(nid, r["workspace_id"], r["user_id"], r["alert_event_id"], m["title"], m["body"])
                          for nid, r, m in zip(ids, rows, shown, strict=True)])

@@ -47,6 +47,7 @@ _CHANGES = """
          p.source_permit_no AS status_number, v.geom, v.bhl_geom, v.county_code, v.county, v.district,
          v.filing_purpose_code, v.permit_type AS filing_purpose, v.wellbore_profile, v.status, v.operator_id, v.total_depth,
          v.issued_date, v.lease_name, v.well_number, v.api_number, v.attributes->>'operator_name' AS operator_name,
+         v.attributes->>'submitted_at' AS submitted_at,
          -- where the well goes: surface point, bottom holes, and the laterals between them
          CASE WHEN v.bhl_geom IS NULL THEN v.geom
               ELSE ST_Collect(ARRAY[v.geom, v.bhl_geom] || ARRAY(SELECT ST_MakeLine(v.geom, d.geom) FROM ST_Dump(v.bhl_geom) d))
@@ -70,7 +71,7 @@ _RULE_CONDITIONS = f"""
 """
 _FIELDS = ("ch.change_id, ch.permit_id, ch.permit_version_id, ch.change_type, ch.first_located, ch.details, ch.sequence, ch.status_number, "
            "ch.county, ch.district, ch.filing_purpose, ch.wellbore_profile, ch.total_depth, ch.issued_date, ch.lease_name, "
-           "ch.well_number, ch.api_number, ch.operator_name, ST_X(ch.geom) AS lon, ST_Y(ch.geom) AS lat, "
+           "ch.well_number, ch.api_number, ch.operator_name, ch.published_at, ch.submitted_at, ST_X(ch.geom) AS lon, ST_Y(ch.geom) AS lat, "
            "r.id AS rule_id, r.workspace_id, r.name AS rule_name")
 # AOI rules are found through the GIST index on the buffered AOI; the rest (saved search
 # or watchlist only) are joined directly.
@@ -124,6 +125,9 @@ def payload(m: dict) -> dict:
         "distance_m": round(m["distance_m"], 1) if m["distance_m"] is not None else None,
         "aoi_name": m["aoi_name"], "matched_by": m["matched_by"], "rule_name": m["rule_name"],
         "lon": m["lon"], "lat": m["lat"], "changed_fields": {k: v for k, v in fields.items() if k != "fields"},
+        "published_at": m["published_at"].isoformat() if m.get("published_at") else None,
+        "submitted_at": m.get("submitted_at") or (m["details"] or {}).get("submitted_at"),
+        "hours_to_approval": (m["details"] or {}).get("hours_to_approval"),
     }
 
 

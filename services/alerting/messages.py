@@ -10,8 +10,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 SMS_SEGMENT = 160
+RRC_TZ = ZoneInfo("America/Chicago")
 CHANGE_WORDS = {
     "new": "New permit", "amended": "Amended permit", "status_changed": "Status change",
     "location_changed": "Location change", "spudded": "Spudded", "corrected": "Corrected permit",
@@ -107,9 +110,29 @@ def _short(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def email(p: dict, base_url: str, note: str | None = None) -> dict[str, str]:
+def _local(iso: str) -> str:
+    t = datetime.fromisoformat(iso).astimezone(RRC_TZ)
+    return f"{t:%b} {t.day}, {int(t.strftime('%I'))}:{t:%M %p} {t.tzname()}"
+
+
+def timing(p: dict, sent_at: datetime | None = None) -> list[tuple[str, str]]:
+    """When the RRC had it, and how long after that this alert went out."""
+    rows = []
+    if p.get("submitted_at"):
+        rows.append(("Filed with the RRC", _local(p["submitted_at"])
+                     + (f"; approved {p['hours_to_approval'] / 24:.1f} days later" if p.get("hours_to_approval") else "")))
+    if p.get("published_at"):
+        text = f"RRC published {_local(p['published_at'])}"
+        if sent_at is not None:
+            minutes = max(0, round((sent_at - datetime.fromisoformat(p["published_at"])).total_seconds() / 60))
+            text += f"; alert sent {minutes:,} min later" if minutes < 600 else f"; alert sent {minutes / 60:,.0f} h later"
+        rows.append(("Timing", text))
+    return rows
+
+
+def email(p: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None) -> dict[str, str]:
     ln = links(p, base_url)
-    facts = _facts(p)
+    facts = _facts(p) + timing(p, sent_at)
     rule = f"Alert rule: {p.get('rule_name')}" if p.get("rule_name") else ""
     text = "\n".join([*(x for x in (note,) if x), headline(p), "", *(f"{k}: {v}" for k, v in facts), "",
                       f"Permit: {ln['permit']}", f"Map: {ln['map']}", "", rule]).strip() + "\n"
@@ -121,8 +144,8 @@ def email(p: dict, base_url: str, note: str | None = None) -> dict[str, str]:
     return {"subject": headline(p), "text": text, "html": body}
 
 
-def in_app(p: dict, note: str | None = None) -> dict[str, str]:
-    body = "; ".join(f"{k}: {v}" for k, v in _facts(p)[:6])
+def in_app(p: dict, note: str | None = None, sent_at: datetime | None = None) -> dict[str, str]:
+    body = "; ".join(f"{k}: {v}" for k, v in _facts(p)[:6] + timing(p, sent_at)[-1:])
     return {"title": headline(p), "body": f"{note} {body}" if note else body}
 
 
@@ -155,10 +178,10 @@ def safe_header(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text)
 
 
-def render(channel: str, event: dict, base_url: str, note: str | None = None) -> dict:
+def render(channel: str, event: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None) -> dict:
     """The message for one channel, made when it is sent (with the current base URL)."""
     if channel == "sms":
         return {"text": sms(event, base_url, note)}
     if channel == "email":
-        return email(event, base_url, note)
+        return email(event, base_url, note, sent_at)
     return in_app(event, note)

@@ -219,6 +219,14 @@ class NearestCity(Out):
     direction: str | None
 
 
+class TimelineStep(Out):
+    kind: Literal["filed", "approved", "new", "left_pending"]
+    published_at: datetime = Field(description="when the RRC published the file or pending set that said it")
+    submitted_at: str | None = Field(description="when the application was filed with the RRC (ISO time)")
+    hours_to_approval: float | None
+    evidence: str | None = Field(description="for no longer pending: what shows it")
+
+
 class PermitDetail(Out):
     permit_id: uuid.UUID
     status_number: str
@@ -254,6 +262,9 @@ class PermitDetail(Out):
     fields: list[dict[str, Any]]
     acres: float | None
     versions: list[VersionOut]
+    location_source: str | None = Field(description="where the location came from: the daily file, or the pending filing until it has one")
+    timeline: list[TimelineStep] = Field(description="filed (pending approval), approved or first published, or no longer pending")
+    first_alert_at: datetime | None = Field(description="when this workspace's first alert about the permit was sent")
 
 
 

@@ -26,12 +26,15 @@ def _day(value: str | None, option: str) -> date | None:
 
 @app.command("file")
 def file(
-    uri: Annotated[str | None, typer.Argument(help="path (.dat, .gz, .zip) or URL; default: the configured RRC URL")] = None,
-    source: Annotated[str, typer.Option(help="source adapter")] = "rrc_daf420",
+    uri: Annotated[str | None, typer.Argument(help="path (.dat, .gz, .zip, or a pending set's folder) or URL; "
+                                                   "default: the configured RRC URL")] = None,
+    source: Annotated[str, typer.Option(help="source adapter: rrc_daf420 (daily file) or rrc_pending (pending set)")] = "rrc_daf420",
     seen_at: Annotated[datetime | None, typer.Option(help="snapshot time, if the file name has no date")] = None,
     force: Annotated[bool, typer.Option(help="ingest even an unchanged or out-of-order file")] = False,
+    history: Annotated[bool | None, typer.Option("--history/--news", help="record without notifying anyone, or notify "
+                                                 "(default: history for a source's first load or a snapshot published long ago)")] = None,
 ) -> None:
-    """Ingest one file as one atomic run (also what the Kubernetes CronJob runs)."""
+    """Ingest one file (or a pending set's folder or ZIP) as one atomic run."""
     from services.ingestion.pipeline import IngestError, ingest
 
     settings = get_settings()
@@ -42,7 +45,8 @@ def file(
         seen_at = seen_at.replace(tzinfo=UTC)
     try:
         with progress() as bar:
-            result = ingest(settings, uri, source=source, seen_at=seen_at, force=force, progress=ingest_progress(bar))
+            result = ingest(settings, uri, source=source, seen_at=seen_at, force=force, history=history,
+                            progress=ingest_progress(bar))
     except (IngestError, OSError, ValueError) as exc:
         fail(str(exc))
     print_result(result)

@@ -54,4 +54,34 @@ def find(cur: psycopg.Cursor, ref: str) -> dict | None:
         for c in v["changes"]:
             c["summary"] = history.describe(c["details"])
     permit["versions"] = versions
+    permit["location_source"] = a.get("location_source") or ("RRC daily file" if permit["location"] else None)
+    permit["timeline"], permit["first_alert_at"] = timeline(dcur, permit["status_number"])
     return permit
+
+
+TIMELINE_SQL = """
+SELECT ch.change_type AS kind, ch.source_seen_at AS published_at, p.source, ch.details->>'evidence' AS evidence,
+       (ch.details->>'hours_to_approval')::float AS hours_to_approval,
+       coalesce(ch.details->>'submitted_at', v.attributes->>'submitted_at') AS submitted_at
+FROM permits p JOIN permit_changes ch ON ch.permit_id = p.id
+JOIN permit_versions v ON v.id = ch.permit_version_id AND v.source_seen_at = ch.source_seen_at
+WHERE p.source_permit_no = %s AND ch.change_type IN ('filed', 'approved', 'new', 'left_pending')
+ORDER BY ch.source_seen_at, ch.id
+"""
+# The workspace's first alert about the permit (row-level security keeps it to the workspace).
+FIRST_ALERT_SQL = """
+SELECT min(at) FROM (
+  SELECT o.sent_at AS at FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+  WHERE e.permit_id = ANY(%(ids)s) AND o.status = 'sent'
+  UNION ALL
+  SELECT n.created_at FROM notifications n JOIN alert_events e ON e.id = n.alert_event_id WHERE e.permit_id = ANY(%(ids)s)) x
+"""
+
+
+def timeline(dcur, status_number: str) -> tuple[list[dict], object]:
+    """Filing -> approval (or no longer pending), with the RRC's publication times, from
+    both sources that name the status number."""
+    steps = dcur.execute(TIMELINE_SQL, (status_number,)).fetchall()
+    ids = [r["id"] for r in dcur.execute("SELECT id FROM permits WHERE source_permit_no = %s", (status_number,)).fetchall()]
+    first = dcur.execute(FIRST_ALERT_SQL, {"ids": ids}).fetchone()
+    return [{k: v for k, v in s.items() if k != "source"} for s in steps], (first or {}).get("min")

@@ -65,13 +65,16 @@ async function refreshChrome() {
     const [st, n] = await Promise.all([api("/v1/status"), api("/v1/notifications/unread-count")]);
     const el = $("#freshness");
     // How new the RRC data is (its newest file), and when we last looked for a newer one.
+    // A share's "Modified On" is a time of day; a file known only by the day in its name is midnight UTC.
     const asOf = st.latest_snapshot_at && new Date(st.latest_snapshot_at);
-    const day = (opts) => asOf.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC", ...opts });
+    const timed = asOf && (asOf.getUTCHours() || asOf.getUTCMinutes());
+    const day = (opts) => asOf.toLocaleDateString(undefined, { month: "short", day: "numeric", ...(timed ? {} : { timeZone: "UTC" }), ...opts });
+    const hour = timed ? `<span class="wide"> ${esc(asOf.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }))}</span>` : "";
     el.innerHTML = asOf
-      ? `<span>RRC data<span class="wide"> as of</span> ${esc(day({}))}<span class="wide">, ${asOf.getUTCFullYear()}</span></span>` +
+      ? `<span>RRC ${timed ? "published" : "data<span class=\"wide\"> as of</span>"} ${esc(day({}))}${hour}</span>` +
         `${st.last_checked_at ? `<span><span class="wide">, </span>checked ${esc(ago(st.last_checked_at))}</span>` : ""}${st.stale ? " <b>(late)</b>" : ""}`
       : "No RRC data yet";
-    el.title = st.last_success_at ? `Newest RRC file loaded ${fmtTime(st.last_success_at)}` : "";
+    el.title = st.last_success_at ? `Newest RRC file published ${fmtTime(st.latest_snapshot_at)}, loaded ${fmtTime(st.last_success_at)}` : "";
     el.classList.toggle("stale", !!st.stale);
     const badge = $("#unread");
     badge.textContent = n.unread;
@@ -83,7 +86,7 @@ async function refreshChrome() {
 function renderLegend() {
   $("#legend").innerHTML = state.me?.user ? `<strong>Filing purpose</strong>` +
     PURPOSE_COLORS.map(([, label, c]) => `<span><i style="background:${c}"></i>${esc(label)}</span>`).join("") +
-    `<span class="muted">Zoom out: circles count permits</span>` : "";
+    `<span><i class="ring"></i>Filed, pending approval</span><span class="muted">Zoom out: circles count permits</span>` : "";
 }
 
 function toggleMenu() {

@@ -191,13 +191,15 @@ export async function onboarding() {
       <p class="muted">SMS: add and verify your phone in <a href="#/account">account settings</a>, then turn it on under Alerts.</p>
       <label>Tell me about <select name="notify_on"><option value="new_only">new permits</option>
         <option value="new_and_amendments">new permits and amendments</option><option value="all_changes">every change</option></select></label>
+      <label class="check"><input type="checkbox" name="notify_on_filings" checked> Also applications filed and pending approval
+        <small class="muted">(a day or more before the RRC approves them)</small></label>
       <button class="primary" type="submit">Create my alert</button></form>`);
   const rule = await new Promise((resolve) => $("#ob-rule").addEventListener("submit", async (e) => {
     e.preventDefault();
     const d = formData(e.target);
     try {
       resolve(await api("/v1/alert-rules", { method: "POST", body: { name: `Permits in ${aoi.properties.name}`, aoi_id: aoi.id,
-        notify_on: d.notify_on, channels: { in_app: d.in_app, email: d.email } } }));
+        notify_on: d.notify_on, notify_on_filings: !!d.notify_on_filings, channels: { in_app: d.in_app, email: d.email } } }));
     } catch (err) { showError(e.target, err); }
   }));
   $("#view").innerHTML = `<section class="welcome" aria-labelledby="welcome-title"><h2 id="welcome-title">You're set</h2>

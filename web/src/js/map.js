@@ -93,8 +93,11 @@ export function setPermitSource(map, query) {
              "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 3, 10, 10, 40, 18],
              "circle-opacity": 0.8, "circle-stroke-color": "#fff", "circle-stroke-width": 0.5 } }, "aoi-buffer");
   map.addLayer({ id: "permit-points", type: "circle", source: "permits", "source-layer": "permits", minzoom: GRID_MAX_ZOOM + 1,
+    // An application still pending approval is a ring in its purpose's colour: filed, not yet a permit.
     paint: { "circle-color": colour, "circle-radius": ["interpolate", ["linear"], ["zoom"], 10, 3, 15, 7],
-             "circle-stroke-color": "#fff", "circle-stroke-width": 1 } }, "aoi-buffer");
+             "circle-opacity": ["case", ["==", ["get", "s"], "pending"], 0, 1],
+             "circle-stroke-color": ["case", ["==", ["get", "s"], "pending"], colour, "#fff"],
+             "circle-stroke-width": ["case", ["==", ["get", "s"], "pending"], 2.5, 1] } }, "aoi-buffer");
 }
 
 export function refreshAois(map) {

@@ -2,7 +2,7 @@
 // with its history in words.
 import { api, ApiError, filterQuery } from "./api.js";
 import { setPermitSource } from "./map.js";
-import { $, esc, showError, formData, fmtDate } from "./ui.js";
+import { $, esc, showError, formData, fmtDate, fmtTime } from "./ui.js";
 import { state, debounce } from "./state.js";
 import { saveSearchDialog } from "./alerts.js";
 
@@ -140,10 +140,13 @@ export async function detailView(ref) {
       <dt>County / district</dt><dd>${esc(p.county || "—")} County · RRC District ${esc(p.district || "—")}</dd>
       <dt>Filed / issued</dt><dd>${fmtDate(p.filed_date)} / ${fmtDate(p.issued_date)}${p.amended_date ? ` · amended ${fmtDate(p.amended_date)}` : ""}</dd>
       <dt>Spud</dt><dd>${fmtDate(p.spud_date)}</dd>
-      <dt>Location</dt><dd>${loc ? `${loc[1].toFixed(5)}, ${loc[0].toFixed(5)}${p.location_carried ? " (last published)" : ""}` : "not yet published by RRC"}</dd>
+      <dt>Location</dt><dd>${loc ? `${loc[1].toFixed(5)}, ${loc[0].toFixed(5)}${locationWords(p)}` : "not yet published by RRC"}</dd>
       <dt>Legal description</dt><dd>${legal.text ? esc(legal.text) : ["section", "block", "survey", "abstract"].filter((k) => legal[k]).map((k) => `${k[0].toUpperCase() + k.slice(1)} ${esc(legal[k])}`).join(", ") || "—"}</dd>
       <dt>Nearest town</dt><dd>${p.nearest_city?.city ? `${esc(p.nearest_city.miles)} mi ${esc(p.nearest_city.direction || "")} of ${esc(p.nearest_city.city)}` : "—"}</dd>
     </dl>
+    ${p.timeline.length ? `<h3>Filing and approval</h3><ol class="history timeline">${p.timeline.map(stepWords).join("")}</ol>
+      ${p.first_alert_at && p.timeline.length ? `<p class="muted">RRC published ${esc(fmtTime(p.timeline[0].published_at))}; your first alert was sent
+        ${esc(later(p.timeline[0].published_at, p.first_alert_at))}.</p>` : ""}` : ""}
     <h3>History (${p.versions.length} version${p.versions.length === 1 ? "" : "s"})</h3>
     <ol class="history">${p.versions.map((v) => `
       <li><strong>${fmtDate(v.source_seen_at)}</strong> · ${v.sequence === 99 ? PROFILE_WORDS.original : `amendment ${99 - v.sequence}`} · ${esc(v.status || "")}
@@ -164,5 +167,30 @@ export async function detailView(ref) {
   }
 }
 
-const CHANGE_WORDS = { new: "Filed", amended: "Amended", status_changed: "Status changed", location_changed: "Location published or moved",
+function locationWords(p) {
+  if (p.location_source && p.location_source.startsWith("pending filing")) {
+    return ` (from the application pending approval, ${esc(p.location_source.replace("pending filing: ", ""))}, until the RRC's daily file has one)`;
+  }
+  return p.location_carried ? " (last published)" : "";
+}
+
+function later(from, to) {
+  const min = Math.max(0, Math.round((new Date(to) - new Date(from)) / 60000));
+  return min < 120 ? `${min} min later` : min < 2880 ? `${Math.round(min / 60)} h later` : `${Math.round(min / 1440)} days later`;
+}
+
+function stepWords(s) {
+  const when = `RRC published ${esc(fmtTime(s.published_at))}`;
+  if (s.kind === "filed") {
+    return `<li><strong>Filed, pending approval</strong> · ${s.submitted_at ? `submitted ${esc(fmtTime(s.submitted_at))} · ` : ""}${when} in its pending-approval list</li>`;
+  }
+  if (s.kind === "approved") {
+    return `<li><strong>Approved</strong> · ${when} in the daily permit file${s.hours_to_approval ? ` · ${esc((s.hours_to_approval / 24).toFixed(1))} days after filing` : ""}</li>`;
+  }
+  if (s.kind === "left_pending") return `<li><strong>No longer pending, not approved</strong> · ${esc(s.evidence || "")}</li>`;
+  return `<li><strong>Approved</strong> · ${when} in the daily permit file (its filing was not seen pending)</li>`;
+}
+
+const CHANGE_WORDS = { new: "Filed", amended: "Amended", filed: "Filed, pending approval", approved: "Approved",
+  left_pending: "No longer pending (not approved)", status_changed: "Status changed", location_changed: "Location published or moved",
   spudded: "Spudded", corrected: "Corrected by RRC" };
