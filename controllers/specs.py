@@ -38,7 +38,7 @@ class Invalid(ValueError):
 class WorkerSpec:
     image: str | None = None
     queue: str = "ingest"
-    replicas: int = 1
+    replicas: int = 0  # only `permitwatch ingest enqueue` feeds this queue
     resources: dict = field(default_factory=dict)
 
 

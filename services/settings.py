@@ -78,7 +78,6 @@ class Settings(BaseSettings):
     # pending (the RRC's sets are submission windows: absence from one set says nothing).
     pending_expire_days: int = 45
     ingest_batch_size: int = 5000
-    enqueue_evaluation: bool = True  # queue workers.evaluate.run after a run with changes
     public_base_url: str = "http://127.0.0.1:8000"
     qa: QAThresholds = Field(default_factory=QAThresholds)
 

@@ -35,7 +35,13 @@ def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
         invalid("IngestionSource", body, status, patch, exc, generation)
         return
     _, cluster = context()
-    children = [desired.cronjob(name, namespace, source, cluster), desired.worker_deployment(name, namespace, source, cluster)]
+    # The CronJob fetches and ingests by itself; a worker Deployment exists only when the
+    # source asks for one (to serve `permitwatch ingest enqueue`): no pods for an unfed queue.
+    children = [desired.cronjob(name, namespace, source, cluster)]
+    if source.worker.replicas > 0:
+        children.append(desired.worker_deployment(name, namespace, source, cluster))
+    elif kube.delete("Deployment", namespace, desired.worker_name(name)):
+        kopf.info(body, reason="Deleted", message=f"Deployment {desired.worker_name(name)}: worker.replicas is 0")
     for child in children:
         kopf.adopt(child, owner=body)  # owner references: deleting the source deletes them
         outcome, drifted = kube.apply(child)
@@ -48,7 +54,8 @@ def reconcile(body, spec, name, namespace, meta, status, patch) -> None:
     with database() as conn:
         fresh = source_freshness(conn, source.type)
     patch.status.update({
-        "observedGeneration": generation, "cronJobName": desired.cronjob_name(name), "workerDeploymentName": desired.worker_name(name),
+        "observedGeneration": generation, "cronJobName": desired.cronjob_name(name),
+        "workerDeploymentName": desired.worker_name(name) if source.worker.replicas > 0 else None,
         "lastRunTime": iso(fresh["last_run_at"]) or last_schedule, "lastRunStatus": fresh["last_run_status"],
         "lastSuccessTime": iso(fresh["last_success_at"]) or last_success, "lagSeconds": fresh["lag_seconds"],
         "conditions": ready(status, generation, "suspended" if source.suspend else f"scheduled {source.schedule} ({source.time_zone})"),

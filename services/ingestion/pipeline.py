@@ -202,8 +202,6 @@ def _batch(conn, settings: Settings, adapter, sf, source, run_id, snapshot, prog
         cur.execute("SELECT pg_notify('permit_changes', %s)", (str(run_id),))
     conn.commit()
     if promoted and written.get("changes"):
-        if notify and settings.enqueue_evaluation:
-            _enqueue_evaluation(settings)
         _refresh_map(conn, settings, metrics)
     return RunResult(run_id, source, (origin or {}).get("uri", sf.uri), status, promoted, snapshot, metrics, checks,
                      reason=f"QA gate failed: {', '.join(failed)}" if failed else None)
@@ -217,18 +215,6 @@ def _refresh_map(conn: psycopg.Connection, settings: Settings, metrics: dict) ->
     except psycopg.Error as exc:
         conn.rollback()
         log.error("map grid refresh failed (tiles lag until the next run): %s", exc)
-
-
-def _enqueue_evaluation(settings: Settings) -> None:
-    """Best effort, after the commit: an RQ evaluator picks the new changes up. If Redis is
-    down, the long-running worker (woken by NOTIFY) or the next job still evaluates them:
-    the cursor, not the queue, is what guarantees it."""
-    from services.queueing import enqueue_unique
-
-    try:
-        enqueue_unique(settings, "evaluate", "workers.evaluate.run", "evaluate-changes")
-    except Exception as exc:  # noqa: BLE001 -- a queue outage must not fail a committed ingest
-        log.warning("could not queue alert evaluation: %s", exc)
 
 
 def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, progress) -> Counter:

@@ -47,7 +47,7 @@ def live(stack_env, fresh_db, tmp_path, smtp):
     """(base URL, settings) of a running server; its e-mails go to the test's SMTP server
     and its texts to settings.sms_folder."""
     settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
-                             email_provider="smtp", smtp_port=smtp.port, enqueue_evaluation=False)
+                             email_provider="smtp", smtp_port=smtp.port)
     from services.queueing import redis_client
 
     redis_client(settings).flushdb()

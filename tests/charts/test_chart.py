@@ -52,8 +52,12 @@ def test_every_rendered_object_is_valid_kubernetes(values):
 def test_components_and_their_probes():
     docs = render()
     deployments = by_kind(docs, "Deployment")
-    assert set(deployments) == {"pw-permitwatch-web", "pw-permitwatch-tiles", "pw-permitwatch-worker-ingest",
-                                "pw-permitwatch-worker-evaluate", "pw-permitwatch-worker-deliver", "pw-permitwatch-operator"}
+    # One process kind evaluates, one delivers; no RQ pool for a queue that nothing feeds.
+    assert set(deployments) == {"pw-permitwatch-web", "pw-permitwatch-tiles", "pw-permitwatch-worker-evaluate",
+                                "pw-permitwatch-worker-deliver", "pw-permitwatch-operator"}
+    commands = {n: d["spec"]["template"]["spec"]["containers"][0]["command"] for n, d in deployments.items()}
+    assert commands["pw-permitwatch-worker-evaluate"][-1] == "--no-deliver" and commands["pw-permitwatch-worker-deliver"][-1] == "--no-evaluate"
+    assert not any("workers" in c for c in commands.values())  # no RQ worker runs by default
     for name, dep in deployments.items():
         (c,) = dep["spec"]["template"]["spec"]["containers"]
         assert c["livenessProbe"], name
@@ -78,7 +82,7 @@ def test_hpa_replaces_fixed_replicas():
 
 
 def test_every_command_exists_in_the_image():
-    commands = {tuple(c["command"]) for d in render({"workers": {"export": {"enabled": True}}}) if d["kind"] in ("Deployment", "Job")
+    commands = {tuple(c["command"]) for d in render({"workers": {"export": {"enabled": True}, "ingest": {"enabled": True}}}) if d["kind"] in ("Deployment", "Job")
                 for c in d["spec"]["template"]["spec"]["containers"]}
     assert len(commands) == 7
     for command in commands:

@@ -1,13 +1,20 @@
-"""The ingest job through real Redis and a real RQ worker process."""
+"""The ingest job through real Redis and a real RQ worker process, and the one path that
+evaluates and delivers alerts (the alert worker) in the local stack's and the chart's layout."""
 
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import pytest
+import yaml
 from redis import Redis
 from rq.job import Job
 
+from services import localstack
 from services.queueing import enqueue_ingest
-from tests.conftest import env_for, sample
+from services.settings import REPO_ROOT
+from tests.conftest import env_for, news, rules_predate_files, sample
 
 
 def test_enqueued_ingest_runs_in_a_worker_once(settings, app_conn):
@@ -26,7 +33,17 @@ def test_enqueued_ingest_runs_in_a_worker_once(settings, app_conn):
     redis.flushdb()
 
 
-def test_ingest_queues_evaluation_and_rq_workers_deliver(settings, app_conn, worker_conn):
+def _chart_commands() -> list[list[str]]:
+    values = yaml.safe_load((REPO_ROOT / "charts" / "permitwatch" / "values.yaml").read_text())
+    return [values["workers"][pool]["command"] for pool in ("evaluate", "deliver")]
+
+
+def _local_commands() -> list[list[str]]:
+    return [["permitwatch", *localstack.APP_PROCESSES["alert-worker"]]]
+
+
+@pytest.mark.parametrize("layout", ["local stack", "kubernetes chart"])
+def test_a_change_reaches_the_inbox_through_the_one_evaluation_path_and_nothing_is_queued(settings, app_conn, worker_conn, layout):
     from services.alerting import rule_store
     from services.alerting import rules as R
     from services.db.engine import set_tenant
@@ -34,21 +51,31 @@ def test_ingest_queues_evaluation_and_rq_workers_deliver(settings, app_conn, wor
 
     redis = Redis.from_url(settings.redis_url)
     redis.flushdb()
-    ws = admin.create_workspace(app_conn, "RQ", "rq@example.com", verified=True)
+    ws = admin.create_workspace(app_conn, "One path", "one@example.com", verified=True)
     search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
         rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id]), actor=ws.user_id)
-    from services.ingestion.pipeline import ingest
-
-    ingest(settings, str(sample("2026-07-28")))
-    assert Job.fetch("evaluate-changes", connection=redis).get_status() == "queued"
+    rules_predate_files(app_conn)
+    commands = _local_commands() if layout == "local stack" else _chart_commands()
     env = env_for(settings) | {"PERMITWATCH_EMAIL_PROVIDER": "none", "PERMITWATCH_SMS_PROVIDER": "none"}
-    proc = subprocess.run([sys.executable, "-m", "workers", "--queues", "evaluate", "deliver", "--burst"],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
-    assert events > 0
-    assert worker_conn.execute("SELECT count(*) FROM notifications").fetchone()[0] == events  # delivered by workers.deliver
-    redis.flushdb()
+    exe = str(Path(sys.executable).parent / "permitwatch")
+    procs = [subprocess.Popen([exe, *c[1:]], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for c in commands]
+    try:
+        news(settings, "2026-07-28")
+        deadline = time.monotonic() + 60
+        while worker_conn.execute("SELECT count(*) FROM notifications").fetchone()[0] == 0 and time.monotonic() < deadline:
+            worker_conn.commit()
+            time.sleep(0.2)
+        events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
+        time.sleep(1.0)  # let the delivery round finish the rest
+        worker_conn.commit()
+        assert events > 0 and worker_conn.execute("SELECT count(*) FROM notifications").fetchone()[0] == events
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            assert p.wait(30) is not None
+    # Ingestion queued nothing (only the tile cache's generation counter moved): the alert worker is the one path.
+    assert [k for k in redis.keys("*") if not k.startswith(b"permitwatch:tiles:")] == []

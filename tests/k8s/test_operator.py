@@ -135,28 +135,29 @@ def events(k, reason: str) -> list[dict]:
             and isinstance(r.data, dict) and r.data.get("reason") == reason]
 
 
-async def test_ingestion_source_becomes_a_cronjob_and_worker_and_is_kept_that_way(cluster):
+async def test_ingestion_source_becomes_a_polling_cronjob_kept_that_way_and_a_worker_only_when_asked(cluster):
     k, settings = cluster
     doc = load_yaml(CRDS / "samples" / "ingestionsource-rrc-daily.yaml")[0]
     async with operator() as runner:
         src = await create(k, SOURCES, doc)
         await until(lambda: ready(status(k, SOURCES, "rrc-daily"))["status"] == "True", what="Ready")
         cj = stored(k, CRONJOBS, "rrc-daily-ingest")
-        dep = stored(k, DEPLOYMENTS, "rrc-daily-worker")
-        for child in (cj, dep):
+        assert (DEPLOYMENTS, NS, "rrc-daily-worker") not in k.objects  # nothing feeds its queue: no pods
+        for child in (cj,):
             assert k8s_errors(child) == []
             (owner,) = child["metadata"]["ownerReferences"]  # what lets Kubernetes delete them with the source
             assert (owner["kind"], owner["name"], owner["uid"], owner["controller"]) == ("IngestionSource", "rrc-daily", src["metadata"]["uid"], True)
-        assert cj["spec"]["schedule"] == "*/30 * * * *"
+        assert cj["spec"]["schedule"] == "*/10 * * * 1-5"
+        assert cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"][:3] == ["permitwatch", "sources", "poll"]
         assert cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["image"] == "permitwatch:test"
         st = status(k, SOURCES, "rrc-daily")
-        assert (st["cronJobName"], st["workerDeploymentName"], st["observedGeneration"]) == ("rrc-daily-ingest", "rrc-daily-worker", 1)
+        assert (st["cronJobName"], st.get("workerDeploymentName"), st["observedGeneration"]) == ("rrc-daily-ingest", None, 1)
         assert "lastSuccessTime" not in st and "lagSeconds" not in st  # nothing ingested in this database yet
         await until(lambda: events(k, "Created"), what="Created event")  # Kopf posts Events in the background
 
         # Someone edits the CronJob by hand: the resync puts it back.
         await patch(k, f"/apis/batch/v1/namespaces/{NS}/cronjobs/rrc-daily-ingest", {"spec": {"schedule": "0 0 1 1 *", "suspend": True}})
-        await until(lambda: k.objects[CRONJOBS, NS, "rrc-daily-ingest"]["spec"]["schedule"] == "*/30 * * * *", what="drift corrected")
+        await until(lambda: k.objects[CRONJOBS, NS, "rrc-daily-ingest"]["spec"]["schedule"] == "*/10 * * * 1-5", what="drift corrected")
         assert k.objects[CRONJOBS, NS, "rrc-daily-ingest"]["spec"]["suspend"] is False
         await until(lambda: any("spec.schedule" in e["message"] for e in events(k, "DriftCorrected")), what="DriftCorrected event")
 
@@ -164,7 +165,10 @@ async def test_ingestion_source_becomes_a_cronjob_and_worker_and_is_kept_that_wa
         await patch(k, f"/apis/permitwatch.io/v1/namespaces/{NS}/ingestionsources/rrc-daily",
                     {"metadata": {"generation": 2}, "spec": {"schedule": "5 * * * *", "worker": {"replicas": 3}}})
         await until(lambda: k.objects[CRONJOBS, NS, "rrc-daily-ingest"]["spec"]["schedule"] == "5 * * * *", what="schedule change")
-        await until(lambda: k.objects[DEPLOYMENTS, NS, "rrc-daily-worker"]["spec"]["replicas"] == 3, what="replicas change")
+        await until(lambda: (DEPLOYMENTS, NS, "rrc-daily-worker") in k.objects
+                    and k.objects[DEPLOYMENTS, NS, "rrc-daily-worker"]["spec"]["replicas"] == 3, what="worker asked for")
+        dep = stored(k, DEPLOYMENTS, "rrc-daily-worker")
+        assert k8s_errors(dep) == [] and dep["metadata"]["ownerReferences"][0]["name"] == "rrc-daily"
         await until(lambda: status(k, SOURCES, "rrc-daily")["observedGeneration"] == 2, what="generation 2 observed")
     assert runner.exit_code == 0, runner.output
 
