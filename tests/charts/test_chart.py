@@ -82,7 +82,8 @@ def test_hpa_replaces_fixed_replicas():
 
 
 def test_every_command_exists_in_the_image():
-    commands = {tuple(c["command"]) for d in render({"workers": {"export": {"enabled": True}, "ingest": {"enabled": True}}}) if d["kind"] in ("Deployment", "Job")
+    every_pool = {"workers": {"export": {"enabled": True}, "ingest": {"enabled": True}}}
+    commands = {tuple(c["command"]) for d in render(every_pool) if d["kind"] in ("Deployment", "Job")
                 for c in d["spec"]["template"]["spec"]["containers"]}
     assert len(commands) == 7
     for command in commands:
