@@ -86,7 +86,7 @@ def watch(interval: Annotated[float | None, typer.Option(help="seconds between p
 
 
 @app.command("serve")
-def serve(root: Annotated[Path | None, typer.Option(help="folder of shares, one sub-folder per share id")] = None,
+def serve_shares(root: Annotated[Path | None, typer.Option(help="folder of shares, one sub-folder per share id")] = None,
           port: Annotated[int | None, typer.Option(help="port (default: settings stack_godrive_port)")] = None) -> None:
     """Serve folders as GoDrive shares over the RRC's protocol (the local stack's RRC)."""
     from services.ingestion.godrive.local_server import LocalGoDrive
