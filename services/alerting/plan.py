@@ -52,6 +52,7 @@ class Usage:
     start: dict[tuple[str, uuid.UUID, str], int] = field(default_factory=dict)
     # what other days of the month already used
     month_other_days: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)
+    takes: int = 0  # messages taken so far (a plan that took none did not change the usage)
 
     def refusal(self, channel: str, workspace: uuid.UUID, day: str) -> str | None:
         """Why one more message on this channel may not go today, or None."""
@@ -70,6 +71,7 @@ class Usage:
             return False
         key = (channel, workspace, day)
         self.used[key] = self.used.get(key, 0) + 1
+        self.takes += 1
         return True
 
 

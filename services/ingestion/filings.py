@@ -45,16 +45,19 @@ def after_pending_run(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datetime,
           AND v.id = c.permit_version_id AND v.source_seen_at = c.source_seen_at AND v.status = ANY(%(closing)s)
     """, {"run": run_id, "seen": seen_at, "closing": list(CLOSING_STATUSES)})
     closed = cur.rowcount
-    return {"filed": filed, "closed": closed, "expired": expire(cur, run_id, seen_at, expire_days)}
+    return {"filed": filed, "closed": closed, "expired": expire(cur, run_id, expire_days)}
 
 
-def expire(cur: psycopg.Cursor, run_id: uuid.UUID, now: datetime, expire_days: int) -> int:
-    """Filings still pending `expire_days` after submission with no approval."""
+def expire(cur: psycopg.Cursor, run_id: uuid.UUID, expire_days: int) -> int:
+    """Filings still pending `expire_days` after submission with no approval. Days count on
+    the filings' own calendar (the newest filing date seen), not the clock: a replay of old
+    sets, or a pause in publication, expires nothing by itself."""
     cur.execute("""
-        WITH gone AS (
+        WITH newest AS (SELECT max(filed_date) AS d FROM permits_current WHERE source = %(pending)s),
+        gone AS (
           SELECT c.permit_id, c.version_id, c.sequence, c.filed_date, c.source_seen_at, c.status
-          FROM permits_current c
-          WHERE c.source = %(pending)s AND c.status = 'pending' AND c.filed_date < (%(now)s AT TIME ZONE 'America/Chicago')::date - %(days)s
+          FROM permits_current c, newest
+          WHERE c.source = %(pending)s AND c.status = 'pending' AND c.filed_date < newest.d - %(days)s
             AND NOT EXISTS (SELECT 1 FROM permits d WHERE d.source = %(daily)s AND d.source_permit_no = c.status_number)
           FOR UPDATE OF c),
         changed AS (
@@ -66,7 +69,7 @@ def expire(cur: psycopg.Cursor, run_id: uuid.UUID, now: datetime, expire_days: i
           ON CONFLICT (permit_version_id, change_type) DO NOTHING
           RETURNING permit_id)
         UPDATE permits_current c SET status = 'no longer pending', updated_at = now() FROM changed WHERE c.permit_id = changed.permit_id
-    """, {"pending": PENDING, "daily": DAILY, "now": now, "days": expire_days, "run": run_id})
+    """, {"pending": PENDING, "daily": DAILY, "days": expire_days, "run": run_id})
     return cur.rowcount
 
 
