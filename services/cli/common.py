@@ -100,7 +100,9 @@ def print_status() -> None:
             out.print("QA of last run: " + ", ".join(f"{c['check_name']} {c['status']}" for c in s["last_checks"]))
     if last:
         age = datetime.now(UTC) - last["finished_at"]
-        out.print(f"RRC data as of {last['snapshot_at']:%Y-%m-%d} (newest file), loaded {last['finished_at']:%Y-%m-%d %H:%M:%S %Z}, "
+        published = last["snapshot_at"]
+        when = f"{published:%Y-%m-%d}" if (published.hour, published.minute, published.second) == (0, 0, 0) else f"{published:%Y-%m-%d %H:%M %Z}"
+        out.print(f"RRC published the newest file {when}; loaded {last['finished_at']:%Y-%m-%d %H:%M:%S %Z}, "
                   f"{int(age.total_seconds() // 60)} min ago")
     else:
         out.print("RRC data: none loaded yet")

@@ -72,7 +72,7 @@ def test_ingest_file_status_and_exit_codes(settings, tmp_path):
     missing = _pw(settings, "ingest", "file", str(tmp_path / "nope.dat"))
     assert missing.returncode == 1 and "no such file" in missing.stderr
     status = _pw(settings, "status")
-    assert status.returncode == 0 and "permits 693" in status.stdout and "RRC data as of 2026" in status.stdout
+    assert status.returncode == 0 and "permits 693" in status.stdout and "RRC published the newest file 2026" in status.stdout
     assert "last run: failed" in status.stdout
     runs = _pw(settings, "ingest", "runs")
     assert runs.returncode == 0 and runs.stdout.count("│ failed ") == 1 and runs.stdout.count("│ skipped ") == 1
