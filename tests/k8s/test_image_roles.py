@@ -1,7 +1,7 @@
 """The image is real: built from the Dockerfile (scripts/image.sh, run by the test command),
 each role the chart runs is started from it with host networking against the local stack,
-as the chart runs it (the image's non-root user, a read-only root filesystem, /work as the
-only writable place), and does its job: the web app answers, the evaluate and deliver
+as the chart runs it (the image's non-root user, a read-only root filesystem, /work, a volume,
+the only writable place), and does its job: the web app answers, the evaluate and deliver
 processes bring a change to an inbox, an ingestion CronJob's command fetches from a local
 GoDrive share and ingests, and the operator turns an IngestionSource into its CronJob."""
 
@@ -43,9 +43,11 @@ def _image_built() -> bool:
 
 def run_args(env: dict[str, str], name: str) -> list[str]:
     """`podman run` as the chart runs a container: its user, read-only root, /work writable."""
-    flags = ["--rm", "--name", name, "--network=host", "--read-only", "--tmpfs", "/work:rw,uid=10001,gid=10001,mode=0700",
+    # /work: an anonymous volume, like the chart's emptyDir (podman 4.3 does not apply a tmpfs mode here)
+    flags = ["--rm", "--name", name, "--network=host", "--read-only", "-v", "/work",
              "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=4096:4096", "--user", "10001", "--cap-drop=ALL",
              "--security-opt", "no-new-privileges"]
+    env = env | {"PERMITWATCH_DATA_DIR": "/work/data", "PERMITWATCH_SMS_FOLDER": "/work/sms"}
     for k, v in env.items():
         if k.startswith("PERMITWATCH_") or k in ("NO_PROXY", "no_proxy"):
             flags += ["-e", f"{k}={v}"]
@@ -70,7 +72,7 @@ def image():
 
 def test_the_web_role_serves_the_app_as_the_non_root_user(settings):
     port = _free_port()
-    env = env_for(settings) | {"PERMITWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env = env_for(settings) | {"PERMITWATCH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PERMITWATCH_SECRET_KEY": f"image-{port}"}
     name = f"pw-web-{port}"
     proc = subprocess.Popen([*run_args(env, name), "permitwatch", "web", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -130,7 +132,7 @@ def test_an_ingestion_cronjobs_command_fetches_from_a_godrive_share_and_ingests(
     share.mkdir(parents=True)
     (share / "daf420.dat").write_bytes(gzip.decompress(sample("2026-07-27").read_bytes()))
     with LocalGoDrive(tmp_path / "shares") as server:
-        env = env_for(settings) | {"PERMITWATCH_RRC_GODRIVE_URL": server.url, "PERMITWATCH_DATA_DIR": "/work/data"}
+        env = env_for(settings) | {"PERMITWATCH_RRC_GODRIVE_URL": server.url}
         done = subprocess.run([*run_args(env, f"pw-ingest-{_free_port()}"), *command], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     uri, promoted, published = app_conn.execute("SELECT source_uri, promoted, snapshot_at FROM ingestion_runs").fetchone()
@@ -138,6 +140,7 @@ def test_an_ingestion_cronjobs_command_fetches_from_a_godrive_share_and_ingests(
     assert abs((published - datetime.fromtimestamp((share / "daf420.dat").stat().st_mtime, UTC)).total_seconds()) < 1
 
 
+@pytest.mark.asyncio
 async def test_the_operator_role_reconciles_an_ingestion_source_into_its_cronjob(cluster, tmp_path):  # noqa: F811
     k, settings = cluster
     kubeconfig = tmp_path / "kubeconfig"  # the fixture's, pointing at the emulator on this host

@@ -2,7 +2,7 @@
 // with its history in words.
 import { api, ApiError, filterQuery } from "./api.js";
 import { setPermitSource } from "./map.js";
-import { $, esc, showError, formData, fmtDate, fmtTime } from "./ui.js";
+import { $, esc, showError, formData, fmtDate, fmtPublished } from "./ui.js";
 import { state, debounce } from "./state.js";
 import { saveSearchDialog } from "./alerts.js";
 
@@ -145,8 +145,8 @@ export async function detailView(ref) {
       <dt>Nearest town</dt><dd>${p.nearest_city?.city ? `${esc(p.nearest_city.miles)} mi ${esc(p.nearest_city.direction || "")} of ${esc(p.nearest_city.city)}` : "—"}</dd>
     </dl>
     ${p.timeline.length ? `<h3>Filing and approval</h3><ol class="history timeline">${p.timeline.map(stepWords).join("")}</ol>
-      ${p.first_alert_at && p.timeline.length ? `<p class="muted">RRC published ${esc(fmtTime(p.timeline[0].published_at))}; your first alert was sent
-        ${esc(later(p.timeline[0].published_at, p.first_alert_at))}.</p>` : ""}` : ""}
+      ${p.first_alert_at && p.timeline.length ? `<p class="muted">RRC published ${esc(fmtPublished(p.timeline.at(-1).published_at))}; your first alert was sent
+        ${esc(later(p.timeline.at(-1).published_at, p.first_alert_at))}.</p>` : ""}` : ""}
     <h3>History (${p.versions.length} version${p.versions.length === 1 ? "" : "s"})</h3>
     <ol class="history">${p.versions.map((v) => `
       <li><strong>${fmtDate(v.source_seen_at)}</strong> · ${v.sequence === 99 ? PROFILE_WORDS.original : `amendment ${99 - v.sequence}`} · ${esc(v.status || "")}
@@ -180,15 +180,15 @@ function later(from, to) {
 }
 
 function stepWords(s) {
-  const when = `RRC published ${esc(fmtTime(s.published_at))}`;
+  const when = `RRC published ${esc(fmtPublished(s.published_at))}`;
   if (s.kind === "filed") {
-    return `<li><strong>Filed, pending approval</strong> · ${s.submitted_at ? `submitted ${esc(fmtTime(s.submitted_at))} · ` : ""}${when} in its pending-approval list</li>`;
+    return `<li><strong>Filed, pending approval</strong> · ${s.submitted_at ? `submitted ${esc(fmtPublished(s.submitted_at))} · ` : ""}${when} in its pending-approval list</li>`;
   }
   if (s.kind === "approved") {
     return `<li><strong>Approved</strong> · ${when} in the daily permit file${s.hours_to_approval ? ` · ${esc((s.hours_to_approval / 24).toFixed(1))} days after filing` : ""}</li>`;
   }
   if (s.kind === "left_pending") return `<li><strong>No longer pending, not approved</strong> · ${esc(s.evidence || "")}</li>`;
-  return `<li><strong>Approved</strong> · ${when} in the daily permit file (its filing was not seen pending)</li>`;
+  return `<li><strong>Approved</strong> · ${when} in the daily permit file</li>`;
 }
 
 const CHANGE_WORDS = { new: "Filed", amended: "Amended", filed: "Filed, pending approval", approved: "Approved",

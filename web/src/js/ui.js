@@ -48,6 +48,14 @@ export function closeModal() { $("#modal").hidden = true; $("#modal-card").inner
 
 export function fmtDate(v) { return v ? new Date(v.length === 10 ? v + "T12:00:00" : v).toLocaleDateString() : "—"; }
 export function fmtTime(v) { return v ? new Date(v).toLocaleString() : "—"; }
+// A publication known only by its day (a file named for its date) is midnight UTC: show the day.
+export function fmtPublished(v) {
+  if (!v) return "—";
+  const d = new Date(v);
+  return d.getUTCHours() || d.getUTCMinutes() || d.getUTCSeconds()
+    ? d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })
+    : d.toLocaleDateString(undefined, { dateStyle: "medium", timeZone: "UTC" });
+}
 
 export function ago(iso) {
   const s = (Date.now() - new Date(iso).getTime()) / 1000;
