@@ -131,7 +131,11 @@ def decide(state: PermitState | None, incoming: list[Incoming], seen_at: datetim
         filing = Filing(inc.sequence, version.id, vhash, inc.raw_hash, content)
         known[inc.sequence] = decision.filings[inc.sequence] = filing
     current = known[min(known)] if known else None
-    if current is not None and (state is None or current.version_id != state.current_version_id):
+    # A permit with no current row but known filings (a filing whose approved permit now
+    # stands for it) stays off the current permits unless this run made a new version of it.
+    made = {v.id for v in decision.versions}
+    if current is not None and (state is None or current.version_id != state.current_version_id) \
+            and (state is None or state.current_version_id is not None or current.version_id in made):
         decision.current = current
     return decision
 

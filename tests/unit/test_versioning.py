@@ -83,3 +83,15 @@ def test_the_hash_does_not_depend_on_key_order_at_any_depth():
     a = {"surface_location": {"lon": -101.7, "lat": 32.0}, "lease_name": "X"}
     b = {"lease_name": "X", "surface_location": {"lat": 32.0, "lon": -101.7}}
     assert content_hash(canonical_json(a)) == content_hash(canonical_json(b))
+
+
+def test_a_filing_off_the_current_permits_stays_off_unless_a_new_version_of_its_current_filing_is_made():
+    # A pending filing whose approved permit now stands for it has no current row.
+    first = decide(None, [_inc(98, "r98", amended_date="2026-07-15"), _inc(99, "r99")], SEEN)
+    off = PermitState(first.permit_id, dict(first.filings), None)
+    # The original is listed again, changed: a version of a filing that is not the current one (98 is).
+    again = decide(off, [_inc(99, "r99b", lease_name="PEFFERCORN UNIT")], SEEN)
+    assert [v.sequence for v in again.versions] == [99] and again.current is None
+    # A new version of the current filing puts the permit back on the current permits.
+    amended = decide(off, [_inc(98, "r98b", amended_date="2026-07-20")], SEEN)
+    assert amended.current is not None and amended.current.version_id == amended.versions[0].id
