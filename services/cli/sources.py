@@ -40,8 +40,16 @@ def check(as_json: Annotated[bool, typer.Option("--json", help="one JSON object 
             out.print(f"  newest: {n['key']} published {n['published_at']:%Y-%m-%d %H:%M:%S %Z} ({', '.join(n['files'][:3])}"
                       + (f" and {len(n['files']) - 3} more" if len(n['files']) > 3 else "") + ")")
             out.print(f"  waiting to be ingested: {', '.join(e['waiting']) or 'nothing'}")
-        out.print(f"  last ingested: {last['uri']} published {last['published_at']:%Y-%m-%d %H:%M:%S %Z}, {last['status']}"
-                  if last else "  last ingested: nothing yet")
+        if not last:
+            out.print("  last ingested: nothing yet")
+            continue
+        out.print(f"  last ingested: {last['uri']} ({last['status']})")
+        published = last["published_at"]
+        steps = (("RRC published", published), ("fetched", last["fetched_at"]), ("ingest committed", last["finished_at"]),
+                 ("first alert evaluated", last["first_evaluated_at"]), ("first delivered", last["first_delivered_at"]))
+        for label, at in steps:
+            after = f" (+{(at - published).total_seconds() / 60:,.1f} min)" if at and published and label != "RRC published" else ""
+            out.print(f"    {label:<22} {at:%Y-%m-%d %H:%M:%S %Z}{after}" if at else f"    {label:<22} —")
 
 
 def _poll_once(only: str | None, share: str | None = None, pattern: str | None = None) -> int:

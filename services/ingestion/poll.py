@@ -106,20 +106,36 @@ def taken_keys(conn: psycopg.Connection, source: str) -> dict[str, str]:
     return {k: v for k, v in rows if k}
 
 
+# Freshness as users see it, for a source's newest run: the RRC's publication, our fetch (the
+# run's start), the ingest commit, the first alert evaluated from it and the first delivery.
+LAST_SQL = """
+SELECT r.source_uri, r.snapshot_at, r.status, r.started_at, r.finished_at, r.cursor->'origin',
+       (SELECT min(e.triggered_at) FROM alert_events e JOIN permit_changes c ON c.id = e.permit_change_id WHERE c.ingestion_run_id = r.id),
+       (SELECT min(x.at) FROM (SELECT o.sent_at AS at FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+                               JOIN permit_changes c ON c.id = e.permit_change_id WHERE c.ingestion_run_id = r.id AND o.sent_at IS NOT NULL
+                               UNION ALL
+                               SELECT n.created_at FROM notifications n JOIN alert_events e ON e.id = n.alert_event_id
+                               JOIN permit_changes c ON c.id = e.permit_change_id WHERE c.ingestion_run_id = r.id) x)
+FROM ingestion_runs r
+WHERE r.source = %s AND r.status <> 'running' AND (r.promoted OR r.cursor ? 'origin')
+ORDER BY r.snapshot_at DESC NULLS LAST, r.started_at DESC LIMIT 1
+"""
+
+
 def last_ingested(conn: psycopg.Connection, source: str) -> dict | None:
-    row = conn.execute("""SELECT source_uri, snapshot_at, status, finished_at, cursor->'origin' FROM ingestion_runs
-                          WHERE source = %s AND status <> 'running' AND (promoted OR cursor ? 'origin')
-                          ORDER BY snapshot_at DESC NULLS LAST, started_at DESC LIMIT 1""", (source,)).fetchone()
+    """Needs the worker role: alert events of every workspace (counted, never shown)."""
+    row = conn.execute(LAST_SQL, (source,)).fetchone()
     if row is None:
         return None
-    return {"uri": row[0], "published_at": row[1], "status": row[2], "finished_at": row[3], "origin": row[4]}
+    keys = ("uri", "published_at", "status", "fetched_at", "finished_at", "origin", "first_evaluated_at", "first_delivered_at")
+    return dict(zip(keys, row, strict=True))
 
 
 def check(settings: Settings) -> list[dict]:
     """Per share: what it lists now beside what was last ingested (`sources check`)."""
     gd = client(settings)
     out = []
-    with psycopg.connect(settings.database_url) as conn:
+    with psycopg.connect(settings.worker_database_url) as conn:
         for share in shares(settings):
             entry: dict = {"source": share.source, "share": share.share_id, "pattern": share.pattern,
                            "last_ingested": last_ingested(conn, share.source)}

@@ -140,4 +140,6 @@ def test_poll_ingests_what_the_share_publishes_once_with_its_publication_time(se
         assert second.promoted and second.snapshot_at == later and second.metrics["history"] is False
         [entry] = [e for e in poll.check(s) if e["source"] == "rrc_daf420"]
     assert entry["newest"]["key"] == "daf420.dat" and entry["waiting"] == []
-    assert entry["last_ingested"]["published_at"] == later
+    last = entry["last_ingested"]
+    assert last["published_at"] == later and later < last["fetched_at"] <= last["finished_at"]
+    assert last["first_evaluated_at"] is None and last["first_delivered_at"] is None  # no rules here, so no alerts
