@@ -83,14 +83,15 @@ def items(rows: list[FileRow], share: Share) -> list[Item]:
 
 def new_items(candidates: list[Item], taken: dict[str, str]) -> list[Item]:
     """Candidates no run took yet (`taken`: key -> the "Modified On" it had), and never one
-    older than the newest taken: a share that rolls back does not replay old news."""
+    older than the newest taken: a share that rolls back does not replay old news. (Equal is
+    not older: two sets published in the same second are both new.)"""
     newest_taken = max(taken.values(), default=None)
     out = []
     for item in candidates:
         at = item.published_at.isoformat()
         if taken.get(item.key) == at:
             continue
-        if newest_taken is not None and at <= newest_taken:
+        if newest_taken is not None and at < newest_taken:
             continue
         out.append(item)
     return out

@@ -125,3 +125,22 @@ def test_generated_sets_read_back_with_the_generators_locations():
                 assert abs(loc["lon"] - lon) < 2e-5 and abs(loc["lat"] - lat) < 2e-5  # about 2 m
             assert datetime.fromisoformat(r.fields["submitted_at"]) < at.astimezone(UTC)
     assert total > 10 and located / total > 0.75
+
+
+def test_a_poll_takes_every_set_not_taken_yet_even_published_in_the_same_second_and_never_an_older_one():
+    from datetime import timedelta
+
+    from services.ingestion.godrive.page import FileRow
+    from services.ingestion.poll import Share, items, new_items
+
+    at = datetime(2026, 7, 31, 16, 8, 6, tzinfo=UTC)
+    share = Share("rrc_pending", "x", "dp_*_pending*", sets=True)
+    rows = [FileRow(i, str(i), f"l{i}", f"dp_{t}_pending_{stamp}.txt", at, "1 KB", 1024)
+            for i, (t, stamp) in enumerate((("drilling_permit", "20260731110806"), ("wellbore", "20260731110806"),
+                                            ("drilling_permit", "20260731170803"), ("readme", "x")))]
+    cands = items(rows, share)
+    assert [c.key for c in cands] == ["20260731110806", "20260731170803"] and len(cands[0].rows) == 2
+    first_taken = {"20260731110806": at.isoformat()}
+    assert [i.key for i in new_items(cands, first_taken)] == ["20260731170803"]
+    older = {"20260801110806": (at + timedelta(days=1)).isoformat()}
+    assert new_items(cands, older) == []  # a share that rolls back replays nothing
