@@ -152,6 +152,9 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime
         # JIT compiling these short statements costs more than it saves; temp tables have
         # no statistics until analysed, and the planner needs them for the joins after.
         cur.execute("SET LOCAL jit = off")
+        # ON COMMIT DROP waits for the outermost commit: a batch inside a caller's transaction
+        # may follow another one on this connection.
+        cur.execute("DROP TABLE IF EXISTS pg_temp.ch, pg_temp.tmp_matches, pg_temp.tmp_outbox")
         cur.execute(CHANGES_SQL, {"after": last, "upto": upto["m"]})
         cur.execute("ANALYZE ch")
         cur.execute(MATCHES_SQL)
