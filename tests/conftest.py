@@ -52,6 +52,23 @@ def rules_predate_files(conn: psycopg.Connection) -> None:
         owner.execute("UPDATE alert_rules SET created_at = '2024-01-01T00:00:00Z'")
 
 
+def midland_rule(app_conn: psycopg.Connection, name: str, email: str):
+    """A workspace whose rule (Midland County, in-app) existed before the sample files were published."""
+    from services.alerting import rule_store
+    from services.alerting import rules as R
+    from services.db.engine import set_tenant
+    from services.tenancy import admin
+
+    ws = admin.create_workspace(app_conn, name, email, verified=True)
+    search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id]), actor=ws.user_id)
+    rules_predate_files(app_conn)
+    return ws
+
+
 def _with_db(url: str, db: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + db
 

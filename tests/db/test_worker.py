@@ -14,7 +14,7 @@ from rq.job import Job
 from services import localstack
 from services.queueing import enqueue_ingest
 from services.settings import REPO_ROOT
-from tests.conftest import env_for, news, rules_predate_files, sample
+from tests.conftest import env_for, midland_rule, news, sample
 
 
 def test_enqueued_ingest_runs_in_a_worker_once(settings, app_conn):
@@ -44,20 +44,9 @@ def _local_commands() -> list[list[str]]:
 
 @pytest.mark.parametrize("layout", ["local stack", "kubernetes chart"])
 def test_a_change_reaches_the_inbox_through_the_one_evaluation_path_and_nothing_is_queued(settings, app_conn, worker_conn, layout):
-    from services.alerting import rule_store
-    from services.alerting import rules as R
-    from services.db.engine import set_tenant
-    from services.tenancy import admin
-
     redis = Redis.from_url(settings.redis_url)
     redis.flushdb()
-    ws = admin.create_workspace(app_conn, "One path", "one@example.com", verified=True)
-    search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
-    with app_conn.transaction():
-        cur = app_conn.cursor()
-        set_tenant(cur, ws.workspace_id, ws.user_id)
-        rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id]), actor=ws.user_id)
-    rules_predate_files(app_conn)
+    midland_rule(app_conn, "One path", "one@example.com")
     commands = _local_commands() if layout == "local stack" else _chart_commands()
     env = env_for(settings) | {"PERMITWATCH_EMAIL_PROVIDER": "none", "PERMITWATCH_SMS_PROVIDER": "none"}
     exe = str(Path(sys.executable).parent / "permitwatch")

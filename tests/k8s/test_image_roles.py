@@ -22,13 +22,9 @@ import yaml
 from controllers import specs
 from controllers.desired import ingestion as desired
 from controllers.desired.common import Cluster
-from services.alerting import rule_store
-from services.alerting import rules as R
-from services.db.engine import set_tenant
 from services.ingestion.godrive.local_server import LocalGoDrive
 from services.settings import REPO_ROOT
-from services.tenancy import admin
-from tests.conftest import env_for, news, rules_predate_files, sample
+from tests.conftest import env_for, midland_rule, news, sample
 from tests.k8s.schemas import CRDS, load_yaml
 from tests.k8s.test_operator import CRONJOBS, NS, SOURCES, cluster, create, until  # noqa: F401 -- the fixture
 
@@ -97,13 +93,7 @@ def test_the_web_role_serves_the_app_as_the_non_root_user(settings):
 
 
 def test_the_charts_evaluate_and_deliver_processes_bring_a_change_to_the_inbox(settings, app_conn, worker_conn):
-    ws = admin.create_workspace(app_conn, "Image", "image@example.com", verified=True)
-    search = admin.create_saved_search(app_conn, ws.workspace_id, "Midland", {"counties": ["329"]})
-    with app_conn.transaction():
-        cur = app_conn.cursor()
-        set_tenant(cur, ws.workspace_id, ws.user_id)
-        rule_store.save(cur, ws.workspace_id, R.RuleSpec(name="m", saved_search_id=search, recipients=[ws.user_id]), actor=ws.user_id)
-    rules_predate_files(app_conn)
+    midland_rule(app_conn, "Image", "image@example.com")
     values = yaml.safe_load((REPO_ROOT / "charts" / "permitwatch" / "values.yaml").read_text())
     env = env_for(settings) | {"PERMITWATCH_EMAIL_PROVIDER": "none", "PERMITWATCH_SMS_PROVIDER": "none"}
     names = [f"pw-{pool}-{settings.database_url.rsplit('/', 1)[1][-8:]}" for pool in ("evaluate", "deliver")]

@@ -24,7 +24,7 @@ from services.ingestion.godrive.page import format_modified, format_size
 
 # The generated suffix of the name link; real deployments change it, so tests can too.
 LINK_SUFFIX = "j_id_2f"
-FAULTS = ("403", "expire", "html", "truncate", "page_changed")
+FAULTS = ("403", "expire", "html", "truncate", "page_changed")  # what `ShareState.faults` may hold
 
 
 @dataclass
@@ -53,6 +53,9 @@ class ShareState:
         return sorted(files, key=lambda p: (-p.stat().st_mtime, p.name))
 
     def fault(self, *kinds: str) -> str | None:
+        unknown = [f for f in self.faults if f not in FAULTS]
+        if unknown:
+            raise ValueError(f"unknown faults {unknown}; known: {', '.join(FAULTS)}")
         with self.lock:
             if self.faults and self.faults[0] in kinds:
                 return self.faults.popleft()
