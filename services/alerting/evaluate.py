@@ -123,15 +123,30 @@ class EvalResult:
 # matches are (no round trip through Python per match), with the dedupe key: one event per
 # (workspace, rule, permit, change), whichever evaluator gets there.
 EVENT_SQL = """
-INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, dedupe_key, event_payload)
-SELECT m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id,
-       encode(sha256(convert_to(m.workspace_id::text || '|' || m.rule_id::text || '|' || m.permit_id::text || '|' || m.change_id::text,
-                                'UTF8')), 'hex'),
-       ch.base || jsonb_build_object('distance_m', round(m.distance_m::numeric, 1), 'aoi_name', m.aoi_name,
-                                     'matched_by', m.matched_by, 'rule_name', m.rule_name)
-FROM tmp_matches m JOIN ch ON ch.change_id = m.change_id
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id, workspace_id, alert_rule_id
+CREATE TEMP TABLE tmp_events ON COMMIT DROP AS
+WITH ins AS (
+  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, dedupe_key, event_payload)
+  SELECT m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id,
+         encode(sha256(convert_to(m.workspace_id::text || '|' || m.rule_id::text || '|' || m.permit_id::text || '|' || m.change_id::text,
+                                  'UTF8')), 'hex'),
+         ch.base || jsonb_build_object('distance_m', round(m.distance_m::numeric, 1), 'aoi_name', m.aoi_name,
+                                       'matched_by', m.matched_by, 'rule_name', m.rule_name)
+  FROM tmp_matches m JOIN ch ON ch.change_id = m.change_id
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id, workspace_id, alert_rule_id)
+SELECT * FROM ins
+"""
+# A rule's plan that took no quota is the same for each of its events: it is written once
+# (tmp_rule_plans) and joined to those events here; the events planned one by one (while
+# they took SMS or e-mail quota) bring their own rows (tmp_outbox).
+OUTBOX_SQL = """
+INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, user_id, channel, to_address, status, next_attempt_at,
+                                 digest_key, payload)
+SELECT e.workspace_id, e.id, e.alert_rule_id, p.user_id, p.channel, p.to_address, p.status, p.next_attempt_at, p.digest_key, p.payload
+FROM tmp_events e JOIN tmp_rule_plans p ON p.rule_id = e.alert_rule_id
+WHERE NOT EXISTS (SELECT 1 FROM tmp_planned x WHERE x.event_id = e.id)
+UNION ALL
+SELECT * FROM tmp_outbox
 """
 
 
@@ -154,7 +169,8 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime
         cur.execute("SET LOCAL jit = off")
         # ON COMMIT DROP waits for the outermost commit: a batch inside a caller's transaction
         # may follow another one on this connection.
-        cur.execute("DROP TABLE IF EXISTS pg_temp.ch, pg_temp.tmp_matches, pg_temp.tmp_outbox")
+        cur.execute("DROP TABLE IF EXISTS pg_temp.ch, pg_temp.tmp_matches, pg_temp.tmp_events, pg_temp.tmp_outbox, pg_temp.tmp_rule_plans, "
+                    "pg_temp.tmp_planned")
         cur.execute(CHANGES_SQL, {"after": last, "upto": upto["m"]})
         cur.execute("ANALYZE ch")
         cur.execute(MATCHES_SQL)
@@ -187,39 +203,43 @@ def _observe(ages: list[dict], events: int) -> None:
 
 
 def _write(cur: psycopg.Cursor, now: datetime) -> tuple[int, int]:
-    events = cur.execute(EVENT_SQL).fetchall()
+    cur.execute(EVENT_SQL)
+    events = cur.execute("SELECT id, workspace_id, alert_rule_id FROM tmp_events").fetchall()
     if not events:
         return 0, 0
     workspaces = sorted({e["workspace_id"] for e in events})
     rules = _rules(cur, sorted({e["alert_rule_id"] for e in events}))
     members = _members(cur, workspaces)
     usage = _usage(cur, workspaces, rules, now)
-    rows = []
-    same: dict[uuid.UUID, list] = {}  # rule -> its plan, while planning takes no quota
+    rule_plans, planned_ids, rows = [], [], []
+    same: set[uuid.UUID] = set()  # rules whose plan took no quota: their remaining events share it
     for e in events:
         rule = rules[e["alert_rule_id"]]
-        planned = same.get(rule.rule_id)
-        if planned is None:
-            before = usage.takes
-            planned = plan({}, rule, members.get(e["workspace_id"], {}), usage, now)
-            # A plan that took no SMS or e-mail quota comes out the same for every other
-            # event of the rule in this batch (quotas only fill up): plan it once.
-            if usage.takes == before:
-                same[rule.rule_id] = planned
-        for r in planned:
-            rows.append((e["workspace_id"], e["id"], rule.rule_id, r.user_id, r.channel, r.to_address, r.status,
-                         r.next_attempt_at, r.digest_key, _json(r.payload)))
-    if rows:
-        cur.execute(TEMP_TABLES)
-        _copy(cur, "tmp_outbox", rows)
-        cur.execute("INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, user_id, channel, to_address, "
-                    "status, next_attempt_at, digest_key, payload) SELECT * FROM tmp_outbox")
+        if rule.rule_id in same:
+            continue
+        before = usage.takes
+        planned = plan({}, rule, members.get(e["workspace_id"], {}), usage, now)
+        # Quotas only fill up, so a plan that took none comes out the same for every later
+        # event of the rule in this batch.
+        if usage.takes == before:
+            same.add(rule.rule_id)
+            rule_plans += [(rule.rule_id, r.user_id, r.channel, r.to_address, r.status, r.next_attempt_at, r.digest_key, _json(r.payload))
+                           for r in planned]
+            continue
+        planned_ids.append((e["id"],))
+        rows += [(e["workspace_id"], e["id"], rule.rule_id, r.user_id, r.channel, r.to_address, r.status, r.next_attempt_at, r.digest_key,
+                  _json(r.payload)) for r in planned]
+    cur.execute(TEMP_TABLES)
+    _copy(cur, "tmp_rule_plans", rule_plans)
+    _copy(cur, "tmp_planned", planned_ids)
+    _copy(cur, "tmp_outbox", rows)
+    outbox = cur.execute(OUTBOX_SQL).rowcount
     for (channel, ws, day), used in usage.used.items():
         if used == usage.start.get((channel, ws, day)):
             continue
         cur.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (workspace_id, day, channel) DO UPDATE SET count = EXCLUDED.count", (ws, day, channel, used))
-    return len(events), len(rows)
+    return len(events), outbox
 
 
 _EMPTY = json.dumps({})
@@ -230,8 +250,11 @@ def _json(payload: dict) -> str:
 
 
 TEMP_TABLES = """
-CREATE TEMP TABLE IF NOT EXISTS tmp_outbox (workspace_id uuid, alert_event_id uuid, alert_rule_id uuid, user_id uuid,
+CREATE TEMP TABLE tmp_outbox (workspace_id uuid, alert_event_id uuid, alert_rule_id uuid, user_id uuid,
   channel text, to_address text, status text, next_attempt_at timestamptz, digest_key text, payload jsonb) ON COMMIT DROP;
+CREATE TEMP TABLE tmp_rule_plans (rule_id uuid, user_id uuid, channel text, to_address text, status text,
+  next_attempt_at timestamptz, digest_key text, payload jsonb) ON COMMIT DROP;
+CREATE TEMP TABLE tmp_planned (event_id uuid PRIMARY KEY) ON COMMIT DROP;
 """
 
 

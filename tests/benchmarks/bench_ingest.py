@@ -46,6 +46,11 @@ def fresh_database(env: dict[str, str], name: str) -> dict[str, str]:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {} OWNER permitwatch_owner").format(sql.Identifier(name)))
     localstack.prepare_database(_with_db(env["PERMITWATCH_ADMIN_DATABASE_URL"], name))
+    return reused_database(env, name)
+
+
+def reused_database(env: dict[str, str], name: str) -> dict[str, str]:
+    """The child environment for an existing benchmark database, migrated to head."""
     migrate.upgrade(_with_db(env["PERMITWATCH_DATABASE_OWNER_URL"], name))
     child = {k: v for k, v in os.environ.items() if not k.startswith("PERMITWATCH_")}
     child.update({"PERMITWATCH_DATABASE_URL": _with_db(env["PERMITWATCH_DATABASE_URL"], name),
