@@ -17,7 +17,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import ConnectionPool
 from redis import Redis
 
-from services.api import problems, routes_account, routes_alerts, routes_areas, routes_auth, routes_permits, routes_tiles, routes_webhooks
+from services.api import (
+    problems,
+    routes_account,
+    routes_alerts,
+    routes_areas,
+    routes_auth,
+    routes_operators,
+    routes_permits,
+    routes_tiles,
+    routes_webhooks,
+)
 from services.api.deps import PUBLIC
 from services.api.schemas import PROBLEM_RESPONSES, Health, MapConfig
 from services.metrics import registry as metrics
@@ -83,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="permitwatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
-    for module in (routes_auth, routes_account, routes_permits, routes_areas, routes_alerts, routes_tiles, routes_webhooks):
+    for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_tiles,
+                   routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _problems_as_problem_json(app)

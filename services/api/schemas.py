@@ -551,3 +551,115 @@ class RoleIn(In):
 class RoleOut(Out):
     user_id: uuid.UUID
     role: str
+
+
+class OperatorName(Out):
+    name: str
+    source: str
+    first_seen: datetime
+
+
+class LinkedOperator(Out):
+    link_id: int
+    relation: Literal["predecessor", "successor"]
+    id: uuid.UUID
+    name: str
+    p5_number: str | None
+    note: str | None
+    created_at: datetime
+
+
+class LineOperator(Out):
+    id: uuid.UUID
+    name: str
+    p5_number: str | None
+
+
+class CountyActivity(Out):
+    county_code: str
+    county: str | None
+    district: str | None
+    permits: int
+    last_issued: date | None
+
+
+class MonthCount(Out):
+    month: date
+    filing_purpose: str
+    wellbore_profile: str
+    permits: int
+
+
+class OperatorProfile(Out):
+    id: uuid.UUID
+    p5_number: str | None
+    name: str
+    names: list[OperatorName]
+    lineage: list[LinkedOperator]
+    line: list[LineOperator] = Field(description="the predecessors and successors counted in these figures (follow_line)")
+    follow_line: bool
+    permits: int
+    horizontal: int
+    horizontal_share: float | None
+    median_depth: float | None
+    judged: int = Field(description="permits issued at least 180 days ago: old enough to say whether they spud")
+    spudded: int
+    spud_rate: float | None
+    pending: int
+    first_issued: date | None
+    last_issued: date | None
+    counties: list[CountyActivity]
+    districts: list[str]
+    monthly: list[MonthCount]
+
+
+class TimelineEvent(Out):
+    id: int
+    kind: str
+    published_at: datetime
+    status_number: str
+    lease_name: str | None
+    well_number: str | None
+    county: str | None
+    filing_purpose: str | None
+    detail: str | None
+
+
+class OperatorTimeline(Out):
+    items: list[TimelineEvent]
+    next_before: int | None
+
+
+class PeerRow(Out):
+    who: uuid.UUID = Field(description="an operator id, or a group id when is_group")
+    is_group: bool
+    name: str
+    p5_number: str | None
+    permits: int
+    previous: int | None
+    share: float | None
+    horizontal_share: float | None
+    median_depth: float | None
+    judged: int
+    spudded: int
+    spud_rate: float | None
+    median_days_to_spud: float | None
+
+
+class SeriesPoint(Out):
+    who: uuid.UUID
+    month: date
+    permits: int
+
+
+class Comparison(Out):
+    place: str
+    kind: Literal["county", "district", "area"]
+    value: str
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    judged_before: date = Field(description="permits issued on or before this day count towards spud figures")
+    rows: list[PeerRow]
+    series: list[SeriesPoint]

@@ -11,6 +11,7 @@ from rich.table import Table
 from services.cli.common import connect, fail, out, parse_uuid
 from services.operators import identity
 from services.operators.names import name_key
+from services.operators.similar import DEFAULT_MIN_SCORE
 
 app = typer.Typer(help="Operator identity: P-5 numbers, name aliases, manual merges.", no_args_is_help=True)
 
@@ -53,3 +54,44 @@ def merge(keep: Annotated[str, typer.Argument(help="operator id to keep")],
             fail(str(exc))
         conn.commit()
     out.print_json(json.dumps({"kept": keep, "absorbed": absorb, "moved": moved}))
+
+
+@app.command("link")
+def link(predecessor: Annotated[str, typer.Argument(help="operator id of the older company")],
+         successor: Annotated[str, typer.Argument(help="operator id that carries on (usually a new P-5 number)")],
+         note: Annotated[str | None, typer.Option(help="what happened (goes to the audit log)")] = None,
+         actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
+    """Link an operator to its successor (audited; `unlink` reverses it)."""
+    with connect("owner") as conn:
+        try:
+            link_id = identity.link(conn.cursor(), parse_uuid(predecessor, "operator"), parse_uuid(successor, "operator"),
+                                    actor=actor, note=note)
+        except identity.LinkError as exc:
+            fail(str(exc))
+        conn.commit()
+    out.print_json(json.dumps({"link_id": link_id, "predecessor": predecessor, "successor": successor}))
+
+
+@app.command("unlink")
+def unlink(link_id: Annotated[int, typer.Argument(help="the link's id (shown by `link` and on the profile)")],
+           actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
+    """Remove a predecessor/successor link (audited)."""
+    with connect("owner") as conn:
+        try:
+            identity.unlink(conn.cursor(), link_id, actor=actor)
+        except identity.LinkError as exc:
+            fail(str(exc))
+        conn.commit()
+    out.print(f"link {link_id} removed")
+
+
+@app.command("suggest")
+def suggest(min_score: Annotated[float, typer.Option(help="similarity 0-100", min=50, max=100)] = DEFAULT_MIN_SCORE,
+            limit: Annotated[int, typer.Option(min=1, max=1000)] = 30) -> None:
+    """Pairs of operators whose names look like one company, for review. Nothing is merged."""
+    with connect() as conn:
+        rows = identity.suggestions(conn.cursor(), min_score=min_score, limit=limit)
+    table = Table("score", "operator", "id", "looks like", "id")
+    for r in rows:
+        table.add_row(f"{r['score']:.0f}", r["a_name"], str(r["a"]), r["b_name"], str(r["b"]))
+    out.print(table)

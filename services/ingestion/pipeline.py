@@ -27,6 +27,7 @@ from services.ingestion.qa import Check, RunStats, evaluate
 from services.ingestion.sources.base import get_adapter
 from services.ingestion.sources.pending import SOURCE as PENDING
 from services.ingestion.versioning import decide
+from services.operators import stats as operator_stats
 from services.operators.identity import resolve_rrc_operators
 from services.permits import grid
 from services.settings import Settings
@@ -260,7 +261,7 @@ def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, pro
         written["changes_new"] -= life["approved"]
         written.update(changes_approved=life["approved"], located_from_filing=life["located_from_filing"])
     written = Counter({k: v for k, v in written.items() if v or not k.startswith("changes_")})
-    store.update_operator_stats(cur, run_id, snapshot)
+    operator_stats.refresh_for_run(cur, run_id)
     written["operators_seen"] = len(operator_ids)
     return written
 

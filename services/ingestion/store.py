@@ -343,19 +343,3 @@ class Writer:
             FROM tmp_current t WHERE p.id = t.permit_id
               AND (p.operator_id IS DISTINCT FROM t.operator_id OR p.api_number IS DISTINCT FROM t.api_number)""")
 
-
-def update_operator_stats(cur: psycopg.Cursor, run_id: uuid.UUID, seen_at: datetime) -> None:
-    """Each change row is written once, so adding this run's counts keeps the totals exact."""
-    cur.execute("""
-        INSERT INTO operator_stats_daily AS s (operator_id, day, county_code, permits_count, amendments_count, horizontal_count)
-        SELECT v.operator_id, (v.effective_at AT TIME ZONE 'America/Chicago')::date, coalesce(v.county_code, ''),
-               count(*) FILTER (WHERE c.change_type IN ('new', 'approved')), count(*) FILTER (WHERE c.change_type = 'amended'),
-               count(*) FILTER (WHERE c.change_type IN ('new', 'approved') AND v.wellbore_profile = 'horizontal')
-        FROM permit_changes c JOIN permit_versions v ON v.id = c.permit_version_id AND v.source_seen_at = %s
-        WHERE c.ingestion_run_id = %s AND c.change_type IN ('new', 'approved', 'amended') AND v.operator_id IS NOT NULL
-        GROUP BY 1, 2, 3
-        ON CONFLICT (operator_id, day, county_code) DO UPDATE SET
-          permits_count = s.permits_count + EXCLUDED.permits_count,
-          amendments_count = s.amendments_count + EXCLUDED.amendments_count,
-          horizontal_count = s.horizontal_count + EXCLUDED.horizontal_count
-    """, (seen_at, run_id))

@@ -12,6 +12,8 @@ import psycopg
 
 from services.errors import InvalidInput
 from services.operators.names import display_name, may_be_truncated, name_key, truncated_key
+from services.operators.similar import suggest_pairs
+from services.operators.stats import refresh_operators
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,7 @@ def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str
     for table in ("operator_aliases", "permits", "permit_versions", "permits_current", "wells"):
         cur.execute(f"UPDATE {table} SET operator_id = %s WHERE operator_id = %s", (keep, absorb))
         moved[table] = cur.rowcount
-    cur.execute(
-        "INSERT INTO operator_stats_daily AS s (operator_id, day, county_code, permits_count, amendments_count, horizontal_count) "
-        "SELECT %s, day, county_code, permits_count, amendments_count, horizontal_count FROM operator_stats_daily WHERE operator_id = %s "
-        "ON CONFLICT (operator_id, day, county_code) DO UPDATE SET permits_count = s.permits_count + EXCLUDED.permits_count, "
-        "amendments_count = s.amendments_count + EXCLUDED.amendments_count, horizontal_count = s.horizontal_count + EXCLUDED.horizontal_count",
-        (keep, absorb))
-    cur.execute("DELETE FROM operator_stats_daily WHERE operator_id = %s", (absorb,))
+    refresh_operators(cur, [keep, absorb])
     # Watchlist items belong to workspaces: this is why a merge runs as the owner role,
     # whose maintenance policy spans workspaces (the application role's never does).
     cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) "
@@ -128,3 +124,49 @@ def list_operators(cur: psycopg.Cursor, search: str | None = None, limit: int = 
         WHERE o.merged_into IS NULL AND (%(q)s::text IS NULL OR o.canonical_name ILIKE '%%' || %(q)s || '%%')
         GROUP BY o.id ORDER BY 5 DESC, 3 LIMIT %(n)s""", {"q": search, "n": limit}).fetchall()
     return [{"id": r[0], "p5_number": r[1], "name": r[2], "aliases": r[3], "permits": r[4]} for r in rows]
+
+
+class LinkError(InvalidInput):
+    pass
+
+
+def link(cur: psycopg.Cursor, predecessor: uuid.UUID, successor: uuid.UUID, *, actor: str, note: str | None) -> int:
+    """Record that `successor` carries on `predecessor` (a reorganisation under a new P-5
+    number). Audited; `unlink` reverses it. Profiles and comparisons can follow the line."""
+    if predecessor == successor:
+        raise LinkError("an operator cannot succeed itself")
+    found = dict(cur.execute("SELECT id, canonical_name FROM operators WHERE id = ANY(%s)", ([predecessor, successor],)).fetchall())
+    for oid in (predecessor, successor):
+        if oid not in found:
+            raise LinkError(f"no operator {oid}")
+    if cur.execute("SELECT 1 FROM operator_links WHERE predecessor_id = %s AND successor_id = %s",
+                   (successor, predecessor)).fetchone():
+        raise LinkError(f"{found[successor]} is already recorded as the predecessor of {found[predecessor]}")
+    row = cur.execute("INSERT INTO operator_links (predecessor_id, successor_id, note, created_by) VALUES (%s, %s, %s, %s) "
+                      "ON CONFLICT (predecessor_id, successor_id) DO NOTHING RETURNING id", (predecessor, successor, note, actor)).fetchone()
+    if row is None:
+        raise LinkError(f"{found[successor]} is already linked as the successor of {found[predecessor]}")
+    _audit_platform(cur, "operator.linked", successor, {"predecessor": str(predecessor), "predecessor_name": found[predecessor],
+                                                        "successor_name": found[successor], "actor": actor, "note": note})
+    return row[0]
+
+
+def unlink(cur: psycopg.Cursor, link_id: int, *, actor: str) -> None:
+    row = cur.execute("DELETE FROM operator_links WHERE id = %s RETURNING predecessor_id, successor_id", (link_id,)).fetchone()
+    if row is None:
+        raise LinkError(f"no operator link {link_id}")
+    _audit_platform(cur, "operator.unlinked", row[1], {"predecessor": str(row[0]), "actor": actor})
+
+
+def suggestions(cur: psycopg.Cursor, *, min_score: float, limit: int) -> list[dict]:
+    """Likely same-company pairs among operators not yet merged or linked, for review."""
+    ops = cur.execute("SELECT id, canonical_name FROM operators WHERE merged_into IS NULL ORDER BY id").fetchall()
+    linked = {frozenset(r) for r in cur.execute("SELECT predecessor_id, successor_id FROM operator_links").fetchall()}
+    names = dict(ops)
+    return [{"a": a, "a_name": names[a], "b": b, "b_name": names[b], "score": s}
+            for a, b, s in suggest_pairs(ops, min_score=min_score, limit=limit + len(linked)) if frozenset((a, b)) not in linked][:limit]
+
+
+def _audit_platform(cur: psycopg.Cursor, action: str, operator_id: uuid.UUID, metadata: dict) -> None:
+    cur.execute("INSERT INTO audit_log (workspace_id, action, entity_type, entity_id, metadata) VALUES (NULL, %s, 'operator', %s, %s)",
+                (action, str(operator_id), json.dumps(metadata)))

@@ -1,9 +1,10 @@
-"""Operator watchlists of the workspace in context (RLS), audited; plus the operator
+"""Operator watchlists and groups of the workspace in context (RLS), audited; plus the operator
 lookup the watchlist screen searches with (operators are public data)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import psycopg
 
@@ -38,41 +39,66 @@ def operator_ids_by_p5(cur: psycopg.Cursor, p5_numbers: list[str]) -> list[uuid.
     return list(dict.fromkeys(found[p] for p in p5_numbers))
 
 
-def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
+@dataclass(frozen=True)
+class OperatorSet:
+    """A named set of operators a workspace keeps: a watchlist (alerts follow it) or a group
+    (one competitor under several names). Both are saved, listed and audited the same way."""
+
+    table: str
+    items: str
+    key: str  # the items' column naming the set
+    noun: str
+
+
+WATCHLIST = OperatorSet("operator_watchlists", "operator_watchlist_items", "watchlist_id", "watchlist")
+GROUP = OperatorSet("operator_groups", "operator_group_members", "group_id", "group")
+
+
+def list_sets(cur: psycopg.Cursor, kind: OperatorSet) -> list[dict]:
     rows = cur.execute(
         "SELECT w.id, w.name, w.created_at, coalesce(json_agg(json_build_object('id', o.id, 'name', o.canonical_name, "
         "'p5_number', o.p5_number) ORDER BY o.canonical_name) FILTER (WHERE o.id IS NOT NULL), '[]') "
-        "FROM operator_watchlists w LEFT JOIN operator_watchlist_items i ON i.watchlist_id = w.id "
+        f"FROM {kind.table} w LEFT JOIN {kind.items} i ON i.{kind.key} = w.id "
         "LEFT JOIN operators o ON o.id = i.operator_id GROUP BY w.id ORDER BY w.created_at DESC").fetchall()
     return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3]} for r in rows]
 
 
+def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
+    return list_sets(cur, WATCHLIST)
+
+
 def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, operator_ids: list[uuid.UUID],
-         watchlist_id: uuid.UUID | None = None) -> uuid.UUID:
+         watchlist_id: uuid.UUID | None = None, kind: OperatorSet = WATCHLIST) -> uuid.UUID:
     name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise WatchlistError("name must be 1 to 120 characters")
+    limit = 80 if kind is GROUP else 120
+    if not name or len(name) > limit:
+        raise WatchlistError(f"name must be 1 to {limit} characters")
     if not operator_ids:
-        raise WatchlistError("a watchlist needs at least one operator")
+        raise WatchlistError(f"a {kind.noun} needs at least one operator")
     known = {r[0] for r in cur.execute("SELECT id FROM operators WHERE id = ANY(%s)", (list(operator_ids),)).fetchall()}
     unknown = [str(o) for o in operator_ids if o not in known]
     if unknown:
         raise WatchlistError(f"unknown operator id(s): {', '.join(unknown)}")
+    # A group is what comparisons show in place of its operators: its name must say which one.
+    if kind is GROUP and cur.execute(f"SELECT 1 FROM {kind.table} WHERE name = %s AND id IS DISTINCT FROM %s",
+                                     (name, watchlist_id)).fetchone():
+        raise WatchlistError(f"this workspace already has a {kind.noun} named {name!r}")
     if watchlist_id is None:
-        watchlist_id = cur.execute("INSERT INTO operator_watchlists (workspace_id, name) VALUES (%s, %s) RETURNING id",
+        watchlist_id = cur.execute(f"INSERT INTO {kind.table} (workspace_id, name) VALUES (%s, %s) RETURNING id",
                                    (workspace_id, name)).fetchone()[0]
-        action = "watchlist.created"
+        action = f"{kind.noun}.created"
     else:
-        cur.execute("UPDATE operator_watchlists SET name = %s WHERE id = %s", (name, watchlist_id))
+        cur.execute(f"UPDATE {kind.table} SET name = %s WHERE id = %s", (name, watchlist_id))
         if cur.rowcount != 1:
-            raise Missing(f"watchlist {watchlist_id} does not exist in this workspace")
-        cur.execute("DELETE FROM operator_watchlist_items WHERE watchlist_id = %s", (watchlist_id,))
-        action = "watchlist.updated"
-    cur.executemany("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s)",
+            raise Missing(f"{kind.noun} {watchlist_id} does not exist in this workspace")
+        cur.execute(f"DELETE FROM {kind.items} WHERE {kind.key} = %s", (watchlist_id,))
+        action = f"{kind.noun}.updated"
+    cur.executemany(f"INSERT INTO {kind.items} ({kind.key}, operator_id, workspace_id) VALUES (%s, %s, %s)",
                     [(watchlist_id, op, workspace_id) for op in sorted(known)])
-    audit(cur, workspace_id, actor, action, "watchlist", watchlist_id, {"name": name, "operators": sorted(map(str, known))})
+    audit(cur, workspace_id, actor, action, kind.noun, watchlist_id, {"name": name, "operators": sorted(map(str, known))})
     return watchlist_id
 
 
-def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID) -> None:
-    delete_audited(cur, "operator_watchlists", "watchlist", watchlist_id, workspace_id, actor, Missing)
+def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID,
+           kind: OperatorSet = WATCHLIST) -> None:
+    delete_audited(cur, kind.table, kind.noun, watchlist_id, workspace_id, actor, Missing)

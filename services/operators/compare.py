@@ -1,0 +1,153 @@
+"""Peer comparison: for a county, a district or one of the workspace's areas and a period,
+operators ranked by permits, with their share, the change against the previous period of
+the same length, horizontal share, median depth, permit-to-spud conversion and median days
+to spud (over permits old enough to judge). A workspace's operator groups count as one.
+
+Counties and districts read the aggregate (`operator_stats_daily`); an area is drawn, so its
+figures come from the permits inside it (GIST index on the point). `source="permits"`
+computes a county or district from the permits too: the reference the tests and the
+benchmark hold the aggregate to."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import psycopg
+from psycopg.rows import dict_row
+
+from services.errors import FieldError, Missing
+from services.reference.counties import COUNTIES, DISTRICTS
+
+# A permit needs this long before "not spudded yet" says something about it.
+JUDGE_AFTER_DAYS = 180
+MAX_PERIOD_DAYS = 3660
+MAX_SERIES = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # county | district | area
+    value: str  # county code, district, or area id
+    start: date
+    end: date  # inclusive
+
+    @property
+    def previous(self) -> tuple[date, date]:
+        days = (self.end - self.start).days + 1
+        return self.start - timedelta(days=days), self.start - timedelta(days=1)
+
+
+def scope(*, county: str | None, district: str | None, aoi: str | None, start: date | None, end: date | None,
+          today: date) -> Scope:
+    """PURE: exactly one place and a sensible period (default: the last 365 days)."""
+    given = [(k, v) for k, v in (("county", county), ("district", district), ("aoi", aoi)) if v]
+    if len(given) != 1:
+        raise FieldError("county", "give one county, one district or one area to compare in")
+    kind, value = given[0]
+    if kind == "county":
+        code = value.strip().zfill(3) if value.strip().isdigit() else next(
+            (c.code for c in COUNTIES.values() if c.name.lower() == value.strip().lower()), None)
+        if code not in COUNTIES:
+            raise FieldError("county", f"no Texas county {value!r}")
+        value = code
+    elif kind == "district" and value not in DISTRICTS:
+        raise FieldError("district", f"no RRC district {value!r}; districts are {', '.join(DISTRICTS)}")
+    elif kind == "aoi":
+        try:
+            value = str(uuid.UUID(value))
+        except ValueError:
+            raise FieldError("aoi", "must be an area id") from None
+        kind = "area"
+    end = end or today
+    start = start or end - timedelta(days=364)
+    if start > end:
+        raise FieldError("start", "the period starts after it ends")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise FieldError("start", "a period is at most ten years")
+    return Scope(kind, value, start, end)
+
+
+def _facts(s: Scope, source: str) -> tuple[str, dict]:
+    """Rows of (operator_id, issued_date, permits, horizontal, depths, spudded, days_to_spud)
+    for the place over both periods."""
+    params = {"value": s.value, "from": s.previous[0], "to": s.end}
+    if s.kind == "area":
+        return ("""SELECT c.operator_id, c.issued_date, 1 AS permits, (c.wellbore_profile = 'horizontal')::int AS horizontal,
+                          CASE WHEN c.total_depth IS NULL THEN '{}'::int[] ELSE ARRAY[c.total_depth] END AS depths,
+                          (c.spud_date IS NOT NULL)::int AS spudded,
+                          CASE WHEN c.spud_date IS NULL THEN '{}'::int[] ELSE ARRAY[c.spud_date - c.issued_date] END AS days_to_spud
+                   FROM permits_current c JOIN aois a ON a.id = %(value)s::uuid AND ST_Intersects(a.match_geom, c.geom)
+                   WHERE c.operator_id IS NOT NULL AND c.issued_date BETWEEN %(from)s AND %(to)s""", params)
+    column = "county_code" if s.kind == "county" else "district"
+    if source == "permits":
+        from services.operators.stats import GROUP_SQL
+        return (f"{GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3", params)
+    return (f"""SELECT operator_id, issued_date, permits, horizontal, depths, spudded, days_to_spud FROM operator_stats_daily
+                WHERE {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s""", params)
+
+
+# `who`: the workspace's group an operator belongs to (its first by name), else the operator.
+RANK_SQL = """
+WITH facts AS MATERIALIZED ({facts}),
+membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, g.id AS group_id, g.name
+               FROM operator_group_members m JOIN operator_groups g ON g.id = m.group_id ORDER BY m.operator_id, g.name),
+f AS (SELECT coalesce(m.group_id, f.operator_id) AS who, m.group_id IS NOT NULL AS is_group, f.*
+      FROM facts f LEFT JOIN membership m ON m.operator_id = f.operator_id),
+now_ AS (SELECT who, bool_or(is_group) AS is_group, sum(permits) AS permits, sum(horizontal) AS horizontal,
+                sum(permits) FILTER (WHERE issued_date <= %(judge)s) AS judged, sum(spudded) FILTER (WHERE issued_date <= %(judge)s) AS spudded
+         FROM f WHERE issued_date >= %(start)s GROUP BY who),
+before AS (SELECT who, sum(permits) AS permits FROM f WHERE issued_date < %(start)s GROUP BY who),
+depth AS (SELECT who, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median_depth
+          FROM f, unnest(f.depths) d WHERE issued_date >= %(start)s GROUP BY who),
+spud AS (SELECT who, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median_days
+         FROM f, unnest(f.days_to_spud) d WHERE issued_date >= %(start)s AND issued_date <= %(judge)s GROUP BY who),
+total AS (SELECT sum(permits) AS n FROM now_)
+SELECT n.who, n.is_group, coalesce(g.name, o.canonical_name) AS name, o.p5_number, n.permits::int, b.permits::int AS previous,
+       round(n.permits * 100.0 / nullif(t.n, 0), 1)::float AS share, round(n.horizontal * 100.0 / nullif(n.permits, 0), 1)::float AS horizontal_share,
+       d.median_depth::float, coalesce(n.judged, 0)::int AS judged, coalesce(n.spudded, 0)::int AS spudded,
+       round(n.spudded * 100.0 / nullif(n.judged, 0), 1)::float AS spud_rate, s.median_days::float AS median_days_to_spud
+FROM now_ n CROSS JOIN total t
+LEFT JOIN before b ON b.who = n.who LEFT JOIN depth d ON d.who = n.who LEFT JOIN spud s ON s.who = n.who
+LEFT JOIN operator_groups g ON g.id = n.who LEFT JOIN operators o ON o.id = n.who AND NOT n.is_group
+ORDER BY n.permits DESC, name LIMIT %(limit)s
+"""
+
+SERIES_SQL = """
+WITH facts AS MATERIALIZED ({facts}),
+membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, m.group_id
+               FROM operator_group_members m JOIN operator_groups g ON g.id = m.group_id ORDER BY m.operator_id, g.name)
+SELECT coalesce(m.group_id, f.operator_id) AS who, date_trunc('month', f.issued_date)::date AS month, sum(f.permits)::int AS permits
+FROM facts f LEFT JOIN membership m ON m.operator_id = f.operator_id
+WHERE f.issued_date >= %(start)s AND coalesce(m.group_id, f.operator_id) = ANY(%(who)s)
+GROUP BY 1, 2 ORDER BY 2, 1
+"""
+
+
+def place_name(cur: psycopg.Cursor, s: Scope) -> str:
+    if s.kind == "county":
+        return f"{COUNTIES[s.value].name} County"
+    if s.kind == "district":
+        return f"District {s.value}"
+    row = cur.execute("SELECT name FROM aois WHERE id = %s", (s.value,)).fetchone()
+    if row is None:
+        raise Missing(f"no area {s.value} in this workspace")
+    return row[0]
+
+
+def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source: str = "aggregate") -> list[dict]:
+    facts, params = _facts(s, source)
+    params |= {"start": s.start, "judge": min(s.end, today - timedelta(days=JUDGE_AFTER_DAYS)), "limit": limit}
+    return cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params).fetchall()
+
+
+def series(cur: psycopg.Cursor, s: Scope, who: list[uuid.UUID]) -> list[dict]:
+    """Permits per month over the period for up to five operators or groups."""
+    if len(who) > MAX_SERIES:
+        raise FieldError("series", f"pick at most {MAX_SERIES} operators to chart side by side")
+    if not who:
+        return []
+    facts, params = _facts(s, "aggregate")
+    params |= {"start": s.start, "who": who}
+    return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params).fetchall()

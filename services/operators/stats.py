@@ -1,0 +1,56 @@
+"""The operator comparison aggregate (`operator_stats_daily`): per operator, county and
+issue day, over the current permits. It is a pure function of `permits_current`, so it is
+maintained by recomputing exactly the groups a change could have touched: every (operator,
+county, issue day) any version of a changed permit ever had, old and new."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+
+# One group's figures, from the permits themselves (also the reference the tests and the
+# benchmark compare the aggregate with).
+GROUP_SQL = """
+SELECT operator_id, coalesce(county_code, '') AS county_code, issued_date, min(district) AS district, count(*) AS permits,
+       count(*) FILTER (WHERE wellbore_profile = 'horizontal') AS horizontal,
+       coalesce(array_agg(total_depth ORDER BY total_depth) FILTER (WHERE total_depth IS NOT NULL), '{}') AS depths,
+       count(spud_date) AS spudded,
+       coalesce(array_agg(spud_date - issued_date ORDER BY spud_date - issued_date) FILTER (WHERE spud_date IS NOT NULL), '{}')
+         AS days_to_spud
+FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
+"""
+
+_TOUCHED = """
+CREATE TEMP TABLE tmp_stat_keys ON COMMIT DROP AS
+SELECT DISTINCT v.operator_id, coalesce(v.county_code, '') AS county_code, v.issued_date
+FROM permit_versions v
+WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s)
+  AND v.operator_id IS NOT NULL AND v.issued_date IS NOT NULL
+"""
+
+
+def refresh_for_run(cur: psycopg.Cursor, run_id: uuid.UUID) -> int:
+    """Recompute the groups this run's changes touched; returns how many."""
+    cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_stat_keys")
+    cur.execute(_TOUCHED, (run_id,))
+    return _recompute(cur)
+
+
+def refresh_operators(cur: psycopg.Cursor, operator_ids: list[uuid.UUID]) -> int:
+    """Recompute every group of these operators (after a merge moved permits between them)."""
+    cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_stat_keys")
+    cur.execute("""CREATE TEMP TABLE tmp_stat_keys ON COMMIT DROP AS
+                   SELECT operator_id, county_code, issued_date FROM operator_stats_daily WHERE operator_id = ANY(%(ids)s)
+                   UNION SELECT operator_id, coalesce(county_code, ''), issued_date FROM permits_current
+                   WHERE operator_id = ANY(%(ids)s) AND issued_date IS NOT NULL""", {"ids": operator_ids})
+    return _recompute(cur)
+
+
+def _recompute(cur: psycopg.Cursor) -> int:
+    cur.execute("""DELETE FROM operator_stats_daily s USING tmp_stat_keys k
+                   WHERE s.operator_id = k.operator_id AND s.county_code = k.county_code AND s.issued_date = k.issued_date""")
+    cur.execute(f"""INSERT INTO operator_stats_daily
+                    {GROUP_SQL} AND (operator_id, coalesce(county_code, ''), issued_date) IN (SELECT * FROM tmp_stat_keys)
+                    GROUP BY 1, 2, 3""")
+    return cur.rowcount

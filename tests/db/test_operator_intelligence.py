@@ -1,0 +1,182 @@
+"""Operator intelligence over generated data: the comparison aggregate against hand-written
+SQL over the permits, the ranking from the aggregate against the ranking from the permits,
+areas, groups, lineage and the operator's timeline."""
+
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+
+from services.db.engine import set_tenant
+from services.ingestion import backfill
+from services.ingestion.demo import write_demo
+from services.operators import compare, identity, profile, watchlists
+from services.tenancy import admin
+
+SEED, PERMITS, START, DAYS = 7, 700, date(2026, 6, 1), 40
+LATER = START + timedelta(days=DAYS + 400)  # "today": every permit is old enough to judge
+
+HAND_WRITTEN = """
+SELECT operator_id, coalesce(county_code, ''), issued_date, count(*),
+       sum(CASE WHEN wellbore_profile = 'horizontal' THEN 1 ELSE 0 END),
+       sum(CASE WHEN spud_date IS NOT NULL THEN 1 ELSE 0 END),
+       array_remove(array_agg(total_depth ORDER BY total_depth), NULL),
+       array_remove(array_agg(spud_date - issued_date ORDER BY spud_date - issued_date), NULL)
+FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+AGGREGATE = ("SELECT operator_id, county_code, issued_date, permits, horizontal, spudded, depths, days_to_spud "
+             "FROM operator_stats_daily ORDER BY 1, 2, 3")
+
+
+@pytest.fixture
+def loaded(settings, tmp_path):
+    folder = tmp_path / "demo"
+    write_demo(folder, seed=SEED, permits=PERMITS, start=START, days=DAYS)
+    files, _ = backfill.plan(folder)
+    backfill.run(settings, files, source="rrc_daf420")
+    return settings
+
+
+def _busiest(conn, column: str) -> str:
+    return conn.execute(f"SELECT {column} FROM permits_current WHERE issued_date IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+                        ).fetchone()[0]
+
+
+def _period() -> dict:
+    return {"start": START + timedelta(days=DAYS // 2), "end": START + timedelta(days=DAYS - 1)}
+
+
+def test_the_aggregate_kept_by_ingestion_equals_hand_written_sql_over_the_permits(loaded, owner_conn):
+    aggregate = owner_conn.execute(AGGREGATE).fetchall()
+    assert aggregate == owner_conn.execute(HAND_WRITTEN).fetchall()
+    changes = dict(owner_conn.execute("SELECT change_type, count(*) FROM permit_changes GROUP BY 1").fetchall())
+    # the month moved the figures the aggregate must follow: amendments and spuds
+    assert changes["amended"] > 0 and changes["spudded"] > 0
+    assert sum(r[5] for r in aggregate) > 0
+
+
+def test_the_aggregate_still_equals_the_permits_after_two_operators_are_merged(loaded, owner_conn):
+    keep, absorb = [r[0] for r in owner_conn.execute(
+        "SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 2").fetchall()]
+    identity.merge(owner_conn.cursor(), keep, absorb, actor="test", reason="same company")
+    assert owner_conn.execute(AGGREGATE).fetchall() == owner_conn.execute(HAND_WRITTEN).fetchall()
+    assert owner_conn.execute("SELECT count(*) FROM operator_stats_daily WHERE operator_id = %s", (absorb,)).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("kind", ["county", "district"])
+def test_the_ranking_from_the_aggregate_equals_the_ranking_from_the_permits(loaded, owner_conn, kind):
+    value = _busiest(owner_conn, "county_code" if kind == "county" else "district")
+    s = compare.scope(**{"county": None, "district": None, "aoi": None, kind: value}, **_period(), today=LATER)
+    from_aggregate = compare.rank(owner_conn.cursor(), s, today=LATER)
+    assert from_aggregate == compare.rank(owner_conn.cursor(), s, today=LATER, source="permits")
+    column = "county_code" if kind == "county" else "district"
+    by_hand = dict(owner_conn.execute(f"""SELECT operator_id, count(*) FROM permits_current WHERE {column} = %s
+                                          AND issued_date BETWEEN %s AND %s GROUP BY 1""", (value, s.start, s.end)).fetchall())
+    before = dict(owner_conn.execute(f"""SELECT operator_id, count(*) FROM permits_current WHERE {column} = %s
+                                         AND issued_date BETWEEN %s AND %s GROUP BY 1""", (value, *s.previous)).fetchall())
+    assert {r["who"]: r["permits"] for r in from_aggregate} == by_hand
+    assert {r["who"]: r["previous"] for r in from_aggregate if r["previous"]} == {k: v for k, v in before.items() if k in by_hand}
+    assert [r["permits"] for r in from_aggregate] == sorted(by_hand.values(), reverse=True)
+    assert abs(sum(r["share"] for r in from_aggregate) - 100) < 0.1 * len(from_aggregate)
+
+
+def _workspace(app_conn):
+    ws = admin.create_workspace(app_conn, "Comparisons", "vp@example.com", verified=True)
+    cur = app_conn.cursor()
+    set_tenant(cur, ws.workspace_id, ws.user_id)
+    return ws, cur
+
+
+def test_an_area_ranks_the_permits_inside_it_with_its_buffer(loaded, app_conn):
+    ws, cur = _workspace(app_conn)
+    lon, lat = cur.execute("SELECT ST_X(geom), ST_Y(geom) FROM permits_current WHERE geom IS NOT NULL "
+                           "GROUP BY geom ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+    aoi = cur.execute("INSERT INTO aois (workspace_id, name, geom, buffer_meters) VALUES "
+                      "(%s, 'Spraberry block', ST_Multi(ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 0.3)), 2000) RETURNING id",
+                      (ws.workspace_id, lon, lat)).fetchone()[0]
+    s = compare.scope(county=None, district=None, aoi=str(aoi), **_period(), today=LATER)
+    rows = compare.rank(cur, s, today=LATER)
+    by_hand = dict(cur.execute("""SELECT c.operator_id, count(*) FROM permits_current c JOIN aois a ON a.id = %s
+                                  WHERE ST_DWithin(a.geom::geography, c.geom::geography, 2000) AND c.issued_date BETWEEN %s AND %s
+                                  GROUP BY 1""", (aoi, s.start, s.end)).fetchall())
+    assert by_hand and {r["who"]: r["permits"] for r in rows} == by_hand
+    assert compare.place_name(cur, s) == "Spraberry block"
+
+
+def test_a_group_counts_its_operators_as_one_competitor(loaded, app_conn):
+    ws, cur = _workspace(app_conn)
+    county = _busiest(cur, "county_code")
+    s = compare.scope(county=county, district=None, aoi=None, **_period(), today=LATER)
+    alone = compare.rank(cur, s, today=LATER)
+    a, b = alone[0], alone[1]
+    group = watchlists.save(cur, ws.workspace_id, ws.user_id, "Competitor X", [a["who"], b["who"]], kind=watchlists.GROUP)
+    grouped = compare.rank(cur, s, today=LATER)
+    row = next(r for r in grouped if r["who"] == group)
+    assert row["is_group"] and row["name"] == "Competitor X"
+    assert row["permits"] == a["permits"] + b["permits"] and grouped[0] is row
+    assert not any(r["who"] in (a["who"], b["who"]) for r in grouped)
+    series = compare.series(cur, s, [group])
+    assert sum(p["permits"] for p in series) == row["permits"]
+    with pytest.raises(watchlists.WatchlistError, match="already has a group"):
+        watchlists.save(cur, ws.workspace_id, ws.user_id, "Competitor X", [a["who"]], kind=watchlists.GROUP)
+
+
+def test_a_successor_carries_its_predecessors_line_and_the_link_is_audited_and_reversible(loaded, owner_conn):
+    a, b = [r[0] for r in owner_conn.execute(
+        "SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 2").fetchall()]
+    cur = owner_conn.cursor()
+    alone_a = profile.profile(cur, a, follow_line=True, today=LATER)["permits"]
+    alone_b = profile.profile(cur, b, follow_line=True, today=LATER)["permits"]
+    link_id = identity.link(cur, a, b, actor="analyst", note="reorganised under a new P-5 number")
+    line = profile.profile(cur, b, follow_line=True, today=LATER)
+    assert line["permits"] == alone_a + alone_b and [o["id"] for o in line["line"]] == [a]
+    assert [(x["relation"], x["id"]) for x in line["lineage"]] == [("predecessor", a)]
+    assert profile.profile(cur, b, follow_line=False, today=LATER)["permits"] == alone_b
+    with pytest.raises(identity.LinkError):
+        identity.link(cur, b, a, actor="analyst", note=None)
+    identity.unlink(cur, link_id, actor="analyst")
+    assert profile.profile(cur, b, follow_line=True, today=LATER)["permits"] == alone_b
+    actions = [r[0] for r in cur.execute("SELECT action FROM audit_log WHERE entity_id = %s ORDER BY id", (str(b),)).fetchall()]
+    assert actions == ["operator.linked", "operator.unlinked"]
+
+
+def test_the_timeline_pages_newest_first_without_gaps_or_repeats_and_filters_by_kind(loaded, owner_conn):
+    cur = owner_conn.cursor()
+    op = cur.execute("SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    seen, before = [], None
+    while True:
+        page = profile.timeline(cur, op, follow_line=False, kinds=None, before=before, limit=7)
+        seen += [e["id"] for e in page["items"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    every = [r[0] for r in cur.execute("""SELECT c.id FROM permit_changes c JOIN permits p ON p.id = c.permit_id
+                                          WHERE p.operator_id = %s ORDER BY c.id DESC""", (op,)).fetchall()]
+    assert seen == every and len(every) > 7
+    amended = profile.timeline(cur, op, follow_line=False, kinds=["amended"], before=None, limit=200)["items"]
+    assert amended and {e["kind"] for e in amended} == {"amended"}
+    with pytest.raises(Exception, match="unknown event kind"):
+        profile.timeline(cur, op, follow_line=False, kinds=["drilled"], before=None, limit=5)
+
+
+def test_a_comparison_refuses_two_places_an_unknown_county_and_a_backwards_period():
+    with pytest.raises(Exception, match="one county, one district or one area"):
+        compare.scope(county="329", district="08", aoi=None, start=None, end=None, today=LATER)
+    with pytest.raises(Exception, match="no Texas county"):
+        compare.scope(county="Atlantis", district=None, aoi=None, start=None, end=None, today=LATER)
+    with pytest.raises(Exception, match="starts after it ends"):
+        compare.scope(county="Midland", district=None, aoi=None, start=LATER, end=START, today=LATER)
+    assert compare.scope(county="midland", district=None, aoi=None, start=None, end=None, today=LATER).value == "329"
+
+
+def test_app_role_cannot_see_another_workspaces_groups(loaded, settings, app_conn):
+    ws, cur = _workspace(app_conn)
+    op = cur.execute("SELECT id FROM operators LIMIT 1").fetchone()[0]
+    watchlists.save(cur, ws.workspace_id, ws.user_id, "Rivals", [op], kind=watchlists.GROUP)
+    app_conn.commit()
+    other = admin.create_workspace(app_conn, "Other", "other@example.com", verified=True)
+    with psycopg.connect(settings.database_url) as conn:
+        c = conn.cursor()
+        set_tenant(c, other.workspace_id, other.user_id)
+        assert watchlists.list_sets(c, watchlists.GROUP) == []
