@@ -35,7 +35,7 @@ from services.settings import REPO_ROOT, Settings, get_settings
 
 WEB = REPO_ROOT / "web"
 VENDOR = {"maplibre-gl": "maplibre-gl/dist", "terra-draw": "terra-draw/dist",
-          "terra-draw-maplibre-gl-adapter": "terra-draw-maplibre-gl-adapter/dist"}
+          "terra-draw-maplibre-gl-adapter": "terra-draw-maplibre-gl-adapter/dist", "uplot": "uplot/dist"}
 # Web queries are short: no JIT, whose compile time exceeds them once the planner's estimates
 # pass its thresholds (a county-sized search at 1M permits does; docs/performance.md).
 WEB_SESSION_OPTIONS = "-c jit=off"

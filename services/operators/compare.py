@@ -24,6 +24,8 @@ from services.reference.counties import COUNTIES, DISTRICTS
 JUDGE_AFTER_DAYS = 180
 MAX_PERIOD_DAYS = 3660
 MAX_SERIES = 5
+# The RRC's records start in the 1900s; the bounds keep the previous period's arithmetic in range.
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def scope(*, county: str | None, district: str | None, aoi: str | None, start: d
         except ValueError:
             raise FieldError("aoi", "must be an area id") from None
         kind = "area"
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise FieldError(name, f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
     end = end or today
     start = start or end - timedelta(days=364)
     if start > end:

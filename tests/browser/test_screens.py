@@ -387,3 +387,66 @@ def test_team_invite_accepted_in_a_second_browser_and_a_role_changed_on_a_deskto
 @pytest.mark.browser_context_args(**PHONE)
 def test_team_invite_accepted_in_a_second_browser_and_a_role_changed_on_a_phone(browser, page, live, smtp, shots, watch):
     team_flow(browser, page, *live, smtp, shots, PHONE)
+
+
+# ---- operators -------------------------------------------------------------------------------
+def operators_flow(page, base, settings, shots):
+    """From a permit to its operator's profile, then peers in its county: two names grouped
+    as one competitor, charted side by side, their permits listed, and the operator watched."""
+    for day in ("2026-07-27", "2026-07-28"):
+        news(settings, day)
+    signed_in(page, base)
+    _open(page, base, "/permit/0916878")
+    page.get_by_role("link", name="operator profile and peers").click()
+    heading = page.locator("#view h2")
+    expect(heading).not_to_have_text("")
+    name = heading.inner_text()
+    expect(page.locator(".figures")).to_contain_text("Permits")
+    expect(page.locator("#op-chart canvas")).to_be_attached()
+    expect(page.locator("#events li").first).to_contain_text("RRC published")
+    shots(page, "operator-profile-top")
+    page.locator("#op-chart summary").click()
+    expect(page.locator("#op-chart table.numbers")).to_contain_text("Jul 2026")
+    shots(page, "operator-profile")
+    with page.expect_download() as dl:
+        page.locator("#op-chart").get_by_role("button", name="Download CSV").click()
+    csv_text = open(dl.value.path(), encoding="utf-8").read()
+    assert csv_text.startswith("month,") and "2026-07," in csv_text
+    page.get_by_role("button", name="Watch this operator").click()
+    expect(page.locator("#toast")).to_contain_text(f"{name} added to the watchlist")
+
+    page.get_by_role("link", name=re.compile(r"^Compare in .* County$")).click()
+    ranking = page.locator("table.ranking tbody tr")
+    expect(ranking.first).to_be_visible()
+    assert ranking.count() >= 3
+    body = page.locator("#cmp-out").inner_text()
+    assert "{" not in body and "None" not in body and "undefined" not in body and "NaN" not in body
+    first, second = (int(ranking.nth(i).locator("button.permits").inner_text().replace(",", "")) for i in (0, 1))
+    ranking.nth(0).locator("input.pick").check()
+    ranking.nth(1).locator("input.pick").check()
+    page.get_by_role("button", name="Group picked as one competitor").click()
+    page.locator("#group-form").get_by_label("Name").fill("Competitor X")
+    page.locator("#group-form").get_by_role("button", name="Group").click()
+    expect(page.locator("#toast")).to_contain_text('Grouped 2 operators as "Competitor X"')
+    grouped = page.locator("table.ranking tbody tr", has_text="Competitor X")
+    expect(grouped).to_contain_text("(group)")
+    assert int(grouped.locator("button.permits").inner_text().replace(",", "")) == first + second
+    expect(page.locator("#groups")).to_contain_text("Competitor X")
+    grouped.locator("input.pick").check()
+    page.get_by_role("button", name="Chart picked (up to 5)").click()
+    expect(page.locator("#cmp-chart canvas")).to_be_attached()
+    expect(page.locator("#cmp-chart figcaption")).to_contain_text("Permits per month in")
+    shots(page, "operator-comparison")
+    page.locator("table.ranking").scroll_into_view_if_needed()
+    shots(page, "operator-ranking")
+    page.locator("table.ranking tbody tr", has_text="Competitor X").locator("button.permits").click()
+    expect(page.locator("#count")).to_contain_text(f"{first + second:,} permit")
+
+
+def test_operator_profile_peers_a_group_and_a_watch_on_a_desktop(page, live, shots, watch):
+    operators_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_operator_profile_peers_a_group_and_a_watch_on_a_phone(page, live, shots, watch):
+    operators_flow(page, *live, shots)

@@ -12,10 +12,12 @@ import * as permits from "./permits.js";
 import * as inbox from "./inbox.js";
 import * as team from "./team.js";
 import * as account from "./account.js";
+import * as operators from "./operators.js";
 
 const VIEWS = {
   permits: () => permits.listView(), permit: (ref) => permits.detailView(ref), areas: () => areas.view(), alerts: () => alerts.view(),
   inbox: () => inbox.view(), team: () => team.view(), account: () => account.view(), welcome: () => areas.onboarding(),
+  operator: (id, params) => operators.profileView(id, params), compare: (_, params) => operators.compareView(params),
 };
 
 async function boot() {
@@ -114,9 +116,9 @@ function route() {
   if (auth.ROUTES[name]) return auth.ROUTES[name](params);
   if (!state.me?.user) { location.hash = "#/signin"; return; }
   if (!$("#modal").dataset.locked) closeModal();
-  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === (name === "permit" ? "permits" : name))));
+  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare" }[name] || name))));
   $("#panel").classList.remove("collapsed");
-  (VIEWS[name] || VIEWS.permits)(arg && decodeURIComponent(arg));
+  (VIEWS[name] || VIEWS.permits)(arg && decodeURIComponent(arg), params);
 }
 
 boot();

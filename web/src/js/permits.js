@@ -131,7 +131,7 @@ export async function detailView(ref) {
     <h2>${esc(p.lease_name || "Permit")} ${esc(p.well_number || "")}</h2>
     <dl class="facts">
       <dt>Operator</dt><dd>${esc(p.operator || p.operator_name || "—")} ${p.operator_number ? `<small>(P-5 ${esc(p.operator_number)})</small>` : ""}
-        ${p.operator_id ? `<button class="link" id="op-filter">show all their permits</button>` : ""}</dd>
+        ${p.operator_id ? `<br><a href="#/operator/${esc(p.operator_id)}">operator profile and peers</a> · <button class="link" id="op-filter">show all their permits</button>` : ""}</dd>
       <dt>Status number</dt><dd>${esc(p.status_number)}</dd>
       <dt>API number</dt><dd>${esc(p.api_number || "—")}</dd>
       <dt>Status</dt><dd>${esc(p.status || "—")}${p.well_status ? ` · well ${esc(p.well_status)}` : ""}</dd>
