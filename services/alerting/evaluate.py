@@ -68,6 +68,15 @@ _RULE_CONDITIONS = f"""
                                          WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = ch.operator_id))
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "ch")})
 """
+# New ground: the operator's first permits in this county (or, for an area rule, this area)
+# for twelve months: none issued (or filed) there in the 365 days before this one's day, so
+# several on the day it arrives all count; a filing and its approval are one permit.
+_NEW_GROUND = """(NOT r.new_acreage_only OR (ch.change_type IN ('new', 'approved', 'filed') AND NOT EXISTS (
+  SELECT 1 FROM permits_current o WHERE o.operator_id = ch.operator_id AND o.permit_id <> ch.permit_id
+    AND o.status_number <> ch.status_number
+    AND coalesce(o.issued_date, o.filed_date) >= coalesce(ch.issued_date, ch.published_at::date) - 365
+    AND coalesce(o.issued_date, o.filed_date) < coalesce(ch.issued_date, ch.published_at::date)
+    AND {where})))"""
 _FIELDS = "ch.change_id, ch.permit_id, ch.permit_version_id, r.id AS rule_id, r.workspace_id, r.name AS rule_name"
 # AOI rules are found through the GIST index on the buffered AOI; the rest (saved search
 # or watchlist only) are joined directly. `ch` is the changes after the cursor.
@@ -83,12 +92,14 @@ JOIN aois a ON ST_Intersects(a.match_geom, ch.track)
 JOIN alert_rules r ON r.aoi_id = a.id
 LEFT JOIN saved_searches s ON s.id = r.saved_search_id
 WHERE {_RULE_CONDITIONS.replace(f"({_TYPES})", f"(({_TYPES}) OR (ch.first_located AND 'new' = ANY({_notify_case()})))")}
+  AND {_NEW_GROUND.format(where="ST_Intersects(a.match_geom, o.geom)")}
 UNION ALL
 SELECT {_FIELDS}, NULL, NULL, NULL
 FROM ch
 JOIN alert_rules r ON r.aoi_id IS NULL
 LEFT JOIN saved_searches s ON s.id = r.saved_search_id
 WHERE {_RULE_CONDITIONS}
+  AND {_NEW_GROUND.format(where="o.county_code = ch.county_code")}
 """
 # The matching on its own (what the benchmark measures the whole evaluation against).
 MATCH_SQL = f"WITH ch AS MATERIALIZED ({_CHANGES}) {_MATCH_BODY} ORDER BY change_id, rule_id"

@@ -37,8 +37,8 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
     validate(spec, load_context(cur, spec))
     values = {**asdict(spec), "channels": json.dumps(spec.channels), "quiet_hours": json.dumps(spec.quiet_hours) if spec.quiet_hours else None,
               "change_types": spec.change_types, "recipients": list(spec.recipients)}
-    cols = ["name", "enabled", "aoi_id", "saved_search_id", "watchlist_id", "notify_on", "notify_on_filings", "change_types", "channels",
-            "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "recipients"]
+    cols = ["name", "enabled", "aoi_id", "saved_search_id", "watchlist_id", "notify_on", "notify_on_filings", "new_acreage_only", "change_types",
+            "channels", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "recipients"]
     if rule_id is None:
         rule_id = cur.execute(
             f"INSERT INTO alert_rules (workspace_id, created_by, {', '.join(cols)}) "
@@ -55,14 +55,15 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
     return rule_id
 
 
-_LIST_KEYS = ("id", "name", "enabled", "aoi_id", "aoi_name", "saved_search_id", "watchlist_id", "notify_on", "notify_on_filings", "change_types",
-              "channels", "recipients", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "created_at", "events")
+_LIST_KEYS = ("id", "name", "enabled", "aoi_id", "aoi_name", "saved_search_id", "watchlist_id", "notify_on", "notify_on_filings", "new_acreage_only",
+              "change_types", "channels", "recipients", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "created_at", "events")
 
 
 def list_rules(cur: psycopg.Cursor, rule_id: uuid.UUID | None = None) -> list[dict]:
     """The workspace's rules (or one), with their area's name and how many alerts each raised."""
     rows = cur.execute(
-        "SELECT r.id, r.name, r.enabled, r.aoi_id, a.name, r.saved_search_id, r.watchlist_id, r.notify_on, r.notify_on_filings, r.change_types, r.channels, "
+        "SELECT r.id, r.name, r.enabled, r.aoi_id, a.name, r.saved_search_id, r.watchlist_id, r.notify_on, r.notify_on_filings, "
+        "r.new_acreage_only, r.change_types, r.channels, "
         "r.recipients, r.quiet_hours, r.timezone, r.digest_mode, r.digest_at, r.digest_weekday, r.created_at, "
         "(SELECT count(*) FROM alert_events e WHERE e.alert_rule_id = r.id) "
         "FROM alert_rules r LEFT JOIN aois a ON a.id = r.aoi_id WHERE (%(id)s::uuid IS NULL OR r.id = %(id)s) ORDER BY r.created_at DESC",

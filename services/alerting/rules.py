@@ -49,6 +49,7 @@ class RuleSpec:
     digest_weekday: int = 0
     enabled: bool = True
     notify_on_filings: bool = False
+    new_acreage_only: bool = False  # watchlist rules: only an operator's first permit in ground new to it
 
 
 # Why a channel cannot reach a person now, as SQL over `users u` (a STOP reply before a pause).
@@ -90,6 +91,8 @@ def validate(spec: RuleSpec, ctx: RuleContext) -> None:
         raise RuleError("give the rule a name")
     if not (spec.aoi_id or spec.saved_search_id or spec.watchlist_id):
         raise RuleError("a rule needs a target: an area of interest, a saved search or an operator watchlist")
+    if spec.new_acreage_only and not spec.watchlist_id:
+        raise RuleError("\"only new ground\" follows watched operators: pick a watchlist for this rule")
     if spec.aoi_id:
         if ctx.aoi is None:
             raise RuleError(f"area of interest {spec.aoi_id} does not exist in this workspace")

@@ -424,6 +424,8 @@ class RuleIn(In):
     watchlist_id: uuid.UUID | None = None
     notify_on: Literal["new_only", "new_and_amendments", "all_changes"] = "new_only"
     notify_on_filings: bool = Field(default=False, description="also tell of applications pending approval (filed, and left pending)")
+    new_acreage_only: bool = Field(default=False, description="with a watchlist: only a watched operator's first permit in a county "
+                                   "(or in the rule's area) where it had none in the last 12 months")
     change_types: list[Literal["new", "approved", "amended", "status_changed", "location_changed", "spudded", "corrected",
                                "filed", "left_pending"]] | None = Field(default=None, max_length=9)
     channels: dict[Literal["sms", "email", "in_app"], bool] = Field(default_factory=lambda: {"in_app": True})
@@ -446,6 +448,7 @@ class RuleOut(Out):
     watchlist_id: uuid.UUID | None
     notify_on: str
     notify_on_filings: bool
+    new_acreage_only: bool
     change_types: list[str] | None
     channels: dict[str, bool]
     recipients: list[uuid.UUID]

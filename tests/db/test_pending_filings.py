@@ -118,3 +118,4 @@ def test_rrc_pending_prints_one_object_per_application_from_a_zip_whose_txt_is_a
     assert {"status_number", "universal_doc_no", "operator_name", "lease_name", "filing_purpose", "wellbore_profile",
             "submitted_at", "surface_location", "location_source", "problems"} <= first.keys()
     assert first["set"] == stamp_dir.name
+

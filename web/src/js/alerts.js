@@ -26,7 +26,7 @@ export async function view() {
     <h2>Alerts</h2>
     <ol class="results" id="rules">${rules.map((r) => `
       <li data-id="${esc(r.id)}"><strong>${esc(r.name)}</strong> ${r.enabled ? "" : "<span class='pill'>paused</span>"}
-        <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${r.saved_search_id ? `search “${esc(searches.find((x) => x.id === r.saved_search_id)?.name || "")}” · ` : ""}${r.watchlist_id ? `watchlist “${esc(lists.find((x) => x.id === r.watchlist_id)?.name || "")}” · ` : ""}${esc(NOTIFY[r.notify_on])}${r.notify_on_filings ? " and filings pending approval" : ""} ·
+        <span class="muted">${r.aoi_name ? `area “${esc(r.aoi_name)}” · ` : ""}${r.saved_search_id ? `search “${esc(searches.find((x) => x.id === r.saved_search_id)?.name || "")}” · ` : ""}${r.watchlist_id ? `watchlist “${esc(lists.find((x) => x.id === r.watchlist_id)?.name || "")}” · ` : ""}${esc(NOTIFY[r.notify_on])}${r.notify_on_filings ? " and filings pending approval" : ""}${r.new_acreage_only ? " (only in ground new to the operator)" : ""} ·
         ${Object.entries(r.channels).filter(([, on]) => on).map(([c]) => esc(CHANNEL[c] || c)).join(", ")}${quietWords(r.quiet_hours)}${r.digest_mode !== "none" ? ` · ${esc(r.digest_mode)} digest at ${esc(r.digest_at)}` : ""} · ${r.events} alerts</span>
         ${r.paused_channels.map((p) => `<p class="notice">${esc(p)}</p>`).join("")}
         <div class="actions"><button class="link" data-toggle>${r.enabled ? "Pause" : "Resume"}</button>
@@ -39,6 +39,8 @@ export async function view() {
       <label>Area <select name="aoi_id">${opt(aois.features, params.get("aoi"), (f) => f.properties.name)}</select></label>
       <label>Saved search <select name="saved_search_id">${opt(searches, null, (s) => s.name)}</select></label>
       <label>Watchlist <select name="watchlist_id">${opt(lists, null, (w) => w.name)}</select></label>
+      <label class="check"><input type="checkbox" name="new_acreage_only"> With a watchlist: only a watched operator's first permit in a county
+        (or in the area) where it had none in the last 12 months</label>
       <label>Tell me about <select name="notify_on"><option value="new_only">new permits</option>
         <option value="new_and_amendments">new permits and amendments</option><option value="all_changes">every change</option></select></label>
       <label class="check"><input type="checkbox" name="notify_on_filings"> Also applications filed and pending approval
@@ -78,7 +80,8 @@ export async function view() {
     const d = formData(e.target);
     const days = { all: [0, 1, 2, 3, 4, 5, 6], weekdays: [0, 1, 2, 3, 4], weekend: [5, 6] }[d.quiet_days];
     const body = { name: d.name, aoi_id: d.aoi_id || null, saved_search_id: d.saved_search_id || null, watchlist_id: d.watchlist_id || null,
-      notify_on: d.notify_on, notify_on_filings: !!d.notify_on_filings, channels: { in_app: d.in_app, email: d.email, sms: !!d.sms }, timezone: d.timezone,
+      notify_on: d.notify_on, notify_on_filings: !!d.notify_on_filings, new_acreage_only: !!d.new_acreage_only,
+      channels: { in_app: d.in_app, email: d.email, sms: !!d.sms }, timezone: d.timezone,
       recipients: team.members.filter((m) => d[`to_${m.user_id}`]).map((m) => m.user_id),
       quiet_hours: d.quiet_start && d.quiet_end ? { timezone: d.timezone, windows: [{ start: d.quiet_start, end: d.quiet_end, days }] } : null,
       digest_mode: d.digest_mode, digest_at: d.digest_at || "07:00" };
