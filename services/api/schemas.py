@@ -227,6 +227,17 @@ class TimelineStep(Out):
     evidence: str | None = Field(description="for no longer pending: what shows it")
 
 
+class Well(Out):
+    api_number: str
+    spud_date: date | None
+    well_status: str | None
+    completion_date: date | None
+    first_issued: date | None
+    last_issued: date | None
+    permits: int
+    status_numbers: list[str]
+
+
 class PermitDetail(Out):
     permit_id: uuid.UUID
     status_number: str
@@ -265,6 +276,7 @@ class PermitDetail(Out):
     location_source: str | None = Field(description="where the location came from: the daily file, or the pending filing until it has one")
     timeline: list[TimelineStep] = Field(description="filed (pending approval), approved or first published, or no longer pending")
     first_alert_at: datetime | None = Field(description="when this workspace's first alert about the permit was sent")
+    well: Well | None = Field(default=None, description="the well this permit's API number belongs to, over all its permits")
 
 
 
@@ -609,6 +621,9 @@ class OperatorProfile(Out):
     spudded: int
     spud_rate: float | None
     pending: int
+    wells: int = Field(description="wells (API numbers) whose newest permit is this operator's")
+    wells_spudded: int
+    wells_completed: int
     first_issued: date | None
     last_issued: date | None
     counties: list[CountyActivity]

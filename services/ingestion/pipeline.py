@@ -29,7 +29,7 @@ from services.ingestion.sources.pending import SOURCE as PENDING
 from services.ingestion.versioning import decide
 from services.operators import stats as operator_stats
 from services.operators.identity import resolve_rrc_operators
-from services.permits import grid
+from services.permits import grid, wells
 from services.settings import Settings
 
 Progress = Callable[[str, int, int | None], None]
@@ -262,6 +262,7 @@ def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, pro
         written.update(changes_approved=life["approved"], located_from_filing=life["located_from_filing"])
     written = Counter({k: v for k, v in written.items() if v or not k.startswith("changes_")})
     operator_stats.refresh_for_run(cur, run_id)
+    wells.refresh_for_run(cur, run_id)
     written["operators_seen"] = len(operator_ids)
     return written
 

@@ -63,10 +63,12 @@ def profile(cur: psycopg.Cursor, operator_id: uuid.UUID, *, follow_line: bool, t
                                   coalesce(wellbore_profile, 'unknown') AS wellbore_profile, count(*)::int AS permits
                            FROM permits_current WHERE operator_id = ANY(%s) AND issued_date IS NOT NULL
                            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", (ids,)).fetchall()
+    wells = d.execute("""SELECT count(*)::int AS wells, count(spud_date)::int AS wells_spudded, count(completion_date)::int AS wells_completed
+                         FROM wells WHERE operator_id = ANY(%s)""", (ids,)).fetchone()
     others = [o for o in d.execute("SELECT id, canonical_name AS name, p5_number FROM operators WHERE id = ANY(%s) AND id <> %s",
                                    (ids, op["id"])).fetchall()]
     return {"id": op["id"], "p5_number": op["p5_number"], "name": op["name"], "names": names, "lineage": lineage,
-            "line": others, "follow_line": follow_line, **totals,
+            "line": others, "follow_line": follow_line, **totals, **wells,
             "spud_rate": round(totals["spudded"] * 100.0 / totals["judged"], 1) if totals["judged"] else None,
             "horizontal_share": round(totals["horizontal"] * 100.0 / totals["permits"], 1) if totals["permits"] else None,
             "counties": counties, "districts": sorted({c["district"] for c in counties if c["district"]}), "monthly": monthly}

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 
 from services.permits import history
 from services.permits.search import SearchError
+from services.permits.wells import well_of
 
 _STATUS_NO = re.compile(r"^\d{5,8}$")
 
@@ -56,6 +57,7 @@ def find(cur: psycopg.Cursor, ref: str) -> dict | None:
     permit["versions"] = versions
     permit["location_source"] = a.get("location_source") or ("RRC daily file" if permit["location"] else None)
     permit["timeline"], permit["first_alert_at"] = timeline(dcur, permit["status_number"])
+    permit["well"] = well_of(cur, permit.get("api_number"))
     return permit
 
 

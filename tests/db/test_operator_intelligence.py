@@ -180,3 +180,24 @@ def test_app_role_cannot_see_another_workspaces_groups(loaded, settings, app_con
         c = conn.cursor()
         set_tenant(c, other.workspace_id, other.user_id)
         assert watchlists.list_sets(c, watchlists.GROUP) == []
+
+
+WELLS_BY_HAND = """
+SELECT api_number, count(*), min(spud_date), array_agg(status_number ORDER BY issued_date NULLS LAST, status_number),
+       (array_agg(operator_id ORDER BY issued_date DESC NULLS LAST, effective_at DESC))[1]
+FROM permits_current WHERE api_number IS NOT NULL GROUP BY 1 ORDER BY 1
+"""
+
+
+def test_wells_kept_by_ingestion_follow_the_permits_of_each_api_number(loaded, owner_conn):
+    wells = owner_conn.execute("SELECT api_number, permits, spud_date, status_numbers, operator_id FROM wells ORDER BY 1").fetchall()
+    assert wells == owner_conn.execute(WELLS_BY_HAND).fetchall()
+    assert any(w[2] is not None for w in wells)  # the month spudded some
+    completed = owner_conn.execute("SELECT count(*) FROM wells WHERE completion_date IS NOT NULL").fetchone()[0]
+    reported = owner_conn.execute("""SELECT count(DISTINCT c.api_number) FROM permits_current c JOIN permit_versions v ON v.id = c.version_id,
+                                     jsonb_array_elements(v.attributes->'fields') f
+                                     WHERE c.api_number IS NOT NULL AND f->>'completion_date' IS NOT NULL""").fetchone()[0]
+    assert completed == reported
+    op = wells[0][4]
+    prof = profile.profile(owner_conn.cursor(), op, follow_line=False, today=LATER)
+    assert prof["wells"] == sum(1 for w in wells if w[4] == op)

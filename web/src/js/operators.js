@@ -46,6 +46,7 @@ export async function profileView(id, params) {
       <div><dt>Median depth</dt><dd>${num(p.median_depth, " ft")}</dd></div>
       <div><dt>Spudded</dt><dd>${p.judged ? `${pct(p.spud_rate)} <small>of ${p.judged.toLocaleString()} permits 6+ months old</small>` : "—"}</dd></div>
       <div><dt>Pending approval</dt><dd>${num(p.pending)}</dd></div>
+      <div><dt>Wells</dt><dd>${num(p.wells)}<small>${num(p.wells_spudded)} spudded · ${num(p.wells_completed)} completed</small></dd></div>
     </dl>
     <div id="op-chart"></div>
     <h3>Where they are active</h3>

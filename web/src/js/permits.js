@@ -144,6 +144,8 @@ export async function detailView(ref) {
       <dt>Legal description</dt><dd>${legal.text ? esc(legal.text) : ["section", "block", "survey", "abstract"].filter((k) => legal[k]).map((k) => `${k[0].toUpperCase() + k.slice(1)} ${esc(legal[k])}`).join(", ") || "—"}</dd>
       <dt>Nearest town</dt><dd>${p.nearest_city?.city ? `${esc(p.nearest_city.miles)} mi ${esc(p.nearest_city.direction || "")} of ${esc(p.nearest_city.city)}` : "—"}</dd>
     </dl>
+    ${p.well ? `<h3>The well (API ${esc(p.well.api_number)})</h3><p>${p.well.spud_date ? `Spudded ${fmtDate(p.well.spud_date)}` : "Not spudded yet"}${p.well.well_status ? ` · ${esc(p.well.well_status)}` : ""}${p.well.completion_date ? ` · completed ${fmtDate(p.well.completion_date)}` : ""}.
+      ${p.well.permits > 1 ? `Its permits: ${p.well.status_numbers.map((n) => n === p.status_number ? `#${esc(n)} (this one)` : `<a href="#/permit/${esc(n)}">#${esc(n)}</a>`).join(", ")}.` : "This is its only permit."}</p>` : ""}
     ${p.timeline.length ? `<h3>Filing and approval</h3><ol class="history timeline">${p.timeline.map(stepWords).join("")}</ol>
       ${p.first_alert_at && p.timeline.length ? `<p class="muted">RRC published ${esc(fmtPublished(p.timeline.at(-1).published_at))}; your first alert was sent
         ${esc(later(p.timeline.at(-1).published_at, p.first_alert_at))}.</p>` : ""}` : ""}

@@ -1,0 +1,48 @@
+"""Wells: one per API number, derived from the current permits that carry it. The newest
+permit (by issue date) speaks for the operator, lease, status and location; the spud date
+is the earliest any permit reports; completion is the latest date any of its fields
+reports. Recomputed for the API numbers a run's changed permits ever carried."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+
+# The newest permit first within each API number: array_agg(... ORDER BY newest)[1].
+_NEWEST = "ORDER BY c.issued_date DESC NULLS LAST, c.effective_at DESC"
+WELL_SQL = f"""
+SELECT c.api_number,
+       (array_agg(c.operator_id {_NEWEST}))[1], (array_agg(c.lease_name {_NEWEST}))[1], (array_agg(c.well_number {_NEWEST}))[1],
+       (array_agg(c.county_code {_NEWEST}))[1], (array_agg(c.county {_NEWEST}))[1], (array_agg(c.district {_NEWEST}))[1],
+       (array_agg(c.geom {_NEWEST}) FILTER (WHERE c.geom IS NOT NULL))[1],
+       (array_agg(c.bhl_geom {_NEWEST}) FILTER (WHERE c.bhl_geom IS NOT NULL))[1],
+       min(c.spud_date), (array_agg(c.well_status {_NEWEST}) FILTER (WHERE c.well_status IS NOT NULL))[1],
+       max((SELECT max(to_date(f->>'completion_date', 'YYYYMMDD')) FROM permit_versions v,
+                   jsonb_array_elements(CASE WHEN jsonb_typeof(v.attributes->'fields') = 'array' THEN v.attributes->'fields' ELSE '[]' END) f
+            WHERE v.id = c.version_id AND f->>'completion_date' ~ '^[0-9]{{8}}$')),
+       min(c.issued_date), max(c.issued_date), count(*), array_agg(c.status_number ORDER BY c.issued_date NULLS LAST, c.status_number), now()
+FROM permits_current c WHERE c.api_number IS NOT NULL
+"""
+
+
+def refresh_for_run(cur: psycopg.Cursor, run_id: uuid.UUID) -> int:
+    cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_well_keys")
+    cur.execute("""CREATE TEMP TABLE tmp_well_keys ON COMMIT DROP AS
+                   SELECT DISTINCT v.api_number FROM permit_versions v
+                   WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s) AND v.api_number IS NOT NULL""",
+                (run_id,))
+    cur.execute("DELETE FROM wells w USING tmp_well_keys k WHERE w.api_number = k.api_number")
+    cur.execute(f"INSERT INTO wells {WELL_SQL} AND c.api_number IN (SELECT api_number FROM tmp_well_keys) GROUP BY c.api_number")
+    return cur.rowcount
+
+
+def well_of(cur: psycopg.Cursor, api_number: str | None) -> dict | None:
+    if not api_number:
+        return None
+    row = cur.execute("""SELECT api_number, spud_date, well_status, completion_date, first_issued, last_issued, permits, status_numbers
+                         FROM wells WHERE api_number = %s""", (api_number,)).fetchone()
+    if row is None:
+        return None
+    keys = ("api_number", "spud_date", "well_status", "completion_date", "first_issued", "last_issued", "permits", "status_numbers")
+    return dict(zip(keys, row, strict=True))
