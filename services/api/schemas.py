@@ -605,10 +605,18 @@ class MonthCount(Out):
     permits: int
 
 
+class P5Entry(Out):
+    name: str
+    status: str
+    organization: str | None
+    seen_at: datetime = Field(description="publication of the P-5 file this comes from")
+
+
 class OperatorProfile(Out):
     id: uuid.UUID
     p5_number: str | None
     name: str
+    p5: P5Entry | None = Field(description="the RRC P-5 organization file's entry, when loaded")
     names: list[OperatorName]
     lineage: list[LinkedOperator]
     line: list[LineOperator] = Field(description="the predecessors and successors counted in these figures (follow_line)")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from services.cli.common import connect, fail, out, parse_uuid
+from services.ingestion.errors import SourceError
 from services.operators import identity
 from services.operators.names import name_key
 from services.operators.similar import DEFAULT_MIN_SCORE
@@ -95,3 +96,19 @@ def suggest(min_score: Annotated[float, typer.Option(help="similarity 0-100", mi
     for r in rows:
         table.add_row(f"{r['score']:.0f}", r["a_name"], str(r["a"]), r["b_name"], str(r["b"]))
     out.print(table)
+
+
+@app.command("load-p5")
+def load_p5(uri: Annotated[str, typer.Argument(help="orf850.txt(.gz), a ZIP holding it, or its URL")]) -> None:
+    """Load the RRC P-5 organization file: official names, P-5 status and organization type
+    for the operators we know; malformed records are quarantined, every record kept raw."""
+    from services.operators import p5_load
+    from services.settings import get_settings
+
+    out.print(f"reading {uri} …")
+    with connect("owner") as conn:
+        try:
+            result = p5_load.load(conn, uri, data_dir=get_settings().data_dir)
+        except SourceError as exc:
+            fail(str(exc))
+    out.print_json(json.dumps(result))

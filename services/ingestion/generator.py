@@ -311,3 +311,23 @@ def business_days(start: date, end: date) -> Iterator[date]:
         if d.weekday() < 5:
             yield d
         d += timedelta(days=1)
+
+
+def p5_lines(universe: Universe, on: date) -> list[str]:
+    """The universe's operators as the RRC's P-5 file lists them on `on` (names as of that
+    day, most active, some inactive or delinquent), with what the real file throws at a
+    reader: a child record after each root, a record split by an embedded newline, a NUL in
+    a number field, and one root whose operator number is blank (for quarantine)."""
+    from services.operators.p5 import render
+
+    rng = random.Random(universe.seed * 13 + 5)
+    rows = [(universe.operator_number(i), universe.operator_name(i, on), rng.choices("AID", weights=(90, 7, 3))[0],
+             rng.choice("AHHB")) for i in range(400)]
+    out = []
+    for line in render(rows):
+        out += [line, "K " + line[2:8] + " " * 32 + "PRESIDENT"]
+    out[10] = out[10][:120]  # the embedded newline: the rest of the record comes on the next line
+    out.insert(11, render([rows[5]])[0][120:])
+    out[20] = out[20][:303] + "\x00\x00\xf4"
+    out.append(render([("      ", "NO NUMBER OIL CO", "A", "A")])[0])
+    return out

@@ -29,17 +29,21 @@ WITH RECURSIVE line(id) AS (
 """
 
 
+_OPERATOR = """SELECT id, p5_number, canonical_name AS name, merged_into, p5_name, p5_status, p5_organization, p5_seen_at
+               FROM operators WHERE id = %s"""
+
+
 def line_of(cur: psycopg.Cursor, operator_id: uuid.UUID, follow: bool) -> list[uuid.UUID]:
     return [r[0] for r in cur.execute(_LINE + "SELECT id FROM line", {"id": operator_id, "follow": follow}).fetchall()]
 
 
 def profile(cur: psycopg.Cursor, operator_id: uuid.UUID, *, follow_line: bool, today: date) -> dict:
     d = cur.connection.cursor(row_factory=dict_row)
-    op = d.execute("SELECT id, p5_number, canonical_name AS name, merged_into FROM operators WHERE id = %s", (operator_id,)).fetchone()
+    op = d.execute(_OPERATOR, (operator_id,)).fetchone()
     if op is None:
         raise Missing(f"no operator {operator_id}")
     if op["merged_into"] is not None:
-        op = d.execute("SELECT id, p5_number, canonical_name AS name, merged_into FROM operators WHERE id = %s", (op["merged_into"],)).fetchone()
+        op = d.execute(_OPERATOR, (op["merged_into"],)).fetchone()
     ids = line_of(cur, op["id"], follow_line)
     judge = today - timedelta(days=JUDGE_AFTER_DAYS)
     names = d.execute("""SELECT alias_name AS name, source, min(created_at) AS first_seen FROM operator_aliases
@@ -67,7 +71,8 @@ def profile(cur: psycopg.Cursor, operator_id: uuid.UUID, *, follow_line: bool, t
                          FROM wells WHERE operator_id = ANY(%s)""", (ids,)).fetchone()
     others = [o for o in d.execute("SELECT id, canonical_name AS name, p5_number FROM operators WHERE id = ANY(%s) AND id <> %s",
                                    (ids, op["id"])).fetchall()]
-    return {"id": op["id"], "p5_number": op["p5_number"], "name": op["name"], "names": names, "lineage": lineage,
+    return {"id": op["id"], "p5_number": op["p5_number"], "name": op["name"], "names": names,
+            "p5": {k: op[f"p5_{k}"] for k in ("name", "status", "organization", "seen_at")} if op["p5_seen_at"] else None, "lineage": lineage,
             "line": others, "follow_line": follow_line, **totals, **wells,
             "spud_rate": round(totals["spudded"] * 100.0 / totals["judged"], 1) if totals["judged"] else None,
             "horizontal_share": round(totals["horizontal"] * 100.0 / totals["permits"], 1) if totals["permits"] else None,

@@ -34,6 +34,7 @@ export async function profileView(id, params) {
     <a href="#/compare" class="back">← Operators</a>
     <h2>${esc(p.name)}</h2>
     <p class="muted">${p.p5_number ? `P-5 ${esc(p.p5_number)}` : "No P-5 number on file"}${p.first_issued ? ` · permits issued ${fmtDate(p.first_issued)} to ${fmtDate(p.last_issued)}` : ""}</p>
+    ${p.p5 ? `<p><small>RRC P-5 file (${esc(fmtDate(p.p5.seen_at))}): ${esc(p.p5.name)}, ${esc(p.p5.status)}${p.p5.organization ? `, ${esc(p.p5.organization)}` : ""}</small></p>` : ""}
     ${others.length ? `<p><small>Also filed as: ${others.map((n) => esc(n.name)).join("; ")}</small></p>` : ""}
     ${p.lineage.length ? `<p>${p.lineage.map((l) => `${l.relation === "predecessor" ? "Successor of" : "Succeeded by"}
         <a href="#/operator/${esc(l.id)}">${esc(l.name)}</a>${l.p5_number ? ` (P-5 ${esc(l.p5_number)})` : ""}${l.note ? ` · ${esc(l.note)}` : ""}`).join("<br>")}</p>
