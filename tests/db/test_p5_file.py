@@ -14,6 +14,20 @@ from services.reference.sampling import CountySampler
 SEED, START = 4, date(2026, 6, 1)
 
 
+def _permits_then_p5(settings, tmp_path, days: int, name: str) -> tuple[Universe, object]:
+    """Some days of generated permits loaded (their operators exist), and the P-5 file for
+    the same universe written as `name`."""
+    universe = Universe(SEED, 300, START, 20, CountySampler(SEED).sample)
+    folder = tmp_path / "demo"
+    write_demo(folder, seed=SEED, permits=300, start=START, days=20)
+    files, _ = backfill.plan(folder)
+    backfill.run(settings, files[:days], source="rrc_daf420")
+    text = "".join(line + "\r\n" for line in p5_lines(universe, START)).encode("latin-1")
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+    return universe, path
+
+
 def test_the_parser_joins_a_split_record_reads_nul_as_space_and_quarantines_a_root_without_a_number():
     lines = p5_lines(Universe(SEED, 300, START, 20, CountySampler(SEED).sample), START)
     parsed = p5.parse(line.encode("latin-1") + b"\r\n" for line in lines)
@@ -26,14 +40,7 @@ def test_the_parser_joins_a_split_record_reads_nul_as_space_and_quarantines_a_ro
 
 
 def test_loading_the_file_sets_official_names_and_status_keeps_raw_records_and_quarantines(settings, owner_conn, tmp_path):
-    universe = Universe(SEED, 300, START, 20, CountySampler(SEED).sample)
-    folder = tmp_path / "demo"
-    write_demo(folder, seed=SEED, permits=300, start=START, days=20)
-    files, _ = backfill.plan(folder)
-    backfill.run(settings, files[:5], source="rrc_daf420")
-    path = tmp_path / "orf850.txt.gz"
-    with gzip.open(path, "wb") as fh:
-        fh.write("".join(line + "\r\n" for line in p5_lines(universe, START)).encode("latin-1"))
+    universe, path = _permits_then_p5(settings, tmp_path, 5, "orf850.txt.gz")
     published = datetime(2026, 6, 25, tzinfo=UTC)
     result = p5_load.load(owner_conn, str(path), data_dir=tmp_path, published_at=published)
     known = owner_conn.execute("SELECT count(*) FROM operators").fetchone()[0]
@@ -52,15 +59,9 @@ def test_loading_the_file_sets_official_names_and_status_keeps_raw_records_and_q
 def test_the_profile_shows_the_p5_entry_once_the_file_is_loaded(settings, owner_conn, tmp_path):
     from services.operators import profile
 
-    universe = Universe(SEED, 300, START, 20, CountySampler(SEED).sample)
-    folder = tmp_path / "demo"
-    write_demo(folder, seed=SEED, permits=300, start=START, days=20)
-    files, _ = backfill.plan(folder)
-    backfill.run(settings, files[:2], source="rrc_daf420")
+    universe, path = _permits_then_p5(settings, tmp_path, 2, "orf850.txt")
     op = owner_conn.execute("SELECT id, p5_number FROM operators ORDER BY p5_number LIMIT 1").fetchone()
     assert profile.profile(owner_conn.cursor(), op[0], follow_line=False, today=START)["p5"] is None
-    path = tmp_path / "orf850.txt"
-    path.write_text("".join(line + "\r\n" for line in p5_lines(universe, START)), encoding="latin-1")
     p5_load.load(owner_conn, str(path), data_dir=tmp_path, published_at=datetime(2026, 6, 25, tzinfo=UTC))
     entry = profile.profile(owner_conn.cursor(), op[0], follow_line=False, today=START)["p5"]
     expected = next(r for r in p5.parse(p5_lines(universe, START)).records if r.operator_number == op[1])
