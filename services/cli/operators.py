@@ -112,3 +112,17 @@ def load_p5(uri: Annotated[str, typer.Argument(help="orf850.txt(.gz), a ZIP hold
         except SourceError as exc:
             fail(str(exc))
     out.print_json(json.dumps(result))
+
+
+@app.command("unmerge")
+def unmerge(absorbed: Annotated[str, typer.Argument(help="the operator id a merge folded away")],
+            reason: Annotated[str, typer.Option(help="why (goes to the audit log)")],
+            actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
+    """Undo a merge: exactly the rows it moved go back (audited)."""
+    with connect("owner") as conn:
+        try:
+            moved = identity.unmerge(conn.cursor(), parse_uuid(absorbed, "operator"), actor=actor, reason=reason)
+        except identity.MergeError as exc:
+            fail(str(exc))
+        conn.commit()
+    out.print_json(json.dumps({"restored": absorbed, "moved_back": moved}))

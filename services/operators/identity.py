@@ -93,26 +93,66 @@ def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str
             raise MergeError(f"no operator {oid}")
         if rows[oid][1] is not None:
             raise MergeError(f"operator {oid} was already merged into {rows[oid][1]}")
-    moved = {}
-    for table in ("operator_aliases", "permits", "permit_versions", "permits_current", "wells"):
-        cur.execute(f"UPDATE {table} SET operator_id = %s WHERE operator_id = %s", (keep, absorb))
-        moved[table] = cur.rowcount
+    # What moves is recorded row by row, so `unmerge` can put back exactly these rows.
+    rows_moved = {
+        "operator_aliases": _moved(cur, "UPDATE operator_aliases SET operator_id = %s WHERE operator_id = %s RETURNING id", keep, absorb),
+        "permits": _moved(cur, "UPDATE permits SET operator_id = %s WHERE operator_id = %s RETURNING id", keep, absorb),
+        "permit_versions": _moved(cur, "UPDATE permit_versions SET operator_id = %s WHERE operator_id = %s RETURNING id", keep, absorb),
+        "permits_current": _moved(cur, "UPDATE permits_current SET operator_id = %s WHERE operator_id = %s RETURNING permit_id", keep, absorb),
+        "wells": _moved(cur, "UPDATE wells SET operator_id = %s WHERE operator_id = %s RETURNING api_number", keep, absorb),
+        # Watchlist items belong to workspaces: this is why a merge runs as the owner role,
+        # whose maintenance policy spans workspaces (the application role's never does).
+        "operator_watchlist_items": [list(map(str, r)) for r in cur.execute(
+            "DELETE FROM operator_watchlist_items WHERE operator_id = %s RETURNING watchlist_id, workspace_id", (absorb,)).fetchall()],
+        "pointers": _moved(cur, "UPDATE operators SET merged_into = %s WHERE merged_into = %s RETURNING id", keep, absorb),
+    }
+    # the watchlists that gain `keep` by this merge (not those that had it already)
+    rows_moved["keep_added_to_watchlists"] = [
+        str(w) for w, ws in rows_moved["operator_watchlist_items"]
+        if cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s) "
+                       "ON CONFLICT DO NOTHING RETURNING watchlist_id", (w, keep, ws)).fetchone()]
     refresh_operators(cur, [keep, absorb])
-    # Watchlist items belong to workspaces: this is why a merge runs as the owner role,
-    # whose maintenance policy spans workspaces (the application role's never does).
-    cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) "
-                "SELECT watchlist_id, %s, workspace_id FROM operator_watchlist_items WHERE operator_id = %s "
-                "ON CONFLICT DO NOTHING", (keep, absorb))
-    cur.execute("DELETE FROM operator_watchlist_items WHERE operator_id = %s", (absorb,))
-    moved["operator_watchlist_items"] = cur.rowcount
     cur.execute("UPDATE operators SET merged_into = %s, updated_at = now() WHERE id = %s", (keep, absorb))
-    cur.execute("UPDATE operators SET merged_into = %s WHERE merged_into = %s", (keep, absorb))
+    cur.execute("INSERT INTO operator_merges (keep_id, absorbed_id, actor, reason, moved) VALUES (%s, %s, %s, %s, %s)",
+                (keep, absorb, actor, reason, json.dumps(rows_moved)))
+    moved = {table: len(ids) for table, ids in rows_moved.items()}
     cur.execute(
         "INSERT INTO audit_log (workspace_id, action, entity_type, entity_id, metadata) VALUES (NULL, 'operator.merged', 'operator', %s, %s)",
         (str(keep), json.dumps({"absorbed": str(absorb), "absorbed_name": rows[absorb][2], "kept_name": rows[keep][2],
                                 "actor": actor, "reason": reason, "moved": moved})),
     )
     return moved
+
+
+def _moved(cur: psycopg.Cursor, sql: str, keep: uuid.UUID, absorb: uuid.UUID) -> list[str]:
+    return [str(r[0]) for r in cur.execute(sql, (keep, absorb)).fetchall()]
+
+
+def unmerge(cur: psycopg.Cursor, absorbed: uuid.UUID, *, actor: str, reason: str) -> dict:
+    """Undo the merge that folded `absorbed` away: exactly the rows it moved go back, the
+    stats of both are recomputed, and it is audited."""
+    row = cur.execute("SELECT id, keep_id, moved FROM operator_merges WHERE absorbed_id = %s AND undone_at IS NULL "
+                      "ORDER BY id DESC LIMIT 1 FOR UPDATE", (absorbed,)).fetchone()
+    if row is None:
+        raise MergeError(f"operator {absorbed} is not merged into another")
+    merge_id, keep, moved = row
+    for table, key in (("operator_aliases", "id"), ("permits", "id"), ("permit_versions", "id"), ("permits_current", "permit_id"),
+                       ("wells", "api_number")):
+        cast = "bigint" if table == "operator_aliases" else "text" if table == "wells" else "uuid"
+        cur.execute(f"UPDATE {table} SET operator_id = %s WHERE operator_id = %s AND {key} = ANY(%s::{cast}[])",
+                    (absorbed, keep, moved[table]))
+    for watchlist, workspace in moved["operator_watchlist_items"]:
+        cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s) "
+                    "ON CONFLICT DO NOTHING", (watchlist, absorbed, workspace))
+    cur.execute("DELETE FROM operator_watchlist_items WHERE operator_id = %s AND watchlist_id = ANY(%s::uuid[])",
+                (keep, moved["keep_added_to_watchlists"]))
+    cur.execute("UPDATE operators SET merged_into = %s WHERE id = ANY(%s::uuid[])", (absorbed, moved["pointers"]))
+    cur.execute("UPDATE operators SET merged_into = NULL, updated_at = now() WHERE id = %s", (absorbed,))
+    refresh_operators(cur, [keep, absorbed])
+    cur.execute("UPDATE operator_merges SET undone_at = now(), undone_by = %s WHERE id = %s", (actor, merge_id))
+    counts = {table: len(ids) for table, ids in moved.items()}
+    _audit_platform(cur, "operator.unmerged", absorbed, {"kept": str(keep), "actor": actor, "reason": reason, "moved_back": counts})
+    return counts
 
 
 def list_operators(cur: psycopg.Cursor, search: str | None = None, limit: int = 30) -> list[dict]:

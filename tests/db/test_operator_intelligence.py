@@ -201,3 +201,30 @@ def test_wells_kept_by_ingestion_follow_the_permits_of_each_api_number(loaded, o
     op = wells[0][4]
     prof = profile.profile(owner_conn.cursor(), op, follow_line=False, today=LATER)
     assert prof["wells"] == sum(1 for w in wells if w[4] == op)
+
+
+def test_an_unmerge_puts_back_exactly_what_the_merge_moved(loaded, owner_conn, app_conn):
+    keep, absorb = [r[0] for r in owner_conn.execute(
+        "SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 2").fetchall()]
+    snapshot = """SELECT (SELECT array_agg(permit_id ORDER BY permit_id) FROM permits_current WHERE operator_id = %(o)s),
+                         (SELECT array_agg(id ORDER BY id) FROM operator_aliases WHERE operator_id = %(o)s),
+                         (SELECT count(*) FROM permit_versions WHERE operator_id = %(o)s),
+                         (SELECT array_agg(api_number ORDER BY api_number) FROM wells WHERE operator_id = %(o)s)"""
+    before = {o: owner_conn.execute(snapshot, {"o": o}).fetchone() for o in (keep, absorb)}
+    stats_before = owner_conn.execute(AGGREGATE).fetchall()
+    ws, cur = _workspace(app_conn)
+    wl = watchlists.save(cur, ws.workspace_id, ws.user_id, "rivals", [absorb])
+    app_conn.commit()
+    identity.merge(owner_conn.cursor(), keep, absorb, actor="test", reason="looked the same")
+    assert owner_conn.execute(snapshot, {"o": absorb}).fetchone() == (None, None, 0, None)
+    back = identity.unmerge(owner_conn.cursor(), absorb, actor="test", reason="they are two companies")
+    assert back["permits_current"] == len(before[absorb][0])
+    assert {o: owner_conn.execute(snapshot, {"o": o}).fetchone() for o in (keep, absorb)} == before
+    assert owner_conn.execute(AGGREGATE).fetchall() == stats_before
+    items = owner_conn.execute("SELECT operator_id FROM operator_watchlist_items WHERE watchlist_id = %s", (wl,)).fetchall()
+    assert items == [(absorb,)]
+    assert owner_conn.execute("SELECT merged_into FROM operators WHERE id = %s", (absorb,)).fetchone() == (None,)
+    with pytest.raises(identity.MergeError, match="not merged"):
+        identity.unmerge(owner_conn.cursor(), absorb, actor="test", reason="again")
+    actions = [r[0] for r in owner_conn.execute("SELECT action FROM audit_log WHERE action LIKE 'operator.%merged' ORDER BY id")]
+    assert actions == ["operator.merged", "operator.unmerged"]
