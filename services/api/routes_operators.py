@@ -50,9 +50,10 @@ def compare_peers(ctx: Member,
     s = compare.scope(county=county, district=district, aoi=aoi, start=start, end=end, today=today)
     place = compare.place_name(ctx.cur, s)
     prev = s.previous
+    rows = compare.rank(ctx.cur, s, today=today, limit=limit)
     return {"place": place, "kind": s.kind, "value": s.value, "start": s.start, "end": s.end, "previous_start": prev[0],
             "previous_end": prev[1], "judged_before": min(s.end, today - timedelta(days=compare.JUDGE_AFTER_DAYS)),
-            "rows": compare.rank(ctx.cur, s, today=today, limit=limit), "series": compare.series(ctx.cur, s, series or [])}
+            "rows": rows, "series": compare.series(ctx.cur, s, series or []), "likely_same": compare.likely_same(rows)}
 
 
 @router.get("/operator-groups", response_model=list[WatchlistOut], summary="Your operator groups (one competitor, several names)")

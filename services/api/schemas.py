@@ -678,6 +678,14 @@ class SeriesPoint(Out):
     permits: int
 
 
+class LikelySame(Out):
+    a: uuid.UUID
+    a_name: str
+    b: uuid.UUID
+    b_name: str
+    score: float = Field(description="name similarity 0-100 after normalising spelling and legal suffixes")
+
+
 class Comparison(Out):
     place: str
     kind: Literal["county", "district", "area"]
@@ -689,3 +697,4 @@ class Comparison(Out):
     judged_before: date = Field(description="permits issued on or before this day count towards spud figures")
     rows: list[PeerRow]
     series: list[SeriesPoint]
+    likely_same: list[LikelySame] = Field(description="ranked operators whose names look like one company: for review, never merged")

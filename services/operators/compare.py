@@ -18,6 +18,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from services.errors import FieldError, Missing
+from services.operators.similar import suggest_pairs
 from services.reference.counties import COUNTIES, DISTRICTS
 
 # A permit needs this long before "not spudded yet" says something about it.
@@ -145,6 +146,13 @@ def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source:
     facts, params = _facts(s, source)
     params |= {"start": s.start, "judge": min(s.end, today - timedelta(days=JUDGE_AFTER_DAYS)), "limit": limit}
     return cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params).fetchall()
+
+
+def likely_same(rows: list[dict]) -> list[dict]:
+    """PURE: pairs of ranked operators (not groups) whose names look like one company."""
+    names = {r["who"]: r["name"] for r in rows if not r["is_group"]}
+    return [{"a": a, "a_name": names[a], "b": b, "b_name": names[b], "score": s}
+            for a, b, s in suggest_pairs(list(names.items()), limit=10)]
 
 
 def series(cur: psycopg.Cursor, s: Scope, who: list[uuid.UUID]) -> list[dict]:

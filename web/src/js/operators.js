@@ -177,12 +177,19 @@ async function runComparison(form, q, series = []) {
         <td>${pct(r.horizontal_share)}</td><td>${num(r.median_depth, " ft")}</td><td>${r.judged ? pct(r.spud_rate) : "—"}</td><td>${num(r.median_days_to_spud)}</td></tr>`).join("")}
       </tbody></table></div>
       <div class="actions"><button class="ghost" id="chart-picked">Chart picked (up to 5)</button><button class="ghost" id="group-picked">Group picked as one competitor</button></div>
-      <div id="cmp-chart"></div>` : `<p class="muted">No permits issued here in this period.</p>`}`;
+      <div id="cmp-chart"></div>` : `<p class="muted">No permits issued here in this period.</p>`}
+    ${c.likely_same.length ? `<h3>These names look like one company</h3><p class="muted">For you to judge: nothing is merged. Grouping counts them as one here and in your other comparisons.</p>
+      <ul class="plain">${c.likely_same.map((p) => `<li>${esc(p.a_name)} and ${esc(p.b_name)} <small class="muted">(${Math.round(p.score)}% alike)</small>
+        <button class="link same" data-a="${esc(p.a)}" data-b="${esc(p.b)}">Group them</button></li>`).join("")}</ul>` : ""}`;
   $$(".permits", out).forEach((b) => b.addEventListener("click", async () => {
     const row = c.rows.find((r) => r.who === b.dataset.who);
     const groups = row.is_group ? await api("/v1/operator-groups") : [];
     const members = row.is_group ? groups.find((g) => g.id === row.who)?.operators || [] : [{ id: row.who, name: row.name }];
     showPermits({ ...placeFilter, operator_ids: members.map((m) => m.id), issued_from: c.start, issued_to: c.end }, members);
+  }));
+  $$(".same", out).forEach((b) => b.addEventListener("click", () => {
+    $$(".pick", out).forEach((x) => (x.checked = x.value === b.dataset.a || x.value === b.dataset.b));
+    $("#group-picked").click();
   }));
   const picked = () => $$(".pick", out).filter((x) => x.checked).map((x) => x.value);
   $("#chart-picked")?.addEventListener("click", () => {
