@@ -145,7 +145,8 @@ def place_name(cur: psycopg.Cursor, s: Scope) -> str:
 def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source: str = "aggregate") -> list[dict]:
     facts, params = _facts(s, source)
     params |= {"start": s.start, "judge": min(s.end, today - timedelta(days=JUDGE_AFTER_DAYS)), "limit": limit}
-    return cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params).fetchall()
+    # Never a prepared (generic) plan: the place and period decide between index and scan.
+    return cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params, prepare=False).fetchall()
 
 
 def likely_same(rows: list[dict]) -> list[dict]:
@@ -163,4 +164,4 @@ def series(cur: psycopg.Cursor, s: Scope, who: list[uuid.UUID]) -> list[dict]:
         return []
     facts, params = _facts(s, "aggregate")
     params |= {"start": s.start, "who": who}
-    return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params).fetchall()
+    return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params, prepare=False).fetchall()
