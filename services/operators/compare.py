@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 
 from services.errors import FieldError, Missing
 from services.operators.similar import suggest_pairs
+from services.operators.stats import GROUP_SQL
 from services.reference.counties import COUNTIES, DISTRICTS
 
 # A permit needs this long before "not spudded yet" says something about it.
@@ -88,7 +89,6 @@ def _facts(s: Scope, source: str) -> tuple[str, dict]:
                    WHERE c.operator_id IS NOT NULL AND c.issued_date BETWEEN %(from)s AND %(to)s""", params)
     column = "county_code" if s.kind == "county" else "district"
     if source == "permits":
-        from services.operators.stats import GROUP_SQL
         return (f"{GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3", params)
     return (f"""SELECT operator_id, issued_date, permits, horizontal, depths, spudded, days_to_spud FROM operator_stats_daily
                 WHERE {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s""", params)
