@@ -102,7 +102,7 @@ def suggest(min_score: Annotated[float, typer.Option(help="similarity 0-100", mi
 def load_p5(uri: Annotated[str, typer.Argument(help="orf850.txt(.gz), a ZIP holding it, or its URL")]) -> None:
     """Load the RRC P-5 organization file: official names, P-5 status and organization type
     for the operators we know; malformed records are quarantined, every record kept raw."""
-    from services.operators import p5_load
+    from services.ingestion import p5_load
     from services.settings import get_settings
 
     out.print(f"reading {uri} …")

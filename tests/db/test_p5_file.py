@@ -5,10 +5,10 @@ status set on the operators the permits made."""
 import gzip
 from datetime import UTC, date, datetime
 
-from services.ingestion import backfill
+from services.ingestion import backfill, p5_load
 from services.ingestion.demo import write_demo
 from services.ingestion.generator import Universe, p5_lines
-from services.operators import p5, p5_load
+from services.operators import p5
 from services.reference.sampling import CountySampler
 
 SEED, START = 4, date(2026, 6, 1)
