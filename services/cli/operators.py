@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
+import psycopg
 import typer
 from rich.table import Table
 
 from services.cli.common import connect, fail, out, parse_uuid
+from services.errors import InvalidInput
 from services.ingestion.errors import SourceError
 from services.operators import identity
 from services.operators.names import name_key
 from services.operators.similar import DEFAULT_MIN_SCORE
 
 app = typer.Typer(help="Operator identity: P-5 numbers, name aliases, manual merges.", no_args_is_help=True)
+
+
+@contextmanager
+def _owner_change() -> Iterator[psycopg.Cursor]:
+    """A platform change on the owner role (it spans every workspace), in one transaction;
+    a refusal ends the command with its message and nothing written."""
+    with connect("owner") as conn:
+        try:
+            yield conn.cursor()
+        except InvalidInput as exc:
+            fail(str(exc))
+        conn.commit()
 
 
 @app.command("list")
@@ -48,12 +64,8 @@ def merge(keep: Annotated[str, typer.Argument(help="operator id to keep")],
           reason: Annotated[str, typer.Option(help="why (goes to the audit log)")],
           actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
     """Merge two operators (audited). Runs as the owner role: it spans every workspace."""
-    with connect("owner") as conn:
-        try:
-            moved = identity.merge(conn.cursor(), parse_uuid(keep, "operator"), parse_uuid(absorb, "operator"), actor=actor, reason=reason)
-        except identity.MergeError as exc:
-            fail(str(exc))
-        conn.commit()
+    with _owner_change() as cur:
+        moved = identity.merge(cur, parse_uuid(keep, "operator"), parse_uuid(absorb, "operator"), actor=actor, reason=reason)
     out.print_json(json.dumps({"kept": keep, "absorbed": absorb, "moved": moved}))
 
 
@@ -63,13 +75,8 @@ def link(predecessor: Annotated[str, typer.Argument(help="operator id of the old
          note: Annotated[str | None, typer.Option(help="what happened (goes to the audit log)")] = None,
          actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
     """Link an operator to its successor (audited; `unlink` reverses it)."""
-    with connect("owner") as conn:
-        try:
-            link_id = identity.link(conn.cursor(), parse_uuid(predecessor, "operator"), parse_uuid(successor, "operator"),
-                                    actor=actor, note=note)
-        except identity.LinkError as exc:
-            fail(str(exc))
-        conn.commit()
+    with _owner_change() as cur:
+        link_id = identity.link(cur, parse_uuid(predecessor, "operator"), parse_uuid(successor, "operator"), actor=actor, note=note)
     out.print_json(json.dumps({"link_id": link_id, "predecessor": predecessor, "successor": successor}))
 
 
@@ -77,12 +84,8 @@ def link(predecessor: Annotated[str, typer.Argument(help="operator id of the old
 def unlink(link_id: Annotated[int, typer.Argument(help="the link's id (shown by `link` and on the profile)")],
            actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
     """Remove a predecessor/successor link (audited)."""
-    with connect("owner") as conn:
-        try:
-            identity.unlink(conn.cursor(), link_id, actor=actor)
-        except identity.LinkError as exc:
-            fail(str(exc))
-        conn.commit()
+    with _owner_change() as cur:
+        identity.unlink(cur, link_id, actor=actor)
     out.print(f"link {link_id} removed")
 
 
@@ -119,10 +122,6 @@ def unmerge(absorbed: Annotated[str, typer.Argument(help="the operator id a merg
             reason: Annotated[str, typer.Option(help="why (goes to the audit log)")],
             actor: Annotated[str, typer.Option(help="who")] = "cli") -> None:
     """Undo a merge: exactly the rows it moved go back (audited)."""
-    with connect("owner") as conn:
-        try:
-            moved = identity.unmerge(conn.cursor(), parse_uuid(absorbed, "operator"), actor=actor, reason=reason)
-        except identity.MergeError as exc:
-            fail(str(exc))
-        conn.commit()
+    with _owner_change() as cur:
+        moved = identity.unmerge(cur, parse_uuid(absorbed, "operator"), actor=actor, reason=reason)
     out.print_json(json.dumps({"restored": absorbed, "moved_back": moved}))

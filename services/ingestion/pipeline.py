@@ -261,8 +261,14 @@ def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, pro
         written["changes_new"] -= life["approved"]
         written.update(changes_approved=life["approved"], located_from_filing=life["located_from_filing"])
     written = Counter({k: v for k, v in written.items() if v or not k.startswith("changes_")})
-    operator_stats.refresh_for_run(cur, run_id)
-    wells.refresh_for_run(cur, run_id)
+    # Every version of each permit the run changed, old and new: the aggregates below are
+    # recomputed for whatever those versions ever belonged to (read once for both).
+    cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_run_versions")
+    cur.execute("""CREATE TEMP TABLE tmp_run_versions ON COMMIT DROP AS
+                   SELECT v.operator_id, v.county_code, v.issued_date, v.api_number FROM permit_versions v
+                   WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s)""", (run_id,))
+    operator_stats.refresh_touched(cur)
+    wells.refresh_touched(cur)
     written["operators_seen"] = len(operator_ids)
     return written
 

@@ -21,19 +21,13 @@ SELECT operator_id, coalesce(county_code, '') AS county_code, issued_date, min(d
 FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
 """
 
-_TOUCHED = """
-CREATE TEMP TABLE tmp_stat_keys ON COMMIT DROP AS
-SELECT DISTINCT v.operator_id, coalesce(v.county_code, '') AS county_code, v.issued_date
-FROM permit_versions v
-WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s)
-  AND v.operator_id IS NOT NULL AND v.issued_date IS NOT NULL
-"""
-
-
-def refresh_for_run(cur: psycopg.Cursor, run_id: uuid.UUID) -> int:
-    """Recompute the groups this run's changes touched; returns how many."""
+def refresh_touched(cur: psycopg.Cursor) -> int:
+    """Recompute the groups any version of the run's changed permits belongs to
+    (`tmp_run_versions`, see services.ingestion.pipeline); returns how many."""
     cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_stat_keys")
-    cur.execute(_TOUCHED, (run_id,))
+    cur.execute("""CREATE TEMP TABLE tmp_stat_keys ON COMMIT DROP AS
+                   SELECT DISTINCT operator_id, coalesce(county_code, '') AS county_code, issued_date FROM tmp_run_versions
+                   WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL""")
     return _recompute(cur)
 
 

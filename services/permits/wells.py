@@ -5,8 +5,6 @@ reports. Recomputed for the API numbers a run's changed permits ever carried."""
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 
 # The newest permit first within each API number: array_agg(... ORDER BY newest)[1].
@@ -26,12 +24,12 @@ FROM permits_current c WHERE c.api_number IS NOT NULL
 """
 
 
-def refresh_for_run(cur: psycopg.Cursor, run_id: uuid.UUID) -> int:
+def refresh_touched(cur: psycopg.Cursor) -> int:
+    """Recompute the wells of every API number the run's changed permits ever carried
+    (`tmp_run_versions`, see services.ingestion.pipeline)."""
     cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_well_keys")
     cur.execute("""CREATE TEMP TABLE tmp_well_keys ON COMMIT DROP AS
-                   SELECT DISTINCT v.api_number FROM permit_versions v
-                   WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s) AND v.api_number IS NOT NULL""",
-                (run_id,))
+                   SELECT DISTINCT api_number FROM tmp_run_versions WHERE api_number IS NOT NULL""")
     cur.execute("DELETE FROM wells w USING tmp_well_keys k WHERE w.api_number = k.api_number")
     cur.execute(f"INSERT INTO wells {WELL_SQL} AND c.api_number IN (SELECT api_number FROM tmp_well_keys) GROUP BY c.api_number")
     return cur.rowcount

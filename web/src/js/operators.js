@@ -112,7 +112,7 @@ async function watch(p) {
 
 export async function compareView(params) {
   const q = Object.fromEntries([...(params || new URLSearchParams()).entries()]);
-  const aois = await api("/v1/aois").catch(() => ({ features: [] }));
+  const aois = await api("/v1/aois");
   const kind = q.aoi ? "aoi" : q.district ? "district" : "county";
   $("#view").innerHTML = `
     <h2>Compare operators</h2>
