@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg.rows import dict_row
 
-from services.alerting.filters import sql_predicate
+from services.alerting.filters import sql_predicate, watchlist_predicate
 from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
 from services.alerting.rules import EMAIL_PAUSED_SQL, FILING_TYPES, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
@@ -64,8 +64,7 @@ _TYPES = (f"(ch.change_type = ANY({_notify_case()}) OR {_FILINGS}) "
 # never of a run that was history (a backfill, a first load, an old snapshot).
 _RULE_CONDITIONS = f"""
   r.enabled AND ch.published_at >= r.created_at AND ({_TYPES})
-  AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
-                                         WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = ch.operator_id))
+  AND {watchlist_predicate("r", "ch")}
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "ch")})
 """
 # New ground: the operator's first permits in this county (or, for an area rule, this area)

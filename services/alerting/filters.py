@@ -3,6 +3,7 @@ applies them (to permits_current rows or evaluated changes alike)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from services.errors import InvalidInput
@@ -17,6 +18,8 @@ FILTERS: dict[str, tuple[str, str, frozenset | None]] = {
     "profiles": ("wellbore_profile", "in", frozenset(WELLBORE_PROFILES)),
     "statuses": ("status", "in", frozenset(APPLICATION_STATUS.values())),
     "operator_ids": ("operator_id::text", "in", None),
+    # a workspace's operator groups; with operator_ids, one set of operators: either matches
+    "operator_groups": ("operator_id", "group", None),
     "depth_min": ("total_depth", ">=int", None),
     "depth_max": ("total_depth", "<=int", None),
     "issued_from": ("issued_date", ">=date", None),
@@ -41,7 +44,7 @@ def validate_filters(filters: dict) -> dict:
         if key not in FILTERS:
             raise FilterError(f"unknown filter {key!r}; known filters: {', '.join(FILTERS)}")
         _, kind, allowed = FILTERS[key]
-        if kind == "in":
+        if kind in ("in", "group"):
             raw = value if isinstance(value, list) else [value]
             if not raw:
                 raise FilterError(f"filter {key!r} is empty")
@@ -50,6 +53,8 @@ def validate_filters(filters: dict) -> dict:
             values = [str(v) for v in raw]
             if key == "counties":
                 values = [v.zfill(3) if v.isdigit() else _county_code(v) for v in values]
+            elif kind == "group":
+                values = [_uuid(key, v) for v in values]
             bad = [v for v in values if allowed is not None and v not in allowed]
             if bad:
                 raise FilterError(f"unknown value(s) {bad} for {key!r}")
@@ -70,6 +75,13 @@ def validate_filters(filters: dict) -> dict:
     return out
 
 
+def _uuid(key: str, value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise FilterError(f"{key!r} takes group ids, got {value!r}") from None
+
+
 def _county_code(name: str) -> str:
     from services.reference.counties import county_by_name
 
@@ -85,6 +97,14 @@ def sql_predicate(filters_expr: str, row: str) -> str:
     parts = []
     for key, (column, kind, _) in FILTERS.items():
         f = f"{filters_expr}->'{key}'"
+        if key == "operator_ids":
+            continue  # with operator_groups below
+        if kind == "group":
+            ids = f"{filters_expr}->'operator_ids'"
+            parts.append(f"(({ids} IS NULL AND {f} IS NULL) OR {row}.operator_id::text = ANY (ARRAY(SELECT jsonb_array_elements_text({ids}))) "
+                         f"OR {row}.operator_id IN (SELECT m.operator_id FROM operator_group_members m "
+                         f"WHERE m.group_id::text = ANY (ARRAY(SELECT jsonb_array_elements_text({f})))))")
+            continue
         if kind == "in":
             test = f"{row}.{column} = ANY (ARRAY(SELECT jsonb_array_elements_text({f})))"
         else:
@@ -94,8 +114,18 @@ def sql_predicate(filters_expr: str, row: str) -> str:
     return "(" + "\n  AND ".join(parts) + ")"
 
 
+def watchlist_predicate(rule: str, row: str) -> str:
+    """SQL that is true when rule `rule` has no watchlist, or row `row`'s operator is on it,
+    by name or through one of the groups it holds."""
+    return (f"({rule}.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i "
+            f"WHERE i.watchlist_id = {rule}.watchlist_id AND i.operator_id = {row}.operator_id) "
+            f"OR EXISTS (SELECT 1 FROM operator_watchlist_groups wg JOIN operator_group_members m ON m.group_id = wg.group_id "
+            f"WHERE wg.watchlist_id = {rule}.watchlist_id AND m.operator_id = {row}.operator_id))")
+
+
 def describe(filters: dict, operator_names: dict[str, str] | None = None) -> str:
-    """The filters in a landman's words: county and purpose names instead of codes."""
+    """The filters in a landman's words: county and purpose names instead of codes.
+    `operator_names` names operators and groups by id."""
     names = operator_names or {}
     parts = []
     for key, value in filters.items():
@@ -111,6 +141,8 @@ def describe(filters: dict, operator_names: dict[str, str] | None = None) -> str
             parts.append(_join(value))
         elif key == "operator_ids":
             parts.append("by " + _join([names.get(o, "an operator no longer on file") for o in value]))
+        elif key == "operator_groups":
+            parts.append("by " + _join([f"the group {names[g]}" if g in names else "a deleted group" for g in value]))
         elif key == "depth_min":
             parts.append(f"at least {value:,} ft deep")
         elif key == "depth_max":

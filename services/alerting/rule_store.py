@@ -23,6 +23,7 @@ def load_context(cur: psycopg.Cursor, spec: RuleSpec) -> RuleContext:
         ctx.saved_search_exists = cur.execute("SELECT 1 FROM saved_searches WHERE id = %s", (spec.saved_search_id,)).fetchone() is not None
     if spec.watchlist_id:
         row = cur.execute("SELECT (SELECT count(*) FROM operator_watchlist_items i WHERE i.watchlist_id = w.id) "
+                          "+ (SELECT count(*) FROM operator_watchlist_groups g WHERE g.watchlist_id = w.id) "
                           "FROM operator_watchlists w WHERE w.id = %s", (spec.watchlist_id,)).fetchone()
         ctx.watchlist_size = row[0] if row else None
     for uid, email, ev, phone, pv in cur.execute(

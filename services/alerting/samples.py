@@ -8,7 +8,7 @@ import uuid
 import psycopg
 from psycopg.rows import dict_row
 
-from services.alerting.filters import sql_predicate
+from services.alerting.filters import sql_predicate, watchlist_predicate
 
 _MATCHES = f"""
 FROM alert_rules r
@@ -20,8 +20,7 @@ WHERE r.id = %(rule)s
   -- "Recent" is counted back from the newest permit we hold, so a backfill of older
   -- data still shows what the rule would have caught.
   AND coalesce(c.issued_date, c.filed_date) >= (SELECT max(issued_date) FROM permits_current) - %(days)s
-  AND (r.watchlist_id IS NULL OR EXISTS (SELECT 1 FROM operator_watchlist_items i
-                                         WHERE i.watchlist_id = r.watchlist_id AND i.operator_id = c.operator_id))
+  AND {watchlist_predicate("r", "c")}
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "c")})
 """
 SAMPLE_SQL = f"""

@@ -94,12 +94,13 @@ def list_watchlists(ctx: Member) -> list[WatchlistOut]:
 
 @router.post("/watchlists", response_model=Id, status_code=201, summary="Watch competitor operators")
 def create_watchlist(body: WatchlistIn, ctx: Member) -> Id:
-    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids))
+    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, group_ids=body.group_ids))
 
 
 @router.put("/watchlists/{watchlist_id}", response_model=Id, summary="Change a watchlist")
 def update_watchlist(watchlist_id: uuid.UUID, body: WatchlistIn, ctx: Member) -> Id:
-    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, watchlist_id))
+    return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, watchlist_id,
+                                 group_ids=body.group_ids))
 
 
 @router.delete("/watchlists/{watchlist_id}", response_model=None, status_code=204, summary="Delete a watchlist", response_class=Response)

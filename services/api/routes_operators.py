@@ -10,12 +10,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.api.deps import Member, SignedIn
-from services.api.schemas import Comparison, Id, OperatorProfile, OperatorTimeline, WatchlistIn, WatchlistOut
+from services.api.schemas import Comparison, GroupProfile, Id, OperatorGroupIn, OperatorGroupOut, OperatorProfile, OperatorTimeline
 from services.operators import compare, profile, watchlists
 from services.operators.watchlists import GROUP
 from services.reference.calendar import RRC_TZ
 
 router = APIRouter(prefix="/v1", tags=["operators"])
+
+
+Kinds = Annotated[list[str] | None, Query(max_length=12, description=", ".join(profile.TIMELINE_KINDS))]
+Before = Annotated[int | None, Query(ge=1, le=2**62, description="next_before of the previous page")]
+Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def _today() -> date:
@@ -30,11 +35,8 @@ def operator_profile(operator_id: uuid.UUID, ctx: SignedIn,
 
 @router.get("/operators/{operator_id}/timeline", response_model=OperatorTimeline, summary="An operator's events, newest first")
 def operator_timeline(operator_id: uuid.UUID, ctx: SignedIn,
-                      kinds: Annotated[list[str] | None, Query(max_length=10, description=", ".join(profile.TIMELINE_KINDS))] = None,
-                      before: Annotated[int | None, Query(ge=1, le=2**62, description="next_before of the previous page")] = None,
-                      limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                      follow_line: bool = True) -> dict:
-    return profile.timeline(ctx.cur, operator_id, follow_line=follow_line, kinds=kinds, before=before, limit=limit)
+                      kinds: Kinds = None, before: Before = None, limit: Limit = 50, follow_line: bool = True) -> dict:
+    return profile.operator_timeline(ctx.cur, operator_id, follow_line=follow_line, kinds=kinds, before=before, limit=limit)
 
 
 @router.get("/compare", response_model=Comparison, summary="Operators ranked in a county, a district or one of your areas")
@@ -56,18 +58,28 @@ def compare_peers(ctx: Member,
             "rows": rows, "series": compare.series(ctx.cur, s, series or []), "likely_same": compare.likely_same(rows)}
 
 
-@router.get("/operator-groups", response_model=list[WatchlistOut], summary="Your operator groups (one competitor, several names)")
+@router.get("/operator-groups", response_model=list[OperatorGroupOut], summary="Your operator groups (one competitor, several names)")
 def list_groups(ctx: Member) -> list[dict]:
     return watchlists.list_sets(ctx.cur, GROUP)
 
 
+@router.get("/operator-groups/{group_id}/profile", response_model=GroupProfile, summary="A group's activity as one competitor")
+def group_profile(group_id: uuid.UUID, ctx: Member) -> dict:
+    return profile.group_profile(ctx.cur, group_id, today=_today())
+
+
+@router.get("/operator-groups/{group_id}/timeline", response_model=OperatorTimeline, summary="A group's events, newest first")
+def group_timeline(group_id: uuid.UUID, ctx: Member, kinds: Kinds = None, before: Before = None, limit: Limit = 50) -> dict:
+    return profile.group_timeline(ctx.cur, group_id, kinds=kinds, before=before, limit=limit)
+
+
 @router.post("/operator-groups", response_model=Id, status_code=201, summary="Group operators as one competitor")
-def create_group(body: WatchlistIn, ctx: Member) -> Id:
+def create_group(body: OperatorGroupIn, ctx: Member) -> Id:
     return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, kind=GROUP))
 
 
 @router.put("/operator-groups/{group_id}", response_model=Id, summary="Change an operator group")
-def update_group(group_id: uuid.UUID, body: WatchlistIn, ctx: Member) -> Id:
+def update_group(group_id: uuid.UUID, body: OperatorGroupIn, ctx: Member) -> Id:
     return Id(id=watchlists.save(ctx.cur, ctx.workspace_id, ctx.user.user_id, body.name, body.operator_ids, group_id, kind=GROUP))
 
 

@@ -32,7 +32,7 @@ def _search_params(ctx, q: dict) -> dict:
     """Lists may also come comma-separated; an AOI id becomes its area (RLS: only yours)."""
     out = {k: v for k, v in q.items() if v not in (None, [], "")}
     for k, (_, kind, _) in FILTERS.items():
-        if kind == "in" and k in out:
+        if kind in ("in", "group") and k in out:
             out[k] = [p.strip() for v in out[k] for p in v.split(",") if p.strip()]
     if "aoi" in out:
         try:
@@ -54,6 +54,8 @@ def _search_params(ctx, q: dict) -> dict:
 def list_permits(ctx: SignedIn,
                  counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
                  profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
+                 operator_groups: Annotated[list[Annotated[str, StringConstraints(max_length=40)]] | None,
+                                            Query(max_length=50, description="your operator groups' ids; with operator_ids, either matches")] = None,
                  depth_min: Annotated[int | None, Query(ge=0, le=60_000)] = None,
                  depth_max: Annotated[int | None, Query(ge=0, le=60_000)] = None,
                  issued_from: date | None = None, issued_to: date | None = None,
@@ -69,7 +71,7 @@ def list_permits(ctx: SignedIn,
                  format: Literal["json", "geojson"] = "json") -> JSONResponse:
     params = _search_params(ctx, {
         "counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
-        "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
+        "statuses": statuses, "operator_ids": operator_ids, "operator_groups": operator_groups, "depth_min": depth_min, "depth_max": depth_max,
         "issued_from": issued_from.isoformat() if issued_from else None, "issued_to": issued_to.isoformat() if issued_to else None,
         "bbox": bbox, "area": area, "aoi": aoi, "buffer_m": buffer_m, "sort": sort, "limit": limit, "cursor": cursor, "q": q})
     page = store.search(ctx.cur.connection, search.parse(params), with_total=with_total)

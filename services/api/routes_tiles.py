@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 
 from services.alerting.filters import FILTERS
 from services.api.deps import Member, Public, SignedIn
+from services.operators.watchlists import with_group_members
 from services.permits import tile_cache, tiles
 from services.permits.search import parse_filters
 
@@ -36,16 +37,16 @@ def _tile_response(data: bytes | None, etag: str, cache_control: str, state: str
 def permit_tile(z: Z, x: XY, y: XY, ctx: SignedIn,
                 counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
                 profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
-                depth_min: FilterText = None, depth_max: FilterText = None,
+                operator_groups: ListParam = None, depth_min: FilterText = None, depth_max: FilterText = None,
                 issued_from: FilterText = None, issued_to: FilterText = None) -> Response:
     tiles.check_tile(z, x, y)
     raw = {"counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
-           "statuses": statuses, "operator_ids": operator_ids, "depth_min": depth_min, "depth_max": depth_max,
+           "statuses": statuses, "operator_ids": operator_ids, "operator_groups": operator_groups, "depth_min": depth_min, "depth_max": depth_max,
            "issued_from": issued_from, "issued_to": issued_to}
     for k, v in raw.items():
-        if FILTERS[k][1] == "in" and v:
+        if FILTERS[k][1] in ("in", "group") and v:
             raw[k] = [p.strip() for item in v for p in item.split(",") if p.strip()]
-    filters = parse_filters(raw)
+    filters = with_group_members(ctx.cur, parse_filters(raw))
     gen = tile_cache.generation(ctx.redis)
     key = tile_cache.signature("permits", z, x, y, filters, gen or 0)
     etag = tile_cache.etag(key)

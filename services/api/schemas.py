@@ -400,7 +400,9 @@ class SavedOut(Out):
 
 class WatchlistIn(In):
     name: str = Name
-    operator_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+    operator_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
+    group_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50,
+                                       description="watchlists only: your operator groups, followed as their members change")
 
 
 class WatchedOperator(Out):
@@ -409,11 +411,25 @@ class WatchedOperator(Out):
     p5_number: str | None
 
 
-class WatchlistOut(Out):
+class GroupRef(Out):
+    id: uuid.UUID
+    name: str
+
+
+class OperatorGroupIn(In):
+    name: str = Field(min_length=1, max_length=80)
+    operator_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
+
+
+class OperatorGroupOut(Out):
     id: uuid.UUID
     name: str
     created_at: datetime
     operators: list[WatchedOperator]
+
+
+class WatchlistOut(OperatorGroupOut):
+    groups: list[GroupRef] = Field(description="operator groups on the watchlist: whoever is in them is watched")
 
 
 # ---- alerts ---------------------------------------------------------------------------------
@@ -612,15 +628,8 @@ class P5Entry(Out):
     seen_at: datetime = Field(description="publication of the P-5 file this comes from")
 
 
-class OperatorProfile(Out):
-    id: uuid.UUID
-    p5_number: str | None
-    name: str
-    p5: P5Entry | None = Field(description="the RRC P-5 organization file's entry, when loaded")
-    names: list[OperatorName]
-    lineage: list[LinkedOperator]
-    line: list[LineOperator] = Field(description="the predecessors and successors counted in these figures (follow_line)")
-    follow_line: bool
+class Activity(Out):
+    """What a set of operators did (one operator with its line, or a group)."""
     permits: int
     horizontal: int
     horizontal_share: float | None
@@ -637,6 +646,23 @@ class OperatorProfile(Out):
     counties: list[CountyActivity]
     districts: list[str]
     monthly: list[MonthCount]
+
+
+class OperatorProfile(Activity):
+    id: uuid.UUID
+    p5_number: str | None
+    name: str
+    p5: P5Entry | None = Field(description="the RRC P-5 organization file's entry, when loaded")
+    names: list[OperatorName]
+    lineage: list[LinkedOperator]
+    line: list[LineOperator] = Field(description="the predecessors and successors counted in these figures (follow_line)")
+    follow_line: bool
+
+
+class GroupProfile(Activity):
+    id: uuid.UUID
+    name: str
+    operators: list[WatchedOperator] = Field(description="the operators the group counts as one competitor")
 
 
 class TimelineEvent(Out):

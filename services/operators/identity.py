@@ -80,9 +80,14 @@ class MergeError(InvalidInput):
     pass
 
 
+# (table, the set it belongs to, the merge record's key for the sets that gained `keep`)
+_SET_ITEMS = (("operator_watchlist_items", "watchlist_id", "keep_added_to_watchlists"),
+              ("operator_group_members", "group_id", "keep_added_to_groups"))
+
+
 def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str, reason: str) -> dict:
-    """Fold operator `absorb` into `keep`: aliases, permits, versions, current rows, stats
-    and watchlist items move; `absorb` stays as a pointer (merged_into) so its P-5 number
+    """Fold operator `absorb` into `keep`: aliases, permits, versions, current rows, stats,
+    watchlist items and group members move; `absorb` stays as a pointer (merged_into) so its P-5 number
     keeps resolving. Audited as a platform action. Run it on an owner-role connection."""
     if keep == absorb:
         raise MergeError("an operator cannot be merged into itself")
@@ -100,17 +105,18 @@ def merge(cur: psycopg.Cursor, keep: uuid.UUID, absorb: uuid.UUID, *, actor: str
         "permit_versions": _moved(cur, "UPDATE permit_versions SET operator_id = %s WHERE operator_id = %s RETURNING id", keep, absorb),
         "permits_current": _moved(cur, "UPDATE permits_current SET operator_id = %s WHERE operator_id = %s RETURNING permit_id", keep, absorb),
         "wells": _moved(cur, "UPDATE wells SET operator_id = %s WHERE operator_id = %s RETURNING api_number", keep, absorb),
-        # Watchlist items belong to workspaces: this is why a merge runs as the owner role,
-        # whose maintenance policy spans workspaces (the application role's never does).
-        "operator_watchlist_items": [list(map(str, r)) for r in cur.execute(
-            "DELETE FROM operator_watchlist_items WHERE operator_id = %s RETURNING watchlist_id, workspace_id", (absorb,)).fetchall()],
         "pointers": _moved(cur, "UPDATE operators SET merged_into = %s WHERE merged_into = %s RETURNING id", keep, absorb),
     }
-    # the watchlists that gain `keep` by this merge (not those that had it already)
-    rows_moved["keep_added_to_watchlists"] = [
-        str(w) for w, ws in rows_moved["operator_watchlist_items"]
-        if cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s) "
-                       "ON CONFLICT DO NOTHING RETURNING watchlist_id", (w, keep, ws)).fetchone()]
+    # Watchlist items and group members belong to workspaces: this is why a merge runs as the
+    # owner role, whose maintenance policy spans workspaces (the application role's never does).
+    for items, key, added in _SET_ITEMS:
+        rows_moved[items] = [list(map(str, r)) for r in cur.execute(
+            f"DELETE FROM {items} WHERE operator_id = %s RETURNING {key}, workspace_id", (absorb,)).fetchall()]
+        # the sets that gain `keep` by this merge (not those that had it already)
+        rows_moved[added] = [
+            str(w) for w, ws in rows_moved[items]
+            if cur.execute(f"INSERT INTO {items} ({key}, operator_id, workspace_id) VALUES (%s, %s, %s) "
+                           f"ON CONFLICT DO NOTHING RETURNING {key}", (w, keep, ws)).fetchone()]
     refresh_operators(cur, [keep, absorb])
     cur.execute("UPDATE operators SET merged_into = %s, updated_at = now() WHERE id = %s", (keep, absorb))
     cur.execute("INSERT INTO operator_merges (keep_id, absorbed_id, actor, reason, moved) VALUES (%s, %s, %s, %s, %s)",
@@ -141,11 +147,11 @@ def unmerge(cur: psycopg.Cursor, absorbed: uuid.UUID, *, actor: str, reason: str
         cast = "bigint" if table == "operator_aliases" else "text" if table == "wells" else "uuid"
         cur.execute(f"UPDATE {table} SET operator_id = %s WHERE operator_id = %s AND {key} = ANY(%s::{cast}[])",
                     (absorbed, keep, moved[table]))
-    for watchlist, workspace in moved["operator_watchlist_items"]:
-        cur.execute("INSERT INTO operator_watchlist_items (watchlist_id, operator_id, workspace_id) VALUES (%s, %s, %s) "
-                    "ON CONFLICT DO NOTHING", (watchlist, absorbed, workspace))
-    cur.execute("DELETE FROM operator_watchlist_items WHERE operator_id = %s AND watchlist_id = ANY(%s::uuid[])",
-                (keep, moved["keep_added_to_watchlists"]))
+    for items, key, added in _SET_ITEMS:  # merges made before groups moved did not record them
+        for set_id, workspace in moved.get(items, []):
+            cur.execute(f"INSERT INTO {items} ({key}, operator_id, workspace_id) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                        (set_id, absorbed, workspace))
+        cur.execute(f"DELETE FROM {items} WHERE operator_id = %s AND {key} = ANY(%s::uuid[])", (keep, moved.get(added, [])))
     cur.execute("UPDATE operators SET merged_into = %s WHERE id = ANY(%s::uuid[])", (absorbed, moved["pointers"]))
     cur.execute("UPDATE operators SET merged_into = NULL, updated_at = now() WHERE id = %s", (absorbed,))
     refresh_operators(cur, [keep, absorbed])

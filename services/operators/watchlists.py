@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import psycopg
 
 from services.audit.trail import audit, delete_audited
-from services.errors import InvalidInput, Missing
+from services.errors import FieldError, InvalidInput, Missing
 
 
 class WatchlistError(InvalidInput):
@@ -27,6 +27,23 @@ def search_operators(cur: psycopg.Cursor, q: str, limit: int = 20) -> list[dict]
         "ORDER BY (o.canonical_name ILIKE %(prefix)s) DESC, similarity(o.canonical_name, %(q)s) DESC LIMIT %(limit)s",
         {"q": q, "like": f"%{q}%", "prefix": f"{q}%", "limit": limit}).fetchall()
     return [{"id": str(r[0]), "name": r[1], "p5_number": r[2], "permits": r[3]} for r in rows]
+
+
+def with_group_members(cur: psycopg.Cursor, filters: dict) -> dict:
+    """Validated filters with `operator_groups` replaced by their operators (folded into
+    `operator_ids`: either matches). Groups are read under RLS, so another workspace's group
+    is unknown here; FieldError names it."""
+    groups = filters.get("operator_groups")
+    if not groups:
+        return filters
+    rows = cur.execute("SELECT g.id::text, m.operator_id::text FROM operator_groups g "
+                       "LEFT JOIN operator_group_members m ON m.group_id = g.id WHERE g.id = ANY(%s::uuid[])", (groups,)).fetchall()
+    unknown = sorted(set(groups) - {r[0] for r in rows})
+    if unknown:
+        raise FieldError("operator_groups", f"no operator group {unknown[0]} in this workspace")
+    out = {k: v for k, v in filters.items() if k != "operator_groups"}
+    out["operator_ids"] = sorted(set(filters.get("operator_ids", [])) | {r[1] for r in rows if r[1]})
+    return out
 
 
 def operator_ids_by_p5(cur: psycopg.Cursor, p5_numbers: list[str]) -> list[uuid.UUID]:
@@ -55,12 +72,14 @@ GROUP = OperatorSet("operator_groups", "operator_group_members", "group_id", "gr
 
 
 def list_sets(cur: psycopg.Cursor, kind: OperatorSet) -> list[dict]:
+    groups = ("coalesce((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name) FROM operator_watchlist_groups wg "
+              "JOIN operator_groups g ON g.id = wg.group_id WHERE wg.watchlist_id = w.id), '[]')" if kind is WATCHLIST else "'[]'::json")
     rows = cur.execute(
         "SELECT w.id, w.name, w.created_at, coalesce(json_agg(json_build_object('id', o.id, 'name', o.canonical_name, "
-        "'p5_number', o.p5_number) ORDER BY o.canonical_name) FILTER (WHERE o.id IS NOT NULL), '[]') "
+        f"'p5_number', o.p5_number) ORDER BY o.canonical_name) FILTER (WHERE o.id IS NOT NULL), '[]'), {groups} "
         f"FROM {kind.table} w LEFT JOIN {kind.items} i ON i.{kind.key} = w.id "
         "LEFT JOIN operators o ON o.id = i.operator_id GROUP BY w.id ORDER BY w.created_at DESC").fetchall()
-    return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3]} for r in rows]
+    return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3], "groups": r[4]} for r in rows]
 
 
 def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
@@ -68,17 +87,25 @@ def list_watchlists(cur: psycopg.Cursor) -> list[dict]:
 
 
 def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, operator_ids: list[uuid.UUID],
-         watchlist_id: uuid.UUID | None = None, kind: OperatorSet = WATCHLIST) -> uuid.UUID:
+         watchlist_id: uuid.UUID | None = None, kind: OperatorSet = WATCHLIST, group_ids: list[uuid.UUID] = ()) -> uuid.UUID:
+    """Create or replace a set. A watchlist may also hold groups (it then follows whoever is
+    in them); a group holds operators only."""
     name = (name or "").strip()
     limit = 80 if kind is GROUP else 120
     if not name or len(name) > limit:
         raise WatchlistError(f"name must be 1 to {limit} characters")
-    if not operator_ids:
-        raise WatchlistError(f"a {kind.noun} needs at least one operator")
+    if kind is GROUP and group_ids:
+        raise WatchlistError("a group holds operators, not other groups")
+    if not operator_ids and not group_ids:
+        raise WatchlistError(f"a {kind.noun} needs at least one operator" + (" or group" if kind is WATCHLIST else ""))
     known = {r[0] for r in cur.execute("SELECT id FROM operators WHERE id = ANY(%s)", (list(operator_ids),)).fetchall()}
     unknown = [str(o) for o in operator_ids if o not in known]
     if unknown:
         raise WatchlistError(f"unknown operator id(s): {', '.join(unknown)}")
+    groups = {r[0] for r in cur.execute("SELECT id FROM operator_groups WHERE id = ANY(%s)", (list(group_ids),)).fetchall()}
+    unknown = [str(g) for g in group_ids if g not in groups]
+    if unknown:
+        raise WatchlistError(f"no operator group {unknown[0]} in this workspace")
     # A group is what comparisons show in place of its operators: its name must say which one.
     if kind is GROUP and cur.execute(f"SELECT 1 FROM {kind.table} WHERE name = %s AND id IS DISTINCT FROM %s",
                                      (name, watchlist_id)).fetchone():
@@ -92,13 +119,26 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
         if cur.rowcount != 1:
             raise Missing(f"{kind.noun} {watchlist_id} does not exist in this workspace")
         cur.execute(f"DELETE FROM {kind.items} WHERE {kind.key} = %s", (watchlist_id,))
+        cur.execute("DELETE FROM operator_watchlist_groups WHERE watchlist_id = %s", (watchlist_id,))
         action = f"{kind.noun}.updated"
     cur.executemany(f"INSERT INTO {kind.items} ({kind.key}, operator_id, workspace_id) VALUES (%s, %s, %s)",
                     [(watchlist_id, op, workspace_id) for op in sorted(known)])
-    audit(cur, workspace_id, actor, action, kind.noun, watchlist_id, {"name": name, "operators": sorted(map(str, known))})
+    cur.executemany("INSERT INTO operator_watchlist_groups (watchlist_id, group_id, workspace_id) VALUES (%s, %s, %s)",
+                    [(watchlist_id, g, workspace_id) for g in sorted(groups)])
+    audit(cur, workspace_id, actor, action, kind.noun, watchlist_id,
+          {"name": name, "operators": sorted(map(str, known)), **({"groups": sorted(map(str, groups))} if groups else {})})
     return watchlist_id
 
 
 def delete(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, watchlist_id: uuid.UUID,
            kind: OperatorSet = WATCHLIST) -> None:
+    if kind is GROUP:
+        # Deleting a group in use would quietly narrow an alert; say where it is used instead.
+        users = [f"watchlist {r[0]!r}" for r in cur.execute(
+            "SELECT w.name FROM operator_watchlist_groups wg JOIN operator_watchlists w ON w.id = wg.watchlist_id "
+            "WHERE wg.group_id = %s ORDER BY 1", (watchlist_id,)).fetchall()]
+        users += [f"saved search {r[0]!r}" for r in cur.execute(
+            "SELECT name FROM saved_searches WHERE filters->'operator_groups' ? %s ORDER BY 1", (str(watchlist_id),)).fetchall()]
+        if users:
+            raise WatchlistError(f"this group is used by {', '.join(users)}; take it out of those first")
     delete_audited(cur, kind.table, kind.noun, watchlist_id, workspace_id, actor, Missing)

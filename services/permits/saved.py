@@ -11,12 +11,16 @@ import psycopg
 from services.alerting.filters import describe, validate_filters
 from services.audit.trail import audit, delete_audited
 from services.errors import FieldError, Missing
+from services.operators.watchlists import with_group_members
 
 
 def list_saved(cur: psycopg.Cursor) -> list[dict]:
     rows = cur.execute("SELECT id, name, filters, created_at FROM saved_searches ORDER BY created_at DESC").fetchall()
     wanted = sorted({o for r in rows for o in r[2].get("operator_ids", [])})
+    groups = sorted({g for r in rows for g in r[2].get("operator_groups", [])})
     names = dict(cur.execute("SELECT id::text, canonical_name FROM operators WHERE id::text = ANY(%s)", (wanted,)).fetchall()) if wanted else {}
+    if groups:
+        names |= dict(cur.execute("SELECT id::text, name FROM operator_groups WHERE id::text = ANY(%s)", (groups,)).fetchall())
     return [{"id": r[0], "name": r[1], "filters": r[2], "summary": describe(r[2], names), "created_at": r[3]} for r in rows]
 
 
@@ -26,6 +30,7 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, 
     if not name or len(name) > 120:
         raise FieldError("name", "must be 1 to 120 characters")
     clean = validate_filters(filters)
+    with_group_members(cur, clean)  # every group named must be this workspace's
     if search_id is None:
         search_id = cur.execute("INSERT INTO saved_searches (workspace_id, name, filters, created_by) VALUES (%s, %s, %s, %s) RETURNING id",
                                 (workspace_id, name, json.dumps(clean), actor)).fetchone()[0]

@@ -150,6 +150,10 @@ def filter_clauses(filters: dict, alias: str, columns: dict[str, str] | None = N
     where, params = [], {}
     for fkey, value in filters.items():
         col, kind, _ = FILTERS[fkey]
+        if kind == "group":
+            # Groups are workspace rows: callers resolve them to operator ids first
+            # (watchlists.with_group_members), so shared caches never key on a group.
+            raise ValueError("operator_groups must be resolved to operator_ids before building SQL")
         col = (columns or {}).get(fkey, col)
         name = f"f_{fkey}"
         params[name] = value

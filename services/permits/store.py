@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import psycopg
 from psycopg.rows import dict_row
 
+from services.operators.watchlists import with_group_members
 from services.permits.search import MAX_AREA_KM2, Page, SearchError, SearchQuery, build_sql, count_sql, encode_cursor
 
 
 def search(conn: psycopg.Connection, q: SearchQuery, *, with_total: bool = False) -> Page:
+    q = replace(q, filters=with_group_members(conn.cursor(), q.filters))
     if q.area:
         km2, valid = conn.execute("SELECT ST_Area(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326)::geography) / 1e6, "
                                 "ST_IsValid(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326))",

@@ -146,7 +146,7 @@ def test_the_timeline_pages_newest_first_without_gaps_or_repeats_and_filters_by_
     op = cur.execute("SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
     seen, before = [], None
     while True:
-        page = profile.timeline(cur, op, follow_line=False, kinds=None, before=before, limit=7)
+        page = profile.operator_timeline(cur, op, follow_line=False, kinds=None, before=before, limit=7)
         seen += [e["id"] for e in page["items"]]
         before = page["next_before"]
         if before is None:
@@ -154,10 +154,24 @@ def test_the_timeline_pages_newest_first_without_gaps_or_repeats_and_filters_by_
     every = [r[0] for r in cur.execute("""SELECT c.id FROM permit_changes c JOIN permits p ON p.id = c.permit_id
                                           WHERE p.operator_id = %s ORDER BY c.id DESC""", (op,)).fetchall()]
     assert seen == every and len(every) > 7
-    amended = profile.timeline(cur, op, follow_line=False, kinds=["amended"], before=None, limit=200)["items"]
+    amended = profile.operator_timeline(cur, op, follow_line=False, kinds=["amended"], before=None, limit=200)["items"]
     assert amended and {e["kind"] for e in amended} == {"amended"}
     with pytest.raises(Exception, match="unknown event kind"):
-        profile.timeline(cur, op, follow_line=False, kinds=["drilled"], before=None, limit=5)
+        profile.operator_timeline(cur, op, follow_line=False, kinds=["drilled"], before=None, limit=5)
+
+
+def test_a_well_completion_is_a_completed_event_with_its_status_and_date(loaded, owner_conn):
+    cur = owner_conn.cursor()
+    rows = cur.execute("""SELECT p.operator_id, c.id, c.details->'fields'->'well_status_date'->>1 FROM permit_changes c
+                          JOIN permits p ON p.id = c.permit_id
+                          WHERE c.change_type = 'status_changed' AND c.details->'fields'->'well_status'->>1 = 'final completion'""").fetchall()
+    assert rows, "the generated month completes some wells"
+    op = rows[0][0]
+    completed = profile.operator_timeline(cur, op, follow_line=False, kinds=["completed"], before=None, limit=200)["items"]
+    assert sorted(e["id"] for e in completed) == sorted(r[1] for r in rows if r[0] == op)
+    assert all(e["kind"] == "completed" and e["detail"].startswith("final completion, on 20") for e in completed)
+    every = profile.operator_timeline(cur, op, follow_line=False, kinds=None, before=None, limit=200)["items"]
+    assert {e["id"] for e in every if e["kind"] == "completed"} == {e["id"] for e in completed}
 
 
 def test_a_comparison_refuses_two_places_an_unknown_county_and_a_backwards_period():
@@ -214,15 +228,19 @@ def test_an_unmerge_puts_back_exactly_what_the_merge_moved(loaded, owner_conn, a
     stats_before = owner_conn.execute(AGGREGATE).fetchall()
     ws, cur = _workspace(app_conn)
     wl = watchlists.save(cur, ws.workspace_id, ws.user_id, "rivals", [absorb])
+    group = watchlists.save(cur, ws.workspace_id, ws.user_id, "Competitor X", [absorb], kind=watchlists.GROUP)
     app_conn.commit()
     identity.merge(owner_conn.cursor(), keep, absorb, actor="test", reason="looked the same")
     assert owner_conn.execute(snapshot, {"o": absorb}).fetchone() == (None, None, 0, None)
+    members = "SELECT array_agg(operator_id) FROM operator_group_members WHERE group_id = %s"
+    assert owner_conn.execute(members, (group,)).fetchone() == ([keep],)  # the group follows the merge
     back = identity.unmerge(owner_conn.cursor(), absorb, actor="test", reason="they are two companies")
     assert back["permits_current"] == len(before[absorb][0])
     assert {o: owner_conn.execute(snapshot, {"o": o}).fetchone() for o in (keep, absorb)} == before
     assert owner_conn.execute(AGGREGATE).fetchall() == stats_before
     items = owner_conn.execute("SELECT operator_id FROM operator_watchlist_items WHERE watchlist_id = %s", (wl,)).fetchall()
     assert items == [(absorb,)]
+    assert owner_conn.execute(members, (group,)).fetchone() == ([absorb],)
     assert owner_conn.execute("SELECT merged_into FROM operators WHERE id = %s", (absorb,)).fetchone() == (None,)
     with pytest.raises(identity.MergeError, match="not merged"):
         identity.unmerge(owner_conn.cursor(), absorb, actor="test", reason="again")

@@ -10,7 +10,7 @@ import pytest
 WORKSPACE_TABLES = ("workspaces", "workspace_members", "aois", "saved_searches", "operator_watchlists",
                     "operator_watchlist_items", "alert_rules", "alert_events", "notification_outbox",
                     "notifications", "export_jobs", "api_keys", "api_usage_daily", "audit_log", "operator_groups",
-                    "operator_group_members")
+                    "operator_group_members", "operator_watchlist_groups")
 SQUARE = "ST_Multi(ST_MakeEnvelope(-102.2, 31.8, -102.0, 32.0, 4326))"
 
 
@@ -41,6 +41,7 @@ def _seed(conn, ws, user, operator):
     conn.execute("INSERT INTO audit_log (workspace_id, actor_user_id, action) VALUES (%s, %s, 'alert_rule.created')", (ws, user))
     group = conn.execute("INSERT INTO operator_groups (workspace_id, name) VALUES (%s, 'Competitor X') RETURNING id", (ws,)).fetchone()[0]
     conn.execute("INSERT INTO operator_group_members (group_id, operator_id, workspace_id) VALUES (%s, %s, %s)", (group, operator, ws))
+    conn.execute("INSERT INTO operator_watchlist_groups (watchlist_id, group_id, workspace_id) VALUES (%s, %s, %s)", (wl, group, ws))
     return {"aoi": aoi, "rule": rule}
 
 
