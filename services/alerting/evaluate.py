@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg.rows import dict_row
 
-from services.alerting.filters import sql_predicate, watchlist_predicate
+from services.alerting.filters import new_ground_predicate, sql_predicate, watchlist_predicate
 from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
 from services.alerting.rules import EMAIL_PAUSED_SQL, FILING_TYPES, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
@@ -67,15 +67,10 @@ _RULE_CONDITIONS = f"""
   AND {watchlist_predicate("r", "ch")}
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "ch")})
 """
-# New ground: the operator's first permits in this county (or, for an area rule, this area)
-# for twelve months: none issued (or filed) there in the 365 days before this one's day, so
-# several on the day it arrives all count; a filing and its approval are one permit.
-_NEW_GROUND = """(NOT r.new_acreage_only OR (ch.change_type IN ('new', 'approved', 'filed') AND NOT EXISTS (
-  SELECT 1 FROM permits_current o WHERE o.operator_id = ch.operator_id AND o.permit_id <> ch.permit_id
-    AND o.status_number <> ch.status_number
-    AND coalesce(o.issued_date, o.filed_date) >= coalesce(ch.issued_date, ch.published_at::date) - 365
-    AND coalesce(o.issued_date, o.filed_date) < coalesce(ch.issued_date, ch.published_at::date)
-    AND {where})))"""
+# New ground: a watched operator's first permits in this county (or, for an area rule,
+# this area) for twelve months; only a permit's arrival can be that.
+_NEW_GROUND = ("(NOT r.new_acreage_only OR (ch.change_type IN ('new', 'approved', 'filed') AND "
+               + new_ground_predicate("ch", "coalesce(ch.issued_date, ch.published_at::date)", "{where}") + "))")
 _FIELDS = "ch.change_id, ch.permit_id, ch.permit_version_id, r.id AS rule_id, r.workspace_id, r.name AS rule_name"
 # AOI rules are found through the GIST index on the buffered AOI; the rest (saved search
 # or watchlist only) are joined directly. `ch` is the changes after the cursor.

@@ -123,6 +123,16 @@ def watchlist_predicate(rule: str, row: str) -> str:
             f"WHERE wg.watchlist_id = {rule}.watchlist_id AND m.operator_id = {row}.operator_id))")
 
 
+def new_ground_predicate(row: str, day: str, where: str) -> str:
+    """SQL that is true when row `row` is its operator's first permit in a place (`where`,
+    over the operator's other permits `o`) for twelve months: none issued (or filed) there
+    in the 365 days before `day`, so several on one day all count; a filing and its
+    approval (one status number) are one permit."""
+    return (f"NOT EXISTS (SELECT 1 FROM permits_current o WHERE o.operator_id = {row}.operator_id AND o.permit_id <> {row}.permit_id "
+            f"AND o.status_number <> {row}.status_number AND coalesce(o.issued_date, o.filed_date) >= {day} - 365 "
+            f"AND coalesce(o.issued_date, o.filed_date) < {day} AND {where})")
+
+
 def describe(filters: dict, operator_names: dict[str, str] | None = None) -> str:
     """The filters in a landman's words: county and purpose names instead of codes.
     `operator_names` names operators and groups by id."""

@@ -8,7 +8,7 @@ import uuid
 import psycopg
 from psycopg.rows import dict_row
 
-from services.alerting.filters import sql_predicate, watchlist_predicate
+from services.alerting.filters import new_ground_predicate, sql_predicate, watchlist_predicate
 
 _MATCHES = f"""
 FROM alert_rules r
@@ -22,6 +22,9 @@ WHERE r.id = %(rule)s
   AND coalesce(c.issued_date, c.filed_date) >= (SELECT max(issued_date) FROM permits_current) - %(days)s
   AND {watchlist_predicate("r", "c")}
   AND (r.saved_search_id IS NULL OR {sql_predicate("s.filters", "c")})
+  AND (NOT r.new_acreage_only OR {new_ground_predicate("c", "coalesce(c.issued_date, c.filed_date)",
+                                                      "CASE WHEN r.aoi_id IS NULL THEN o.county_code = c.county_code "
+                                                      "ELSE ST_Intersects(a.match_geom, o.geom) END")})
 """
 SAMPLE_SQL = f"""
 SELECT c.permit_id, c.status_number, c.api_number, c.operator_name, c.lease_name, c.well_number, c.county, c.district,

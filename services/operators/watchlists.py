@@ -79,7 +79,8 @@ def list_sets(cur: psycopg.Cursor, kind: OperatorSet) -> list[dict]:
         f"'p5_number', o.p5_number) ORDER BY o.canonical_name) FILTER (WHERE o.id IS NOT NULL), '[]'), {groups} "
         f"FROM {kind.table} w LEFT JOIN {kind.items} i ON i.{kind.key} = w.id "
         "LEFT JOIN operators o ON o.id = i.operator_id GROUP BY w.id ORDER BY w.created_at DESC").fetchall()
-    return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3], "groups": r[4]} for r in rows]
+    return [{"id": str(r[0]), "name": r[1], "created_at": r[2].isoformat(), "operators": r[3], **({"groups": r[4]} if kind is WATCHLIST else {})}
+            for r in rows]
 
 
 def list_watchlists(cur: psycopg.Cursor) -> list[dict]:

@@ -446,6 +446,34 @@ def operators_flow(page, base, settings, shots):
     shots(page, "operator-ranking")
     page.locator("table.ranking tbody tr", has_text="Competitor X").locator("button.permits").click()
     expect(page.locator("#count")).to_contain_text(f"{first + second:,} permit")
+    expect(page.get_by_label("Operator")).to_have_value("Competitor X")  # the search names the group
+
+    # The group's own page: its operators as one competitor, watched as one.
+    _open(page, base, "/compare")
+    page.locator("#groups a", has_text="Competitor X").click()
+    expect(page.locator("#view h2")).to_contain_text("Competitor X")
+    expect(page.locator("#view")).to_contain_text("Your group of 2 operators")
+    expect(page.locator("#events li").first).to_contain_text("RRC published")
+    group_permits = int(page.locator(".figures button.fig").first.inner_text().replace(",", ""))
+    assert group_permits >= first + second
+    shots(page, "group-profile")
+    page.get_by_role("button", name="Watch this group").click()
+    expect(page.locator("#toast")).to_contain_text("Competitor X added to the watchlist")
+    page.locator(".figures button.fig").first.click()
+    expect(page.locator("#count")).to_contain_text(f"{group_permits:,} permit")
+
+    # An alert that follows the watchlist (the operator and the group) into new ground only.
+    _open(page, base, "/alerts")
+    expect(page.locator("#view")).to_contain_text("Competitor X (group)")
+    form = page.locator("#rule-form")
+    form.get_by_label("Name").fill("Rivals in new ground")
+    form.locator("select[name=watchlist_id]").select_option(label="Competitors")
+    form.get_by_label(re.compile("only a watched operator's first permit")).check()
+    form.get_by_role("button", name="Create alert").click()
+    expect(page.locator("#toast")).to_contain_text("Alert created")
+    expect(page.locator("#rules")).to_contain_text("Rivals in new ground")
+    expect(page.locator("#rules")).to_contain_text("(only in ground new to the operator)")
+    shots(page, "alert-new-ground")
 
 
 def test_operator_profile_peers_a_group_and_a_watch_on_a_desktop(page, live, shots, watch):

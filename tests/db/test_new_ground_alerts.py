@@ -6,6 +6,7 @@ import pytest
 from services.alerting import rule_store
 from services.alerting import rules as R
 from services.alerting.evaluate import evaluate_pending
+from services.alerting.samples import sample_matches
 from services.db.engine import set_tenant
 from services.ingestion.pipeline import ingest
 from services.operators import watchlists
@@ -45,3 +46,15 @@ def test_a_new_ground_rule_hears_only_of_a_watched_operators_first_permit_in_a_c
         (list(got["every permit"]),)).fetchall()}
     assert got["new ground"] == expected
     assert 0 < len(expected) < len(got["every permit"])
+    # The sample alerts a rule shows when it is made apply new ground the same way.
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        (_, plain), (new_rows, new_total) = (sample_matches(cur, ids[n], limit=2000) for n in ("every permit", "new ground"))
+        assert 0 < new_total < plain and len(new_rows) == new_total
+        earlier = cur.execute("""SELECT count(*) FROM permits_current c JOIN permits_current o ON o.operator_id = c.operator_id
+                                 AND o.county_code = c.county_code AND o.status_number <> c.status_number
+                                 AND coalesce(o.issued_date, o.filed_date) >= coalesce(c.issued_date, c.filed_date) - 365
+                                 AND coalesce(o.issued_date, o.filed_date) < coalesce(c.issued_date, c.filed_date)
+                                 WHERE c.permit_id = ANY(%s)""", ([r["permit_id"] for r in new_rows],)).fetchone()[0]
+        assert earlier == 0

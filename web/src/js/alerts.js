@@ -66,11 +66,12 @@ export async function view() {
       <button class="link" data-open-search="${esc(s.id)}">Open</button> <button class="link danger" data-del-search="${esc(s.id)}">Delete</button></li>`).join("")
       || "<li class='muted'>Save a search from the Permits tab.</li>"}</ul>
     <h3>Operator watchlists</h3>
-    <ul class="results">${lists.map((w) => `<li><strong>${esc(w.name)}</strong> <span class="muted">${w.operators.map((o) => esc(o.name)).join(", ")}</span>
+    <ul class="results">${lists.map((w) => `<li><strong>${esc(w.name)}</strong> <span class="muted">${[...w.groups.map((g) => `${esc(g.name)} (group)`),
+      ...w.operators.map((o) => esc(o.name))].join(", ")}</span>
       <button class="link danger" data-del-list="${esc(w.id)}">Delete</button></li>`).join("") || ""}</ul>
     <form id="watch-form" novalidate>
       <label>New watchlist name <input name="name" maxlength="120" placeholder="e.g. Competitors"></label>
-      <label>Add operator <input name="op" list="watch-ops" autocomplete="off" placeholder="type a name"></label>
+      <label>Add operator or group <input name="op" list="watch-ops" autocomplete="off" placeholder="type a name"></label>
       <datalist id="watch-ops"></datalist><p id="watch-picked" class="muted"></p>
       <button type="submit">Create watchlist</button></form>`;
   wireRules(rules);
@@ -121,14 +122,16 @@ function wireWatchlist() {
   form.op.addEventListener("input", debounce(async () => {
     const q = form.op.value.trim();
     const exact = hits.find((o) => o.name === q);
-    if (exact) { picked.push(exact); form.op.value = ""; $("#watch-picked").textContent = picked.map((o) => o.name).join(", "); return; }
+    if (exact) { picked.push(exact); form.op.value = ""; $("#watch-picked").textContent = picked.map((o) => (o.group ? `${o.name} (group)` : o.name)).join(", "); return; }
     if (q.length < 2) return;
-    hits = await api("/v1/operators", { query: { q } });
-    $("#watch-ops").innerHTML = hits.map((o) => `<option value="${esc(o.name)}">${esc(o.p5_number || "")}</option>`).join("");
+    const [ops, groups] = await Promise.all([api("/v1/operators", { query: { q } }), api("/v1/operator-groups")]);
+    hits = [...groups.filter((g) => g.name.toLowerCase().includes(q.toLowerCase())).map((g) => ({ id: g.id, name: g.name, group: true })), ...ops];
+    $("#watch-ops").innerHTML = hits.map((o) => `<option value="${esc(o.name)}">${o.group ? "your group" : esc(o.p5_number ? `P-5 ${o.p5_number}` : "")}</option>`).join("");
   }, 250));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    try { await api("/v1/watchlists", { method: "POST", body: { name: form.name.value, operator_ids: picked.map((o) => o.id) } }); view(); }
+    const body = { name: form.name.value, operator_ids: picked.filter((o) => !o.group).map((o) => o.id), group_ids: picked.filter((o) => o.group).map((o) => o.id) };
+    try { await api("/v1/watchlists", { method: "POST", body }); view(); }
     catch (err) { showError(form, err); }
   });
 }

@@ -17,7 +17,7 @@ import * as operators from "./operators.js";
 const VIEWS = {
   permits: () => permits.listView(), permit: (ref) => permits.detailView(ref), areas: () => areas.view(), alerts: () => alerts.view(),
   inbox: () => inbox.view(), team: () => team.view(), account: () => account.view(), welcome: () => areas.onboarding(),
-  operator: (id, params) => operators.profileView(id, params), compare: (_, params) => operators.compareView(params),
+  operator: (id, params) => operators.profileView(id, params), group: (id) => operators.groupView(id), compare: (_, params) => operators.compareView(params),
 };
 
 async function boot() {
@@ -116,7 +116,7 @@ function route() {
   if (auth.ROUTES[name]) return auth.ROUTES[name](params);
   if (!state.me?.user) { location.hash = "#/signin"; return; }
   if (!$("#modal").dataset.locked) closeModal();
-  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare" }[name] || name))));
+  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare", group: "compare" }[name] || name))));
   $("#panel").classList.remove("collapsed");
   (VIEWS[name] || VIEWS.permits)(arg && decodeURIComponent(arg), params);
 }

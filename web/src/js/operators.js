@@ -6,7 +6,7 @@ import { state } from "./state.js";
 import { applyMap } from "./permits.js";
 import { monthChart, monthsBetween } from "./charts.js";
 
-const KINDS = ["filed", "approved", "amended", "spudded", "status changed", "withdrawn or denied", "location published", "corrected"];
+const KINDS = ["filed", "approved", "amended", "spudded", "completed", "cancelled", "status changed", "withdrawn or denied", "location published", "corrected"];
 const pct = (v) => (v === null || v === undefined ? "—" : `${v.toLocaleString(undefined, { maximumFractionDigits: 1 })}%`);
 const num = (v, unit = "") => (v === null || v === undefined ? "—" : `${Math.round(v).toLocaleString()}${unit}`);
 
@@ -26,20 +26,43 @@ export async function profileView(id, params) {
   try { p = await api(`/v1/operators/${encodeURIComponent(id)}`, { query: { follow_line: follow } }); } catch (err) {
     $("#view").innerHTML = `<p class="form-error">${esc(err.message)}</p><a href="#/compare">Back to operators</a>`; return;
   }
-  const ids = [p.id, ...p.line.map((o) => o.id)];
-  const ops = [{ id: p.id, name: p.name }, ...p.line];
   const others = p.names.filter((n) => n.name.toUpperCase() !== p.name.toUpperCase());
-  const top = p.counties[0];
-  $("#view").innerHTML = `
-    <a href="#/compare" class="back">← Operators</a>
-    <h2>${esc(p.name)}</h2>
-    <p class="muted">${p.p5_number ? `P-5 ${esc(p.p5_number)}` : "No P-5 number on file"}${p.first_issued ? ` · permits issued ${fmtDate(p.first_issued)} to ${fmtDate(p.last_issued)}` : ""}</p>
+  const ops = [{ id: p.id, name: p.name }, ...p.line];
+  await renderActivity(p, {
+    who: { operator_ids: ops.map((o) => o.id) }, ops, timeline: `/v1/operators/${encodeURIComponent(p.id)}/timeline`, follow,
+    about: `<p class="muted">${p.p5_number ? `P-5 ${esc(p.p5_number)}` : "No P-5 number on file"}${p.first_issued ? ` · permits issued ${fmtDate(p.first_issued)} to ${fmtDate(p.last_issued)}` : ""}</p>
     ${p.p5 ? `<p><small>RRC P-5 file (${esc(fmtDate(p.p5.seen_at))}): ${esc(p.p5.name)}, ${esc(p.p5.status)}${p.p5.organization ? `, ${esc(p.p5.organization)}` : ""}</small></p>` : ""}
     ${others.length ? `<p><small>Also filed as: ${others.map((n) => esc(n.name)).join("; ")}</small></p>` : ""}
     ${p.lineage.length ? `<p>${p.lineage.map((l) => `${l.relation === "predecessor" ? "Successor of" : "Succeeded by"}
         <a href="#/operator/${esc(l.id)}">${esc(l.name)}</a>${l.p5_number ? ` (P-5 ${esc(l.p5_number)})` : ""}${l.note ? ` · ${esc(l.note)}` : ""}`).join("<br>")}</p>
-      <label class="check"><input type="checkbox" id="follow" ${follow ? "checked" : ""}> Count predecessors and successors as one company</label>` : ""}
-    <div class="actions"><button id="watch">Watch this operator</button><button class="ghost" id="on-map">Their permits on the map</button>
+      <label class="check"><input type="checkbox" id="follow" ${follow ? "checked" : ""}> Count predecessors and successors as one company</label>` : ""}`,
+    watch: () => watch({ operator: p }) });
+  $("#follow")?.addEventListener("change", (e) => { location.hash = `#/operator/${p.id}${e.target.checked ? "" : "?line=off"}`; });
+}
+
+// A workspace's group: its operators' activity together, as one competitor.
+export async function groupView(id) {
+  $("#view").innerHTML = `<p class="muted">Loading group…</p>`;
+  let g;
+  try { g = await api(`/v1/operator-groups/${encodeURIComponent(id)}/profile`); } catch (err) {
+    $("#view").innerHTML = `<p class="form-error">${esc(err.message)}</p><a href="#/compare">Back to operators</a>`; return;
+  }
+  await renderActivity(g, {
+    who: { operator_groups: [g.id] }, ops: [{ id: g.id, name: g.name, group: true }], timeline: `/v1/operator-groups/${encodeURIComponent(g.id)}/timeline`,
+    about: `<p class="muted">Your group of ${g.operators.length} operators${g.first_issued ? ` · permits issued ${fmtDate(g.first_issued)} to ${fmtDate(g.last_issued)}` : ""}</p>
+      <p>${g.operators.map((o) => `<a href="#/operator/${esc(o.id)}">${esc(o.name)}</a>${o.p5_number ? ` <small>(P-5 ${esc(o.p5_number)})</small>` : ""}`).join(" · ")}</p>`,
+    watch: () => watch({ group: g }) });
+}
+
+// The page both share: figures, the monthly chart, counties and the timeline. `who` is the
+// permit filter that selects their permits, so every figure links to the permits behind it.
+async function renderActivity(p, { who, ops, timeline, follow, about, watch: onWatch }) {
+  const top = p.counties[0];
+  $("#view").innerHTML = `
+    <a href="#/compare" class="back">← Operators</a>
+    <h2>${esc(p.name)}${ops[0].group ? ` <small class="muted">(group)</small>` : ""}</h2>
+    ${about}
+    <div class="actions"><button id="watch">Watch ${ops[0].group ? "this group" : "this operator"}</button><button class="ghost" id="on-map">Their permits on the map</button>
       ${top ? `<a class="button ghost" href="#/compare?county=${esc(top.county_code)}">Compare in ${esc(top.county)} County</a>` : ""}</div>
     <dl class="figures">
       <div><dt>Permits</dt><dd><button class="link fig" data-f="all">${num(p.permits)}</button></dd></div>
@@ -60,18 +83,16 @@ export async function profileView(id, params) {
     <ol class="history" id="events"></ol>
     <button class="ghost" id="more" hidden>Older events</button>`;
   drawProfileChart(p);
-  $("#follow")?.addEventListener("change", (e) => { location.hash = `#/operator/${p.id}${e.target.checked ? "" : "?line=off"}`; });
-  $("#on-map").addEventListener("click", () => showPermits({ operator_ids: ids }, ops));
+  $("#on-map").addEventListener("click", () => showPermits(who, ops));
   $$(".fig").forEach((b) => b.addEventListener("click", () =>
-    showPermits({ operator_ids: ids, ...(b.dataset.f === "horizontal" ? { profiles: ["horizontal"] } : {}) }, ops)));
-  $$(".county").forEach((b) => b.addEventListener("click", () => showPermits({ operator_ids: ids, counties: [b.dataset.c] }, ops)));
-  $("#watch").addEventListener("click", () => watch(p));
+    showPermits({ ...who, ...(b.dataset.f === "horizontal" ? { profiles: ["horizontal"] } : {}) }, ops)));
+  $$(".county").forEach((b) => b.addEventListener("click", () => showPermits({ ...who, counties: [b.dataset.c] }, ops)));
+  $("#watch").addEventListener("click", onWatch);
   let before = null;
   const load = async (reset) => {
     if (reset) { before = null; $("#events").innerHTML = ""; }
     const kind = $("#kind").value;
-    const page = await api(`/v1/operators/${encodeURIComponent(p.id)}/timeline`,
-      { query: { follow_line: follow, before, limit: 25, kinds: kind ? [kind] : undefined } });
+    const page = await api(timeline, { query: { ...(follow === undefined ? {} : { follow_line: follow }), before, limit: 25, kinds: kind ? [kind] : undefined } });
     $("#events").insertAdjacentHTML("beforeend", page.items.map((e) => `<li><strong>${esc(e.kind[0].toUpperCase() + e.kind.slice(1))}</strong>
       · <a href="#/permit/${esc(e.status_number)}">${esc(e.lease_name || "permit")} ${esc(e.well_number || "")}</a>
       · ${esc(e.county || "")}${e.filing_purpose ? ` · ${esc(e.filing_purpose)}` : ""}${e.detail ? ` · ${esc(e.detail)}` : ""}
@@ -97,16 +118,22 @@ function drawProfileChart(p) {
     filename: `${p.name.replace(/[^A-Za-z0-9]+/g, "-")}-permits-per-month.csv` });
 }
 
-// Watching means alerts can follow the operator: add it to the workspace's first watchlist
-// (or start one), which alert rules use.
-async function watch(p) {
+// Watching means alerts can follow the operator (or group): add it to the workspace's first
+// watchlist (or start one), which alert rules use.
+async function watch({ operator, group }) {
+  const name = (operator || group).name;
   try {
     const lists = await api("/v1/watchlists");
     const list = lists[0];
-    if (list && list.operators.some((o) => o.id === p.id)) { toast(`${p.name} is already on the watchlist "${list.name}".`); return; }
-    if (list) await api(`/v1/watchlists/${list.id}`, { method: "PUT", body: { name: list.name, operator_ids: [...list.operators.map((o) => o.id), p.id] } });
-    else await api("/v1/watchlists", { method: "POST", body: { name: "Competitors", operator_ids: [p.id] } });
-    toast(`${p.name} added to the watchlist "${list ? list.name : "Competitors"}". Alert rules that use it now follow this operator.`);
+    const has = list && (operator ? list.operators.some((o) => o.id === operator.id) : list.groups.some((g) => g.id === group.id));
+    if (has) { toast(`${name} is already on the watchlist "${list.name}".`); return; }
+    const body = list
+      ? { name: list.name, operator_ids: [...list.operators.map((o) => o.id), ...(operator ? [operator.id] : [])],
+          group_ids: [...list.groups.map((g) => g.id), ...(group ? [group.id] : [])] }
+      : { name: "Competitors", operator_ids: operator ? [operator.id] : [], group_ids: group ? [group.id] : [] };
+    if (list) await api(`/v1/watchlists/${list.id}`, { method: "PUT", body });
+    else await api("/v1/watchlists", { method: "POST", body });
+    toast(`${name} added to the watchlist "${list ? list.name : "Competitors"}". Alert rules that use it now follow ${group ? "every operator in the group" : "this operator"}.`);
   } catch (err) { toast(err.message, "error"); }
 }
 
@@ -148,7 +175,7 @@ export async function compareView(params) {
 
 async function loadGroups() {
   const groups = await api("/v1/operator-groups");
-  $("#groups").innerHTML = groups.map((g) => `<li><strong>${esc(g.name)}</strong>: ${g.operators.map((o) => esc(o.name)).join(", ")}
+  $("#groups").innerHTML = groups.map((g) => `<li><a href="#/group/${esc(g.id)}"><strong>${esc(g.name)}</strong></a>: ${g.operators.map((o) => esc(o.name)).join(", ")}
     <button class="link danger" data-del="${esc(g.id)}">remove group</button></li>`).join("") || `<li class="muted">No groups yet: tick two or more operators below and group them.</li>`;
   $$("[data-del]").forEach((b) => b.addEventListener("click", async () => {
     await api(`/v1/operator-groups/${b.dataset.del}`, { method: "DELETE" });
@@ -172,7 +199,7 @@ async function runComparison(form, q, series = []) {
     ${c.rows.length ? `<div class="table-wrap"><table class="numbers ranking"><thead><tr><th scope="col"><span class="sr">Pick</span></th><th scope="col">Operator</th><th scope="col">Permits</th>
       <th scope="col">Share</th><th scope="col">Change</th><th scope="col">Horizontal</th><th scope="col">Median depth</th><th scope="col">Spudded</th><th scope="col">Days to spud</th></tr></thead>
       <tbody>${c.rows.map((r) => `<tr><td><input type="checkbox" class="pick" value="${esc(r.who)}" aria-label="pick ${esc(r.name)}" ${series.includes(r.who) ? "checked" : ""}></td>
-        <th scope="row">${r.is_group ? `${esc(r.name)} <small>(group)</small>` : `<a href="#/operator/${esc(r.who)}">${esc(r.name)}</a>`}</th>
+        <th scope="row">${r.is_group ? `<a href="#/group/${esc(r.who)}">${esc(r.name)}</a> <small>(group)</small>` : `<a href="#/operator/${esc(r.who)}">${esc(r.name)}</a>`}</th>
         <td><button class="link permits" data-who="${esc(r.who)}">${r.permits.toLocaleString()}</button></td><td>${pct(r.share)}</td><td>${change(r)}</td>
         <td>${pct(r.horizontal_share)}</td><td>${num(r.median_depth, " ft")}</td><td>${r.judged ? pct(r.spud_rate) : "—"}</td><td>${num(r.median_days_to_spud)}</td></tr>`).join("")}
       </tbody></table></div>
@@ -183,9 +210,8 @@ async function runComparison(form, q, series = []) {
         <button class="link same" data-a="${esc(p.a)}" data-b="${esc(p.b)}">Group them</button></li>`).join("")}</ul>` : ""}`;
   $$(".permits", out).forEach((b) => b.addEventListener("click", async () => {
     const row = c.rows.find((r) => r.who === b.dataset.who);
-    const groups = row.is_group ? await api("/v1/operator-groups") : [];
-    const members = row.is_group ? groups.find((g) => g.id === row.who)?.operators || [] : [{ id: row.who, name: row.name }];
-    showPermits({ ...placeFilter, operator_ids: members.map((m) => m.id), issued_from: c.start, issued_to: c.end }, members);
+    const who = row.is_group ? { operator_groups: [row.who] } : { operator_ids: [row.who] };
+    showPermits({ ...placeFilter, ...who, issued_from: c.start, issued_to: c.end }, [{ id: row.who, name: row.name, group: row.is_group }]);
   }));
   $$(".same", out).forEach((b) => b.addEventListener("click", () => {
     $$(".pick", out).forEach((x) => (x.checked = x.value === b.dataset.a || x.value === b.dataset.b));

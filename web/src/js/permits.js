@@ -21,7 +21,7 @@ export function listView() {
     </form>
     <details id="filters-box" ${Object.keys(filterQuery({ ...f, q: undefined })).length ? "open" : ""}><summary>Filters</summary>
     <form id="filters" class="filters" aria-label="Permit filters">
-      <label>Operator <input name="operator_q" list="op-list" autocomplete="off" placeholder="name or P-5 number"
+      <label>Operator <input name="operator_q" list="op-list" autocomplete="off" placeholder="name, P-5 number or your group"
         value="${esc(state.operators.map((o) => o.name).join(", "))}"></label>
       <datalist id="op-list"></datalist>
       <label>County <select name="counties" multiple size="3">${options(m.counties, f.counties, (c) => c.name, (c) => c.code)}</select></label>
@@ -55,8 +55,11 @@ export function listView() {
   form.operator_q.addEventListener("input", debounce(async () => {
     const q = form.operator_q.value.split(",").at(-1).trim();
     if (q.length < 2) return;
-    state.operatorHits = await api("/v1/operators", { query: { q } });
-    $("#op-list").innerHTML = state.operatorHits.map((o) => `<option value="${esc(o.name)}">${esc(o.p5_number ? `P-5 ${o.p5_number}` : "")} · ${o.permits} permits</option>`).join("");
+    const [hits, groups] = await Promise.all([api("/v1/operators", { query: { q } }), myGroups()]);
+    const mine = groups.filter((g) => g.name.toLowerCase().includes(q.toLowerCase())).map((g) => ({ id: g.id, name: g.name, group: true, size: g.operators.length }));
+    state.operatorHits = [...mine, ...hits];
+    $("#op-list").innerHTML = state.operatorHits.map((o) => `<option value="${esc(o.name)}">${o.group ? `your group of ${o.size} operators`
+      : `${esc(o.p5_number ? `P-5 ${o.p5_number} · ` : "")}${o.permits} permits`}</option>`).join("");
   }, 250));
   form.addEventListener("submit", (e) => { e.preventDefault(); applyFilters(form).catch((err) => showError(form, err)); });
   $("#find").addEventListener("submit", (e) => {
@@ -69,16 +72,23 @@ export function listView() {
   loadList(false).catch((err) => showError(form, err));
 }
 
+// The workspace's operator groups, read once per page: a group is chosen like an operator.
+let groupsOnce = null;
+function myGroups() {
+  groupsOnce ??= api("/v1/operator-groups").finally(() => setTimeout(() => (groupsOnce = null), 30_000));
+  return groupsOnce;
+}
+
 async function applyFilters(form) {
   const d = formData(form);
   const names = d.operator_q.split(",").map((s) => s.trim()).filter(Boolean);
   const known = [...(state.operatorHits || []), ...state.operators];
   state.operators = names.map((n) => known.find((o) => o.name.toLowerCase() === n.toLowerCase())).filter(Boolean);
-  if (names.length !== state.operators.length) throw new ApiError(400, { detail: "pick operators from the suggestions", param: "operator_q" });
+  if (names.length !== state.operators.length) throw new ApiError(400, { detail: "pick operators or your groups from the suggestions", param: "operator_q" });
   const depth = (v) => (v === "" ? undefined : Number(v));
   state.filters = { q: state.filters.q, counties: d.counties, districts: d.districts, statuses: d.statuses, filing_purposes: d.filing_purposes,
     profiles: d.profiles, depth_min: depth(d.depth_min), depth_max: depth(d.depth_max), issued_from: d.issued_from, issued_to: d.issued_to,
-    operator_ids: state.operators.map((o) => o.id) };
+    operator_ids: state.operators.filter((o) => !o.group).map((o) => o.id), operator_groups: state.operators.filter((o) => o.group).map((o) => o.id) };
   state.inView = d.in_view;
   applyMap();
   await loadList(false);
