@@ -4,7 +4,7 @@ county, district or area, and the workspace's operator groups. Thin over service
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -54,7 +54,7 @@ def compare_peers(ctx: Member,
     prev = s.previous
     rows = compare.rank(ctx.cur, s, today=today, limit=limit)
     return {"place": place, "kind": s.kind, "value": s.value, "start": s.start, "end": s.end, "previous_start": prev[0],
-            "previous_end": prev[1], "judged_before": min(s.end, today - timedelta(days=compare.JUDGE_AFTER_DAYS)),
+            "previous_end": prev[1], "judged_before": compare.judged_before(s, today),
             "rows": rows, "series": compare.series(ctx.cur, s, series or []), "likely_same": compare.likely_same(rows)}
 
 

@@ -76,22 +76,61 @@ def scope(*, county: str | None, district: str | None, aoi: str | None, start: d
     return Scope(kind, value, start, end)
 
 
-def _facts(s: Scope, source: str) -> tuple[str, dict]:
-    """Rows of (operator_id, issued_date, permits, horizontal, depths, spudded, days_to_spud)
-    for the place over both periods."""
+def split_months(first: date, last: date, cuts: list[date]) -> tuple[list[date], list[date]]:
+    """PURE: the days first..last as (whole months, the days left over): a month is whole when
+    it lies inside the range and no cut (a day where a sum starts or stops) falls after its
+    first day, so every one of its days lands on the same side of every cut."""
+    months, days = [], []
+    m = first.replace(day=1)
+    while m <= last:
+        nxt = (m + timedelta(days=32)).replace(day=1)
+        lo, hi = max(m, first), min(nxt - timedelta(days=1), last)
+        if lo == m and hi == nxt - timedelta(days=1) and not any(m < c <= hi for c in cuts):
+            months.append(m)
+        else:
+            days += [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+        m = nxt
+    return months, days
+
+
+# Facts: rows of (operator_id, issued_date, permits, horizontal, depth_values, depth_counts,
+# spudded, spud_values, spud_counts) for the place over both periods; a month row stands at
+# its first day.
+_ONES = "array_fill(1, ARRAY[cardinality({0})])"
+_DAY_COLUMNS = (f"operator_id, issued_date, permits, horizontal, depths, {_ONES.format('depths')}, spudded, days_to_spud, "
+                f"{_ONES.format('days_to_spud')}")
+
+
+def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
     params = {"value": s.value, "from": s.previous[0], "to": s.end}
     if s.kind == "area":
         return ("""SELECT c.operator_id, c.issued_date, 1 AS permits, (c.wellbore_profile = 'horizontal')::int AS horizontal,
-                          CASE WHEN c.total_depth IS NULL THEN '{}'::int[] ELSE ARRAY[c.total_depth] END AS depths,
+                          CASE WHEN c.total_depth IS NULL THEN '{}'::int[] ELSE ARRAY[c.total_depth] END, '{1}'::int[],
                           (c.spud_date IS NOT NULL)::int AS spudded,
-                          CASE WHEN c.spud_date IS NULL THEN '{}'::int[] ELSE ARRAY[c.spud_date - c.issued_date] END AS days_to_spud
+                          CASE WHEN c.spud_date IS NULL THEN '{}'::int[] ELSE ARRAY[c.spud_date - c.issued_date] END, '{1}'::int[]
                    FROM permits_current c JOIN aois a ON a.id = %(value)s::uuid AND ST_Intersects(a.match_geom, c.geom)
                    WHERE c.operator_id IS NOT NULL AND c.issued_date BETWEEN %(from)s AND %(to)s""", params)
     column = "county_code" if s.kind == "county" else "district"
     if source == "permits":
-        return (f"{GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3", params)
-    return (f"""SELECT operator_id, issued_date, permits, horizontal, depths, spudded, days_to_spud FROM operator_stats_daily
-                WHERE {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s""", params)
+        return (f"""SELECT {_DAY_COLUMNS} FROM ({GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s
+                    GROUP BY 1, 2, 3) g""", params)
+    params["months"], params["days"] = split_months(s.previous[0], s.end, [s.start, judge + timedelta(days=1)])
+    return (f"""SELECT operator_id, month AS issued_date, permits, horizontal, depth_values, depth_counts, spudded, spud_values, spud_counts
+                FROM operator_stats_monthly WHERE {column} = %(value)s AND month = ANY(%(months)s::date[])
+                UNION ALL
+                SELECT {_DAY_COLUMNS} FROM operator_stats_daily WHERE {column} = %(value)s AND issued_date = ANY(%(days)s::date[])""",
+            params)
+
+
+def _median(name: str, values: str, counts: str, where: str) -> str:
+    """A CTE `name`(who, median) from value/count lists: percentile_cont(0.5) over the values
+    each stands for (the mean of the two middle ones when their number is even)."""
+    # int sums and a ROWS frame (each value once per who after the grouping): no numeric, no peer scans
+    return f"""{name}_n AS (SELECT who, v, sum(n)::int AS n FROM f, unnest(f.{values}, f.{counts}) AS u(v, n) WHERE {where} GROUP BY who, v),
+{name}_c AS (SELECT who, v, sum(n) OVER (PARTITION BY who ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,
+                    sum(n) OVER (PARTITION BY who) AS total FROM {name}_n),
+{name} AS (SELECT who, (min(v) FILTER (WHERE cum > (total - 1) / 2) + min(v) FILTER (WHERE cum > total / 2)) / 2.0 AS median
+           FROM {name}_c GROUP BY who)"""
 
 
 # `who`: the workspace's group an operator belongs to (its first by name), else the operator.
@@ -99,21 +138,20 @@ RANK_SQL = """
 WITH facts AS MATERIALIZED ({facts}),
 membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, g.id AS group_id, g.name
                FROM operator_group_members m JOIN operator_groups g ON g.id = m.group_id ORDER BY m.operator_id, g.name),
-f AS (SELECT coalesce(m.group_id, f.operator_id) AS who, m.group_id IS NOT NULL AS is_group, f.*
-      FROM facts f LEFT JOIN membership m ON m.operator_id = f.operator_id),
+f AS MATERIALIZED (SELECT coalesce(m.group_id, f.operator_id) AS who, m.group_id IS NOT NULL AS is_group, f.*
+                   FROM facts f (operator_id, issued_date, permits, horizontal, depth_values, depth_counts, spudded, spud_values, spud_counts)
+                   LEFT JOIN membership m ON m.operator_id = f.operator_id),
 now_ AS (SELECT who, bool_or(is_group) AS is_group, sum(permits) AS permits, sum(horizontal) AS horizontal,
                 sum(permits) FILTER (WHERE issued_date <= %(judge)s) AS judged, sum(spudded) FILTER (WHERE issued_date <= %(judge)s) AS spudded
          FROM f WHERE issued_date >= %(start)s GROUP BY who),
 before AS (SELECT who, sum(permits) AS permits FROM f WHERE issued_date < %(start)s GROUP BY who),
-depth AS (SELECT who, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median_depth
-          FROM f, unnest(f.depths) d WHERE issued_date >= %(start)s GROUP BY who),
-spud AS (SELECT who, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median_days
-         FROM f, unnest(f.days_to_spud) d WHERE issued_date >= %(start)s AND issued_date <= %(judge)s GROUP BY who),
+""" + _median("depth", "depth_values", "depth_counts", "issued_date >= %(start)s") + ",\n" + _median(
+    "spud", "spud_values", "spud_counts", "issued_date >= %(start)s AND issued_date <= %(judge)s") + """,
 total AS (SELECT sum(permits) AS n FROM now_)
 SELECT n.who, n.is_group, coalesce(g.name, o.canonical_name) AS name, o.p5_number, n.permits::int, b.permits::int AS previous,
        round(n.permits * 100.0 / nullif(t.n, 0), 1)::float AS share, round(n.horizontal * 100.0 / nullif(n.permits, 0), 1)::float AS horizontal_share,
-       d.median_depth::float, coalesce(n.judged, 0)::int AS judged, coalesce(n.spudded, 0)::int AS spudded,
-       round(n.spudded * 100.0 / nullif(n.judged, 0), 1)::float AS spud_rate, s.median_days::float AS median_days_to_spud
+       d.median::float AS median_depth, coalesce(n.judged, 0)::int AS judged, coalesce(n.spudded, 0)::int AS spudded,
+       round(n.spudded * 100.0 / nullif(n.judged, 0), 1)::float AS spud_rate, s.median::float AS median_days_to_spud
 FROM now_ n CROSS JOIN total t
 LEFT JOIN before b ON b.who = n.who LEFT JOIN depth d ON d.who = n.who LEFT JOIN spud s ON s.who = n.who
 LEFT JOIN operator_groups g ON g.id = n.who LEFT JOIN operators o ON o.id = n.who AND NOT n.is_group
@@ -143,10 +181,16 @@ def place_name(cur: psycopg.Cursor, s: Scope) -> str:
 
 
 def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source: str = "aggregate") -> list[dict]:
-    facts, params = _facts(s, source)
-    params |= {"start": s.start, "judge": min(s.end, today - timedelta(days=JUDGE_AFTER_DAYS)), "limit": limit}
+    judge = judged_before(s, today)
+    facts, params = _facts(s, source, judge)
+    params |= {"start": s.start, "judge": judge, "limit": limit}
     # Never a prepared (generic) plan: the place and period decide between index and scan.
     return cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params, prepare=False).fetchall()
+
+
+def judged_before(s: Scope, today: date) -> date:
+    """PURE: the last issue day old enough to say whether a permit spudded."""
+    return min(s.end, today - timedelta(days=JUDGE_AFTER_DAYS))
 
 
 def likely_same(rows: list[dict]) -> list[dict]:
@@ -162,6 +206,6 @@ def series(cur: psycopg.Cursor, s: Scope, who: list[uuid.UUID]) -> list[dict]:
         raise FieldError("series", f"pick at most {MAX_SERIES} operators to chart side by side")
     if not who:
         return []
-    facts, params = _facts(s, "aggregate")
+    facts, params = _facts(s, "aggregate", s.end)
     params |= {"start": s.start, "who": who}
     return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params, prepare=False).fetchall()

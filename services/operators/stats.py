@@ -1,7 +1,10 @@
-"""The operator comparison aggregate (`operator_stats_daily`): per operator, county and
-issue day, over the current permits. It is a pure function of `permits_current`, so it is
-maintained by recomputing exactly the groups a change could have touched: every (operator,
-county, issue day) any version of a changed permit ever had, old and new."""
+"""The operator comparison aggregates, pure functions of `permits_current`:
+`operator_stats_daily` per operator, county and issue day (the depths and days to spud as
+lists), and `operator_stats_monthly` per operator, county and month (the same as distinct
+values with counts, so a month's median reads a few hundred values, not every permit's).
+Both are maintained by recomputing exactly the groups a change could have touched: every
+(operator, county, issue day) any version of a changed permit ever had, old and new, and
+their months."""
 
 from __future__ import annotations
 
@@ -20,6 +23,22 @@ SELECT operator_id, coalesce(county_code, '') AS county_code, issued_date, min(d
          AS days_to_spud
 FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
 """
+
+# The months of the touched days, from the daily rows (`tmp_stat_keys` holds the days).
+MONTH_SQL = """
+WITH d AS (SELECT s.* , date_trunc('month', s.issued_date)::date AS month FROM operator_stats_daily s
+           WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)),
+tot AS (SELECT operator_id, county_code, month, min(district) AS district, sum(permits)::int AS permits,
+               sum(horizontal)::int AS horizontal, sum(spudded)::int AS spudded FROM d GROUP BY 1, 2, 3),
+dep AS (SELECT operator_id, county_code, month, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, month, v, count(*)::int AS n FROM d, unnest(d.depths) v GROUP BY 1, 2, 3, 4) x GROUP BY 1, 2, 3),
+spd AS (SELECT operator_id, county_code, month, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, month, v, count(*)::int AS n FROM d, unnest(d.days_to_spud) v GROUP BY 1, 2, 3, 4) x GROUP BY 1, 2, 3)
+SELECT t.operator_id, t.county_code, t.month, t.district, t.permits, t.horizontal, coalesce(dep.vals, '{}'), coalesce(dep.cnts, '{}'),
+       t.spudded, coalesce(spd.vals, '{}'), coalesce(spd.cnts, '{}')
+FROM tot t LEFT JOIN dep USING (operator_id, county_code, month) LEFT JOIN spd USING (operator_id, county_code, month)
+"""
+
 
 def refresh_touched(cur: psycopg.Cursor) -> int:
     """Recompute the groups any version of the run's changed permits belongs to
@@ -47,4 +66,11 @@ def _recompute(cur: psycopg.Cursor) -> int:
     cur.execute(f"""INSERT INTO operator_stats_daily
                     {GROUP_SQL} AND (operator_id, coalesce(county_code, ''), issued_date) IN (SELECT * FROM tmp_stat_keys)
                     GROUP BY 1, 2, 3""")
-    return cur.rowcount
+    days = cur.rowcount
+    cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_stat_months")
+    cur.execute("""CREATE TEMP TABLE tmp_stat_months ON COMMIT DROP AS
+                   SELECT DISTINCT operator_id, county_code, date_trunc('month', issued_date)::date AS month FROM tmp_stat_keys""")
+    cur.execute("""DELETE FROM operator_stats_monthly s USING tmp_stat_months k
+                   WHERE s.operator_id = k.operator_id AND s.county_code = k.county_code AND s.month = k.month""")
+    cur.execute(f"INSERT INTO operator_stats_monthly {MONTH_SQL}")
+    return days

@@ -49,6 +49,7 @@ def _period() -> dict:
 
 def test_the_aggregate_kept_by_ingestion_equals_hand_written_sql_over_the_permits(loaded, owner_conn):
     aggregate = owner_conn.execute(AGGREGATE).fetchall()
+    assert owner_conn.execute(MONTHLY).fetchall() == owner_conn.execute(MONTHLY_BY_HAND).fetchall()
     assert aggregate == owner_conn.execute(HAND_WRITTEN).fetchall()
     changes = dict(owner_conn.execute("SELECT change_type, count(*) FROM permit_changes GROUP BY 1").fetchall())
     # the month moved the figures the aggregate must follow: amendments and spuds
@@ -61,13 +62,53 @@ def test_the_aggregate_still_equals_the_permits_after_two_operators_are_merged(l
         "SELECT operator_id FROM permits_current GROUP BY 1 ORDER BY count(*) DESC LIMIT 2").fetchall()]
     identity.merge(owner_conn.cursor(), keep, absorb, actor="test", reason="same company")
     assert owner_conn.execute(AGGREGATE).fetchall() == owner_conn.execute(HAND_WRITTEN).fetchall()
+    assert owner_conn.execute(MONTHLY).fetchall() == owner_conn.execute(MONTHLY_BY_HAND).fetchall()
     assert owner_conn.execute("SELECT count(*) FROM operator_stats_daily WHERE operator_id = %s", (absorb,)).fetchone()[0] == 0
+
+
+MONTHLY_BY_HAND = """
+SELECT operator_id, coalesce(county_code, ''), date_trunc('month', issued_date)::date, count(*)::int,
+       count(*) FILTER (WHERE wellbore_profile = 'horizontal')::int, count(spud_date)::int,
+       (SELECT coalesce(array_agg(v ORDER BY v), '{}') FROM (SELECT DISTINCT unnest(array_agg(total_depth)) v) x WHERE v IS NOT NULL),
+       (SELECT coalesce(array_agg(n ORDER BY v), '{}') FROM (SELECT v, count(*)::int n FROM unnest(array_agg(total_depth)) v
+                                                              WHERE v IS NOT NULL GROUP BY v) x),
+       (SELECT coalesce(array_agg(v ORDER BY v), '{}') FROM (SELECT DISTINCT unnest(array_agg(spud_date - issued_date)) v) x WHERE v IS NOT NULL),
+       (SELECT coalesce(array_agg(n ORDER BY v), '{}') FROM (SELECT v, count(*)::int n FROM unnest(array_agg(spud_date - issued_date)) v
+                                                              WHERE v IS NOT NULL GROUP BY v) x)
+FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+MONTHLY = ("SELECT operator_id, county_code, month, permits, horizontal, spudded, depth_values, depth_counts, spud_values, spud_counts "
+           "FROM operator_stats_monthly ORDER BY 1, 2, 3")
+
+
+def test_the_monthly_aggregate_equals_value_counts_written_by_hand_over_the_permits(loaded, owner_conn):
+    monthly = owner_conn.execute(MONTHLY).fetchall()
+    assert len(monthly) > 10 and monthly == owner_conn.execute(MONTHLY_BY_HAND).fetchall()
+    assert any(sum(r[7]) > len(r[7]) for r in monthly)  # some depth stands for several permits
+
+
+# Periods that read the aggregate three ways: every day cut (daily rows only); whole June and
+# July (monthly rows) with one daily row; and the spud cut-off inside June.
+PERIODS = [
+    (_period(), LATER),
+    ({"start": date(2026, 7, 1), "end": date(2026, 7, 31)}, LATER),
+    ({"start": date(2026, 6, 1), "end": date(2026, 7, 31)}, date(2026, 6, 15) + timedelta(days=compare.JUDGE_AFTER_DAYS)),
+]
 
 
 @pytest.mark.parametrize("kind", ["county", "district"])
 def test_the_ranking_from_the_aggregate_equals_the_ranking_from_the_permits(loaded, owner_conn, kind):
     value = _busiest(owner_conn, "county_code" if kind == "county" else "district")
-    s = compare.scope(**{"county": None, "district": None, "aoi": None, kind: value}, **_period(), today=LATER)
+    place = {"county": None, "district": None, "aoi": None, kind: value}
+    medians = set()
+    for period, today in PERIODS[1:]:
+        s = compare.scope(**place, **period, today=today)
+        rows = compare.rank(owner_conn.cursor(), s, today=today)
+        assert rows and rows == compare.rank(owner_conn.cursor(), s, today=today, source="permits"), (period, today)
+        medians |= {k for r in rows for k in ("median_depth", "median_days_to_spud") if r[k] is not None}
+    assert medians == {"median_depth", "median_days_to_spud"}  # both medians were compared, not only their absence
+    s = compare.scope(**place, **_period(), today=LATER)
     from_aggregate = compare.rank(owner_conn.cursor(), s, today=LATER)
     assert from_aggregate == compare.rank(owner_conn.cursor(), s, today=LATER, source="permits")
     column = "county_code" if kind == "county" else "district"
