@@ -128,6 +128,19 @@ class Settings(BaseSettings):
     map_style_url: str | None = None
     mapbox_token: str | None = None
 
+    # --- exports ---
+    # Where export files live: "" for a folder under data_dir, or an S3-compatible bucket
+    # ("s3://bucket/prefix", with the endpoint and keys below or the AWS defaults).
+    export_storage_url: str = ""
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = Field(default=None, repr=False)
+    s3_region: str = "us-east-1"
+    export_link_hours: int = 72  # how long a download link, and the file behind it, live
+    export_default_per_day: int = 50  # exports a workspace may start per day when its WorkspaceQuota sets none
+    export_stale_seconds: int = 300  # a running export whose heartbeat is older lost its worker: retried
+    export_max_attempts: int = 3
+
     # --- metrics and the Kubernetes operator ---
     # Port of the Prometheus /metrics listener of processes that serve no HTTP of their
     # own (workers, the operator); 0 turns it off. The web app serves /metrics itself.

@@ -23,6 +23,7 @@ from services.api import (
     routes_alerts,
     routes_areas,
     routes_auth,
+    routes_exports,
     routes_operators,
     routes_permits,
     routes_tiles,
@@ -93,8 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="permitwatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
-    for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_tiles,
-                   routes_webhooks):
+    for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports,
+                   routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _problems_as_problem_json(app)

@@ -17,6 +17,8 @@ from services.alerting.webhooks import WebhookRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.errors import DomainError, FieldError, InvalidInput, Missing
+from services.exports.jobs import ExportQuotaSpent
+from services.exports.links import LinkRefused
 from services.operators.watchlists import WatchlistError
 from services.permits.search import SearchError
 from services.permits.tiles import TileError
@@ -52,6 +54,8 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
     (RuleError, 422, "invalid-alert-rule", "Alert rule cannot work", None),
     (WatchlistError, 422, "invalid-watchlist", "Invalid watchlist", None),
     (TokenError, 400, "invalid-link", "Link not valid", None),
+    (LinkRefused, 403, "invalid-download-link", "Download link refused", None),
+    (ExportQuotaSpent, 429, "export-quota-spent", "Export limit reached", None),
     (Forbidden, 403, "forbidden", "Not allowed", None),
     (AreaNotFound, 404, "not-found", "Not found", None),
     (NotFound, 404, "not-found", "Not found", None),

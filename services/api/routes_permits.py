@@ -4,7 +4,6 @@ vocabulary; operator lookup. Thin over services.permits."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -13,11 +12,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
-from services.alerting.filters import FILTERS
 from services.api.deps import PUBLIC, Public, SignedIn
 from services.api.problems import Problem
 from services.api.schemas import FilterVocabulary, Freshness, OperatorHit, PermitDetail, PermitFeatureCollection, PermitPage
-from services.areas.store import search_area
 from services.ingestion.freshness import is_stale, status
 from services.operators.watchlists import search_operators
 from services.permits import detail, search, store
@@ -26,27 +23,6 @@ from services.reference.rrc_codes import APPLICATION_STATUS, FILING_PURPOSES, WE
 
 router = APIRouter(prefix="/v1", tags=["permits"])
 ListParam = Annotated[list[Annotated[str, StringConstraints(max_length=40)]] | None, Query(max_length=300)]
-
-
-def _search_params(ctx, q: dict) -> dict:
-    """Lists may also come comma-separated; an AOI id becomes its area (RLS: only yours)."""
-    out = {k: v for k, v in q.items() if v not in (None, [], "")}
-    for k, (_, kind, _) in FILTERS.items():
-        if kind in ("in", "group") and k in out:
-            out[k] = [p.strip() for v in out[k] for p in v.split(",") if p.strip()]
-    if "aoi" in out:
-        try:
-            aoi_id = uuid.UUID(out.pop("aoi"))
-        except ValueError:
-            raise search.SearchError("aoi", "must be an area id") from None
-        row = search_area(ctx.cur, aoi_id)
-        if row is None:
-            raise search.SearchError("aoi", f"no area {aoi_id} in this workspace")
-        if out.get("bbox") or out.get("area"):
-            raise search.SearchError("aoi", "give an aoi, a bbox or an area, not more than one")
-        out["area"] = row[0]
-        out.setdefault("buffer_m", row[1])
-    return out
 
 
 @router.get("/permits", summary="Search permits (JSON or GeoJSON), keyset-paginated", response_model=PermitPage,
@@ -69,7 +45,7 @@ def list_permits(ctx: SignedIn,
                  q: Annotated[str | None, Query(max_length=100, description="status or API number, or part of a lease name")] = None,
                  with_total: Annotated[bool, Query(description="also count every permit the search matches (first page)")] = False,
                  format: Literal["json", "geojson"] = "json") -> JSONResponse:
-    params = _search_params(ctx, {
+    params = store.request_params(ctx.cur, {
         "counties": counties, "districts": districts, "filing_purposes": filing_purposes, "profiles": profiles,
         "statuses": statuses, "operator_ids": operator_ids, "operator_groups": operator_groups, "depth_min": depth_min, "depth_max": depth_max,
         "issued_from": issued_from.isoformat() if issued_from else None, "issued_to": issued_to.isoformat() if issued_to else None,

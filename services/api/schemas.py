@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 Name = Field(min_length=1, max_length=120)
@@ -724,3 +724,65 @@ class Comparison(Out):
     rows: list[PeerRow]
     series: list[SeriesPoint]
     likely_same: list[LikelySame] = Field(description="ranked operators whose names look like one company: for review, never merged")
+
+
+# ---- exports --------------------------------------------------------------------------------
+ListOf = Annotated[list[Annotated[str, StringConstraints(max_length=64)]] | None, Field(max_length=300)]
+
+
+class SearchSpec(In):
+    """The parameters of GET /v1/permits, as a search to export."""
+    counties: ListOf = None
+    districts: ListOf = None
+    filing_purposes: ListOf = None
+    profiles: ListOf = None
+    statuses: ListOf = None
+    operator_ids: ListOf = None
+    operator_groups: ListOf = None
+    depth_min: int | None = Field(default=None, ge=0, le=60_000)
+    depth_max: int | None = Field(default=None, ge=0, le=60_000)
+    issued_from: date | None = None
+    issued_to: date | None = None
+    q: str | None = Field(default=None, max_length=100, description="status or API number, or part of a lease name")
+    bbox: str | None = Field(default=None, max_length=200, description="min_lon,min_lat,max_lon,max_lat")
+    area: dict[str, Any] | None = Field(default=None, description="GeoJSON Polygon or MultiPolygon")
+    aoi: uuid.UUID | None = Field(default=None, description="one of your areas (its buffer unless buffer_m is given)")
+    buffer_m: int | None = Field(default=None, ge=0, le=50_000)
+    sort: Literal["issued_desc", "issued_asc", "filed_desc", "depth_desc"] = "issued_desc"
+
+
+class ExportIn(In):
+    kind: Literal["permits", "areas"] = Field(description="permits (of a search, a watchlist or an operator) or the workspace's areas")
+    format: Literal["csv", "xlsx", "geojson", "kml", "shapefile"]
+    columns: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(
+        default=None, max_length=40, description="permit columns in order (GET /v1/exports/columns); provenance is always included")
+    search: SearchSpec | None = None
+    watchlist_id: uuid.UUID | None = None
+    operator_id: uuid.UUID | None = None
+
+
+class ExportOut(Out):
+    id: uuid.UUID
+    kind: str
+    format: str
+    title: str
+    status: Literal["queued", "running", "completed", "failed", "expired"]
+    progress: float = Field(description="0 to 1")
+    rows_expected: int | None
+    row_count: int | None
+    error: str | None
+    file_name: str | None
+    size_bytes: int | None
+    attempts: int
+    created_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime | None
+    download_url: str | None = Field(description="a signed link, until the file expires")
+
+
+class ExportColumn(Out):
+    key: str
+    label: str
+    default: bool

@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import replace
 
 import psycopg
 from psycopg.rows import dict_row
 
+from services.alerting.filters import FILTERS
+from services.areas.store import search_area
 from services.operators.watchlists import with_group_members
 from services.permits.search import MAX_AREA_KM2, Page, SearchError, SearchQuery, build_sql, count_sql, encode_cursor
+
+
+def request_params(cur: psycopg.Cursor, q: dict) -> dict:
+    """Search request parameters as `search.parse` takes them: lists may also come
+    comma-separated; an area id becomes its area and buffer (RLS: only the workspace's)."""
+    out = {k: v for k, v in q.items() if v not in (None, [], "")}
+    for k, (_, kind, _) in FILTERS.items():
+        if kind in ("in", "group") and k in out:
+            out[k] = [p.strip() for v in out[k] for p in v.split(",") if p.strip()]
+    if "aoi" in out:
+        try:
+            aoi_id = uuid.UUID(str(out.pop("aoi")))
+        except ValueError:
+            raise SearchError("aoi", "must be an area id") from None
+        row = search_area(cur, aoi_id)
+        if row is None:
+            raise SearchError("aoi", f"no area {aoi_id} in this workspace")
+        if out.get("bbox") or out.get("area"):
+            raise SearchError("aoi", "give an aoi, a bbox or an area, not more than one")
+        out["area"] = row[0]
+        out.setdefault("buffer_m", row[1])
+    return out
 
 
 def search(conn: psycopg.Connection, q: SearchQuery, *, with_total: bool = False) -> Page:

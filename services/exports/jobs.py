@@ -1,0 +1,341 @@
+"""Export jobs: asked for in the workspace's context (validated, within the WorkspaceQuota's
+daily limit, audited), run by the `export` RQ workers as the application role inside that
+workspace (RLS), and swept: expired files deleted, jobs whose worker died retried.
+
+A job's file is written to a private temporary path, stored under its key whole, and only
+then does the job become `completed` with that key, in one statement: a link never points at
+a half-written file, and a killed worker leaves a `running` job that the sweep re-queues."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+from services.alerting.filters import describe
+from services.audit.trail import audit
+from services.db.engine import set_tenant
+from services.errors import DomainError, FieldError, InvalidInput, Missing
+from services.exports import columns as C
+from services.exports import links, writers
+from services.exports.storage import storage
+from services.operators.watchlists import with_group_members
+from services.permits import search
+from services.permits.store import request_params
+from services.queueing import enqueue_unique
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class ExportQuotaSpent(DomainError):
+    pass
+
+
+_PERMITS_FROM = ("FROM permits_current c JOIN permit_versions v ON v.id = c.version_id AND v.source_seen_at = c.source_seen_at "
+                 "JOIN ingestion_runs r ON r.id = v.ingestion_run_id")
+_GEOMETRY = "ST_AsGeoJSON(c.geom, 6) AS geometry"
+_LATERALS = ("CASE WHEN c.geom IS NOT NULL AND c.bhl_geom IS NOT NULL THEN ST_AsGeoJSON(ST_Collect(ARRAY("
+             "SELECT ST_MakeLine(c.geom, d.geom) FROM ST_Dump(c.bhl_geom) d)), 6) END AS laterals")
+_AREAS = ("SELECT name AS \"Name\", coalesce(buffer_meters, 0) AS \"Buffer (m)\", round((ST_Area(geom::geography) / 1e6)::numeric, 3) "
+          "AS \"Area (km²)\", created_at::date AS \"Created\", {geometry} FROM aois ORDER BY name, id")
+
+
+# ---- asking for an export ---------------------------------------------------------------
+
+def create(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, user_id: uuid.UUID, *, kind: str, fmt: str,
+           columns: list[str] | None, search_params: dict | None, watchlist_id: uuid.UUID | None,
+           operator_id: uuid.UUID | None) -> uuid.UUID:
+    chosen = C.choose(kind, fmt, columns)
+    if kind == "areas":
+        if search_params or watchlist_id or operator_id:
+            raise FieldError("search", "an areas export takes every area of the workspace; give no search")
+        if not cur.execute("SELECT 1 FROM aois LIMIT 1").fetchone():
+            raise InvalidInput("this workspace has no areas to export yet")
+        params, title = {}, "Your areas"
+    else:
+        params, title = _resolve_search(cur, search_params or {}, watchlist_id, operator_id)
+    _check_quota(cur, settings, workspace_id)
+    job = cur.execute("""INSERT INTO export_jobs (workspace_id, created_by, job_type, format, title, params)
+                         VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
+                      (workspace_id, user_id, kind, fmt, title, json.dumps({"search": params, "columns": chosen}))).fetchone()[0]
+    audit(cur, workspace_id, user_id, "export.created", "export", job, {"kind": kind, "format": fmt, "title": title, "search": params})
+    return job
+
+
+def _resolve_search(cur: psycopg.Cursor, raw: dict, watchlist_id: uuid.UUID | None, operator_id: uuid.UUID | None) -> tuple[dict, str]:
+    """The search as it stands now, every reference resolved (an area to its shape, groups and
+    a watchlist to operators), so the export is of what was asked even if those change."""
+    params = request_params(cur, raw)
+    words = []
+    if watchlist_id or operator_id:
+        ids, name = _operators_of(cur, watchlist_id, operator_id)
+        params["operator_ids"] = sorted(set(params.get("operator_ids", [])) | ids) if "operator_ids" not in params else sorted(
+            set(params["operator_ids"]) & ids)
+        words.append(name)
+    q = search.parse({**params, "limit": 1})
+    filters = with_group_members(cur, q.filters)
+    names = dict(cur.execute("SELECT id::text, canonical_name FROM operators WHERE id::text = ANY(%s)",
+                             (filters.get("operator_ids", []),)).fetchall())
+    stored = {"filters": filters, "bbox": q.bbox, "area": q.area, "buffer_m": q.buffer_m, "text": q.text, "sort": q.sort}
+    if not words and filters:
+        words.append(describe(filters, names))
+    if q.area or q.bbox:
+        words.append("in the area drawn" if q.area else "in the map view")
+    if q.text:
+        words.append(f"matching “{q.text}”")
+    text = "; ".join(words)
+    return stored, (("Permits " if text.startswith(("in ", "by ", "of ")) else "Permits: ") + text if words else "Every permit")[:200]
+
+
+def _operators_of(cur: psycopg.Cursor, watchlist_id: uuid.UUID | None, operator_id: uuid.UUID | None) -> tuple[set[str], str]:
+    if watchlist_id and operator_id:
+        raise FieldError("watchlist_id", "give a watchlist or an operator, not both")
+    if operator_id:
+        row = cur.execute("SELECT coalesce(merged_into, id), canonical_name FROM operators WHERE id = %s", (operator_id,)).fetchone()
+        if row is None:
+            raise FieldError("operator_id", f"no operator {operator_id}")
+        return {str(row[0])}, f"of {row[1]}"
+    row = cur.execute("SELECT name FROM operator_watchlists WHERE id = %s", (watchlist_id,)).fetchone()
+    if row is None:
+        raise FieldError("watchlist_id", f"no watchlist {watchlist_id} in this workspace")
+    ids = {r[0] for r in cur.execute(
+        """SELECT operator_id::text FROM operator_watchlist_items WHERE watchlist_id = %(w)s
+           UNION SELECT m.operator_id::text FROM operator_watchlist_groups g JOIN operator_group_members m ON m.group_id = g.group_id
+           WHERE g.watchlist_id = %(w)s""", {"w": watchlist_id}).fetchall()}
+    return ids, f"of the watchlist {row[0]}"
+
+
+def _check_quota(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID) -> None:
+    limit = cur.execute("SELECT exports_per_day FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
+    limit = limit[0] if limit and limit[0] is not None else settings.export_default_per_day
+    used = cur.execute("SELECT count(*) FROM export_jobs WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+                       ).fetchone()[0]
+    if used >= limit:
+        raise ExportQuotaSpent(f"this workspace has started its {limit} exports for today (UTC); more can start after midnight UTC, "
+                               "or an owner can raise the limit")
+
+
+def enqueue(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID, attempt: int = 0) -> None:
+    enqueue_unique(settings, "export", "workers.export.run", f"export-{job_id}-{attempt}", str(job_id), str(workspace_id), timeout=3 * 3600)
+
+
+# ---- what the API shows ----------------------------------------------------------------
+
+_LIST = """SELECT j.id, j.job_type AS kind, j.format, j.title, j.status, j.progress, j.rows_expected, j.row_count, j.error,
+                  j.file_name, j.size_bytes, j.attempts, j.created_at, j.started_at, j.finished_at, j.expires_at,
+                  coalesce(u.display_name, u.email) AS created_by
+           FROM export_jobs j LEFT JOIN users u ON u.id = j.created_by"""
+
+
+def list_jobs(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, limit: int = 100) -> list[dict]:
+    rows = cur.connection.cursor(row_factory=dict_row).execute(_LIST + " ORDER BY j.created_at DESC LIMIT %s", (limit,)).fetchall()
+    return [_shown(settings, workspace_id, r) for r in rows]
+
+
+def get_job(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, job_id: uuid.UUID) -> dict:
+    row = cur.connection.cursor(row_factory=dict_row).execute(_LIST + " WHERE j.id = %s", (job_id,)).fetchone()
+    if row is None:
+        raise Missing(f"export {job_id} does not exist in this workspace")
+    return _shown(settings, workspace_id, row)
+
+
+def _shown(settings: Settings, workspace_id: uuid.UUID, r: dict) -> dict:
+    url = None
+    if r["status"] == "completed" and r["expires_at"] and r["expires_at"] > datetime.now(UTC):
+        url = f"/v1/exports/{r['id']}/file?" + "&".join(
+            f"{k}={v}" for k, v in links.sign(settings.secret_key, r["id"], workspace_id, int(r["expires_at"].timestamp())).items())
+    return {**r, "download_url": url}
+
+
+def file_for(cur: psycopg.Cursor, settings: Settings, job_id: uuid.UUID) -> dict:
+    """The stored file of a completed export, in the workspace in context (the one its link
+    was signed for): its local path or a presigned URL. Each download is audited."""
+    row = cur.execute("SELECT workspace_id, storage_key, file_name, format, expires_at FROM export_jobs WHERE id = %s AND status = 'completed'",
+                      (job_id,)).fetchone()
+    if row is None:
+        raise Missing(f"export {job_id} has no file (expired, failed or not finished)")
+    workspace_id, key, name, fmt, expires = row
+    store = storage(settings)
+    seconds = int((expires - datetime.now(UTC)).total_seconds())
+    audit(cur, workspace_id, None, "export.downloaded", "export", job_id, {"file": name})
+    return {"path": store.path(key), "url": store.presigned_url(key, name, seconds), "file_name": name, "media_type": C.MEDIA_TYPES[fmt]}
+
+
+# ---- running one ---------------------------------------------------------------------------
+
+class _Reporter:
+    """Progress and heartbeat on their own connection, each in its own short transaction, so
+    the Exports screen sees them while the long read runs."""
+
+    def __init__(self, conn: psycopg.Connection, job_id: uuid.UUID, workspace_id: uuid.UUID, expected: int):
+        self.conn, self.job_id, self.workspace_id, self.expected, self.last = conn, job_id, workspace_id, max(expected, 1), 0.0
+
+    def __call__(self, rows: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5:
+            return
+        self.last = now
+        with self.conn.transaction():
+            set_tenant(self.conn.cursor(), self.workspace_id)
+            self.conn.execute("UPDATE export_jobs SET progress = least(0.99, %s), heartbeat_at = now() WHERE id = %s",
+                              (rows / self.expected, self.job_id))
+
+
+def run(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
+    """Run one export job (the RQ `export` queue calls this); returns its final status."""
+    with psycopg.connect(settings.database_url) as conn, psycopg.connect(settings.database_url, autocommit=True) as side:
+        with conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            set_tenant(cur, workspace_id)
+            job = cur.execute("""UPDATE export_jobs SET status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now(),
+                                        progress = 0, error = NULL WHERE id = %s AND status = 'queued' RETURNING *""", (job_id,)).fetchone()
+        if job is None:
+            return "not queued"  # done, running elsewhere, or gone
+        try:
+            with tempfile.TemporaryDirectory(prefix="permitwatch-export-") as tmp:
+                out, rows = _write(conn, settings, job, workspace_id, side, Path(tmp))
+                digest, size = _digest(out)
+                key = f"{workspace_id}/{job_id}/{out.name}"
+                storage(settings).put(out, key, C.MEDIA_TYPES[job["format"]])
+            with conn.transaction():
+                cur = conn.cursor()
+                set_tenant(cur, workspace_id)
+                cur.execute("""UPDATE export_jobs SET status = 'completed', progress = 1, row_count = %s, storage_key = %s, file_name = %s,
+                                      size_bytes = %s, sha256 = %s, finished_at = now(), expires_at = now() + %s * interval '1 hour'
+                               WHERE id = %s""", (rows, key, out.name, size, digest, settings.export_link_hours, job_id))
+                audit(cur, workspace_id, None, "export.completed", "export", job_id, {"rows": rows, "bytes": size, "file": out.name})
+            return "completed"
+        except Exception as exc:  # the job records every failure; the worker goes on
+            conn.rollback()
+            user_error = isinstance(exc, InvalidInput)
+            retry = not user_error and job["attempts"] < settings.export_max_attempts
+            message = str(exc) if user_error else (
+                f"the export failed ({type(exc).__name__}); it is retried" if retry else
+                f"the export failed {job['attempts']} times ({type(exc).__name__}); start it again, or write to support if it keeps failing")
+            log.exception("export %s failed (attempt %s)", job_id, job["attempts"])
+            with conn.transaction():
+                cur = conn.cursor()
+                set_tenant(cur, workspace_id)
+                cur.execute("UPDATE export_jobs SET status = %s, error = %s, finished_at = CASE WHEN %s THEN NULL ELSE now() END WHERE id = %s",
+                            ("queued" if retry else "failed", message, retry, job_id))
+            if retry:
+                enqueue(settings, job_id, workspace_id, job["attempts"])
+            return "queued" if retry else "failed"
+
+
+def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id: uuid.UUID, side: psycopg.Connection,
+           tmp: Path) -> tuple[Path, int]:
+    fmt, kind, spec = job["format"], job["job_type"], job["params"]
+    stamp = job["created_at"].strftime("%Y%m%d-%H%M")
+    out = tmp / f"permitwatch-{kind}-{stamp}.{C.EXTENSIONS[fmt]}"
+    # One snapshot for the count and the rows; reads take no lock the ingester waits for.
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        set_tenant(conn.cursor(), workspace_id)
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        if kind == "areas":
+            sql, params = _AREAS.format(geometry="ST_AsText(geom) AS \"Geometry (WKT)\"" if fmt in ("csv", "xlsx")
+                                        else "ST_AsGeoJSON(geom, 6) AS geometry"), {}
+            expected = conn.execute("SELECT count(*) FROM aois").fetchone()[0]
+        else:
+            sql, params = permits_sql(spec, geo=fmt in ("geojson", "kml", "shapefile"))
+            q = query_of(spec["search"])
+            count, count_params = search.count_sql(q)
+            expected = conn.execute(count, count_params).fetchone()[0]
+        with side.transaction():
+            set_tenant(side.cursor(), workspace_id)
+            side.execute("UPDATE export_jobs SET rows_expected = %s, heartbeat_at = now() WHERE id = %s", (expected, job["id"]))
+        progress = _Reporter(side, job["id"], workspace_id, expected)
+        if fmt == "csv":
+            rows = writers.copy_csv(conn, sql, params, out, progress)
+        else:
+            labels, it = writers.stream(conn, sql, params)
+            if fmt == "xlsx":
+                rows = writers.write_xlsx(labels, it, out, progress, title="Permits" if kind == "permits" else "Areas",
+                                          about=[job["title"], f"Exported from permitwatch on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+                                                 "Each row names its RRC source file and when the RRC published it."])
+            elif fmt == "geojson":
+                rows = writers.write_geojson(labels, it, out, progress)
+            elif fmt == "kml":
+                rows = writers.write_kml(labels, it, out, progress, title=job["title"], name_of=_placemark_name,
+                                         style_of=lambda d: d.get("Filing purpose"))
+            else:
+                rows = writers.write_shapefile(labels, it, out, progress, layer="permits" if kind == "permits" else "areas")
+    return out, rows
+
+
+def query_of(stored: dict) -> search.SearchQuery:
+    return search.SearchQuery(filters=stored["filters"], bbox=tuple(stored["bbox"]) if stored.get("bbox") else None, area=stored.get("area"),
+                              buffer_m=stored.get("buffer_m") or 0, sort=stored.get("sort") or "issued_desc", text=stored.get("text"))
+
+
+def permits_sql(spec: dict, *, geo: bool) -> tuple[str, dict]:
+    """The export's query: provenance and the chosen columns under their labels, the search's
+    conditions, newest first (as the list shows them)."""
+    q = query_of(spec["search"])
+    where, params = search.where_clauses(q)
+    column, direction, null_as = search.SORTS[q.sort]
+    cols = ", ".join(f'{expr} AS "{label}"' for _, label, expr in C.select_list(spec["columns"]))
+    if geo:
+        cols += f", {_GEOMETRY}, {_LATERALS}"
+    sql = (f"SELECT {cols} {_PERMITS_FROM}" + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY coalesce(c.{column}, {null_as}) {direction}, c.permit_id {direction}")
+    return sql, params
+
+
+def _placemark_name(d: dict) -> str:
+    name = " ".join(str(d[k]) for k in ("Lease", "Well") if d.get(k))
+    return name or f"Permit {d.get('Status number', '')}"
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    h, size = hashlib.sha256(), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+# ---- the sweep -------------------------------------------------------------------------------
+
+def sweep(settings: Settings, *, owner_url: str | None = None) -> dict:
+    """Across workspaces (the owner role's maintenance policy): delete expired files, give a
+    job whose worker died back to the queue (or fail it after the last attempt), and queue
+    again a job that never reached the queue."""
+    store = storage(settings)
+    done = {"expired": 0, "requeued": 0, "failed": 0}
+    with psycopg.connect(owner_url or settings.database_owner_url) as conn:
+        expired = conn.execute("""WITH old AS (SELECT id, storage_key FROM export_jobs WHERE status = 'completed' AND expires_at < now()
+                                               FOR UPDATE SKIP LOCKED)
+                                  UPDATE export_jobs j SET status = 'expired', storage_key = NULL FROM old WHERE j.id = old.id
+                                  RETURNING old.storage_key""").fetchall()
+        for (key,) in expired:
+            store.delete(key)
+        done["expired"] = len(expired)
+        stale = conn.execute("""SELECT id, workspace_id, attempts FROM export_jobs
+                                WHERE (status = 'running' AND heartbeat_at < now() - %(s)s * interval '1 second')
+                                   OR (status = 'queued' AND coalesce(heartbeat_at, created_at) < now() - %(s)s * interval '1 second')
+                                FOR UPDATE SKIP LOCKED""", {"s": settings.export_stale_seconds}).fetchall()
+        for job_id, _, attempts in stale:
+            if attempts >= settings.export_max_attempts:
+                conn.execute("""UPDATE export_jobs SET status = 'failed', finished_at = now(),
+                                error = 'the export stopped ' || attempts || ' times before finishing; start it again' WHERE id = %s""", (job_id,))
+                done["failed"] += 1
+            else:
+                conn.execute("UPDATE export_jobs SET status = 'queued', heartbeat_at = now() WHERE id = %s", (job_id,))
+                done["requeued"] += 1
+        conn.commit()
+    for job_id, workspace_id, attempts in stale:
+        if attempts < settings.export_max_attempts:
+            enqueue(settings, job_id, workspace_id, attempts)
+    return done
