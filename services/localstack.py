@@ -302,7 +302,8 @@ def start_daemon(name: str, argv: list[str], cfg: StackConfig | None = None) -> 
 
 # The app's own processes on the local stack: what Kubernetes runs as Deployments.
 APP_PROCESSES = {"mail-catcher": ["mail", "catch"], "alert-worker": ["alerts", "worker"], "web": ["web"],
-                 "godrive": ["sources", "serve"], "source-watch": ["sources", "watch", "--interval", "5"]}
+                 "godrive": ["sources", "serve"], "source-watch": ["sources", "watch", "--interval", "5"],
+                 "export-worker": ["exports", "worker"]}
 
 
 def start_app_processes(cfg: StackConfig | None = None) -> list[str]:

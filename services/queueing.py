@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, SimpleWorker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -37,3 +37,13 @@ def enqueue_unique(settings: Settings, queue: str, func: str, job_id: str, *args
 def enqueue_ingest(settings: Settings, uri: str, source: str = "rrc_daf420") -> Job:
     key = hashlib.sha256(f"{source}|{uri}".encode()).hexdigest()[:20]
     return enqueue_unique(settings, "ingest", "workers.ingest.run", f"ingest-{key}", uri, source)
+
+
+def run_worker(settings: Settings, queues: list[str], *, burst: bool = False) -> None:
+    """An RQ worker on QUEUES. Jobs run in this process, not a forked child: what they
+    measure stays in this process's /metrics, and short DB-bound jobs skip a fork each. Job
+    timeouts still hold (SIGALRM in the main thread)."""
+    from services.metrics import serve as metrics
+
+    metrics.start(settings)
+    SimpleWorker(queues, connection=Redis.from_url(settings.redis_url)).work(burst=burst, with_scheduler=False)

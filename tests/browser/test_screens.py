@@ -11,10 +11,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import psycopg
 import pytest
 import requests
@@ -26,7 +29,7 @@ from services.alerting.delivery import deliver_due, providers_from
 from services.alerting.evaluate import evaluate_pending
 from services.alerting.receipts import Receipt
 from tests.api.conftest import link_token
-from tests.conftest import news, rules_predate_files
+from tests.conftest import env_for, news, rules_predate_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -483,3 +486,50 @@ def test_operator_profile_peers_a_group_and_a_watch_on_a_desktop(page, live, sho
 @pytest.mark.browser_context_args(**PHONE)
 def test_operator_profile_peers_a_group_and_a_watch_on_a_phone(page, live, shots, watch):
     operators_flow(page, *live, shots)
+
+
+def exports_flow(page, base, settings, shots):
+    """From a filtered permit list to an Excel file: the export dialog, the Exports screen
+    with its progress, a worker taking the job, and the download opened as a workbook."""
+    news(settings, "2026-07-28")
+    signed_in(page, base)
+    _open(page, base, "/permits")
+    expect(page.locator("#count")).to_contain_text("permit")
+    everything = page.locator("#count").inner_text()
+    page.locator("#filters-box summary").click()
+    page.get_by_label("County").select_option(label="Midland")
+    page.locator("#filters").get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#count")).not_to_have_text(everything)
+    total = int(page.locator("#count").inner_text().split(" ")[0].replace(",", ""))
+    page.get_by_role("button", name="Export…").click()
+    dialog = page.locator("#export-form")
+    dialog.get_by_label("Format").select_option("xlsx")
+    dialog.get_by_label("Legal description").check()
+    shots(page, "export-dialog")
+    dialog.get_by_role("button", name="Start export").click()
+    expect(page.locator("#toast")).to_contain_text("Export started")
+    item = page.locator("#exports li").first
+    expect(item).to_contain_text("Permits in Midland County")
+    expect(item).to_contain_text("Waiting to start")
+    shots(page, "exports-waiting")
+    worker = subprocess.run([sys.executable, "-m", "workers", "--queues", "export", "--burst"], env=env_for(settings),
+                            capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    expect(item).to_contain_text("Ready", timeout=10_000)
+    expect(item).to_contain_text(f"{total:,} rows")
+    shots(page, "exports-ready")
+    with page.expect_download() as dl:
+        item.get_by_role("link", name="Download").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()), read_only=True)
+    rows = list(book["Permits"].iter_rows(values_only=True))
+    assert len(rows) == total + 1 and "Legal description" in rows[0] and rows[0][0] == "Status number"
+
+
+def test_an_export_of_a_search_progresses_and_downloads_on_a_desktop(page, live, shots, watch):
+    exports_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_an_export_of_a_search_progresses_and_downloads_on_a_phone(page, live, shots, watch):
+    exports_flow(page, *live, shots)

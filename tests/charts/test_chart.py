@@ -52,12 +52,14 @@ def test_every_rendered_object_is_valid_kubernetes(values):
 def test_components_and_their_probes():
     docs = render()
     deployments = by_kind(docs, "Deployment")
-    # One process kind evaluates, one delivers; no RQ pool for a queue that nothing feeds.
+    # One process kind evaluates, one delivers; no RQ pool for a queue that nothing feeds
+    # (exports feed theirs; ingestion is fed by the operator's CronJobs, which run their own pods).
     assert set(deployments) == {"pw-permitwatch-web", "pw-permitwatch-tiles", "pw-permitwatch-worker-evaluate",
-                                "pw-permitwatch-worker-deliver", "pw-permitwatch-operator"}
+                                "pw-permitwatch-worker-deliver", "pw-permitwatch-worker-export", "pw-permitwatch-operator"}
     commands = {n: d["spec"]["template"]["spec"]["containers"][0]["command"] for n, d in deployments.items()}
     assert commands["pw-permitwatch-worker-evaluate"][-1] == "--no-deliver" and commands["pw-permitwatch-worker-deliver"][-1] == "--no-evaluate"
-    assert not any("workers" in c for c in commands.values())  # no RQ worker runs by default
+    assert commands["pw-permitwatch-worker-export"] == ["permitwatch", "exports", "worker"]
+    assert not any("workers" in c for c in commands.values())  # the ingest RQ pool is off by default
     for name, dep in deployments.items():
         (c,) = dep["spec"]["template"]["spec"]["containers"]
         assert c["livenessProbe"], name

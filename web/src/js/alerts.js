@@ -1,6 +1,7 @@
 // Alert rules (targets, channels and recipients, quiet hours, digests, a test send),
 // saved searches in words, and operator watchlists.
 import { api } from "./api.js";
+import { exportDialog } from "./exports.js";
 import { state, debounce } from "./state.js";
 import { $, $$, esc, toast, showError, formData, openModal, closeModal, fmtDate } from "./ui.js";
 import { ZONES } from "./account.js";
@@ -68,6 +69,7 @@ export async function view() {
     <h3>Operator watchlists</h3>
     <ul class="results">${lists.map((w) => `<li><strong>${esc(w.name)}</strong> <span class="muted">${[...w.groups.map((g) => `${esc(g.name)} (group)`),
       ...w.operators.map((o) => esc(o.name))].join(", ")}</span>
+      <button class="link" data-export-list="${esc(w.id)}">Export their permits</button>
       <button class="link danger" data-del-list="${esc(w.id)}">Delete</button></li>`).join("") || ""}</ul>
     <form id="watch-form" novalidate>
       <label>New watchlist name <input name="name" maxlength="120" placeholder="e.g. Competitors"></label>
@@ -97,6 +99,8 @@ export async function view() {
     state.filters = { ...searches.find((s) => s.id === b.dataset.openSearch).filters }; state.operators = []; location.hash = "#/permits";
   }));
   $$("[data-del-list]").forEach((b) => b.addEventListener("click", async () => { await api(`/v1/watchlists/${b.dataset.delList}`, { method: "DELETE" }); view(); }));
+  $$("[data-export-list]").forEach((b) => b.addEventListener("click", () => exportDialog({ watchlist_id: b.dataset.exportList },
+    `the permits of the watchlist “${lists.find((w) => w.id === b.dataset.exportList).name}”`)));
 }
 
 function wireRules(rules) {

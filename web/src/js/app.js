@@ -13,10 +13,11 @@ import * as inbox from "./inbox.js";
 import * as team from "./team.js";
 import * as account from "./account.js";
 import * as operators from "./operators.js";
+import * as exportsView from "./exports.js";
 
 const VIEWS = {
   permits: () => permits.listView(), permit: (ref) => permits.detailView(ref), areas: () => areas.view(), alerts: () => alerts.view(),
-  inbox: () => inbox.view(), team: () => team.view(), account: () => account.view(), welcome: () => areas.onboarding(),
+  inbox: () => inbox.view(), team: () => team.view(), exports: () => exportsView.view(), account: () => account.view(), welcome: () => areas.onboarding(),
   operator: (id, params) => operators.profileView(id, params), group: (id) => operators.groupView(id), compare: (_, params) => operators.compareView(params),
 };
 

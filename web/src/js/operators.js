@@ -5,6 +5,7 @@ import { $, $$, esc, fmtDate, fmtPublished, showError, toast, formData, openModa
 import { state } from "./state.js";
 import { applyMap } from "./permits.js";
 import { monthChart, monthsBetween } from "./charts.js";
+import { exportDialog } from "./exports.js";
 
 const KINDS = ["filed", "approved", "amended", "spudded", "completed", "cancelled", "status changed", "withdrawn or denied", "location published", "corrected"];
 const pct = (v) => (v === null || v === undefined ? "—" : `${v.toLocaleString(undefined, { maximumFractionDigits: 1 })}%`);
@@ -63,6 +64,7 @@ async function renderActivity(p, { who, ops, timeline, follow, about, watch: onW
     <h2>${esc(p.name)}${ops[0].group ? ` <small class="muted">(group)</small>` : ""}</h2>
     ${about}
     <div class="actions"><button id="watch">Watch ${ops[0].group ? "this group" : "this operator"}</button><button class="ghost" id="on-map">Their permits on the map</button>
+      <button class="ghost" id="export-theirs">Export their permits…</button>
       ${top ? `<a class="button ghost" href="#/compare?county=${esc(top.county_code)}">Compare in ${esc(top.county)} County</a>` : ""}</div>
     <dl class="figures">
       <div><dt>Permits</dt><dd><button class="link fig" data-f="all">${num(p.permits)}</button></dd></div>
@@ -88,6 +90,7 @@ async function renderActivity(p, { who, ops, timeline, follow, about, watch: onW
     showPermits({ ...who, ...(b.dataset.f === "horizontal" ? { profiles: ["horizontal"] } : {}) }, ops)));
   $$(".county").forEach((b) => b.addEventListener("click", () => showPermits({ ...who, counties: [b.dataset.c] }, ops)));
   $("#watch").addEventListener("click", onWatch);
+  $("#export-theirs").addEventListener("click", () => exportDialog({ search: who }, `the permits of ${p.name}`));
   let before = null;
   const load = async (reset) => {
     if (reset) { before = null; $("#events").innerHTML = ""; }

@@ -5,6 +5,7 @@ import { setPermitSource } from "./map.js";
 import { $, esc, showError, formData, fmtDate, fmtPublished } from "./ui.js";
 import { state, debounce } from "./state.js";
 import { saveSearchDialog } from "./alerts.js";
+import { exportDialog, listSearch } from "./exports.js";
 
 function options(list, selected, label = (x) => x, value = (x) => x) {
   return list.map((x) => `<option value="${esc(value(x))}" ${selected?.includes(value(x)) ? "selected" : ""}>${esc(label(x))}</option>`).join("");
@@ -46,6 +47,7 @@ export function listView() {
         <button type="submit" class="primary">Apply filters</button>
         <button type="button" id="clear-filters" class="ghost">Clear</button>
         <button type="button" id="save-search" class="ghost">Save search…</button>
+        <button type="button" id="export-list" class="ghost">Export…</button>
       </div>
     </form></details>
     <p id="count" class="muted" aria-live="polite"></p>
@@ -69,6 +71,8 @@ export function listView() {
   });
   $("#clear-filters").addEventListener("click", () => { state.filters = {}; state.operators = []; state.inView = false; applyMap(); listView(); });
   $("#save-search").addEventListener("click", () => saveSearchDialog({ ...state.filters, q: undefined }));
+  $("#export-list").addEventListener("click", () => exportDialog({ search: listSearch(state.filters, state.inView ? viewBbox() : null) },
+    state.total ? `${state.total.toLocaleString()} permits` : "these permits"));
   loadList(false).catch((err) => showError(form, err));
 }
 
@@ -100,12 +104,14 @@ export function applyMap() {
   if (state.map?.getSource("permits")) setPermitSource(state.map, q.toString());
 }
 
+function viewBbox() {
+  const b = state.map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+}
+
 async function loadList(more) {
   const query = { ...filterQuery(state.filters), limit: 50, cursor: more ? state.cursor : undefined, with_total: !more };
-  if (state.inView && state.map) {
-    const b = state.map.getBounds();
-    query.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
-  }
+  if (state.inView && state.map) query.bbox = viewBbox();
   const page = await api("/v1/permits", { query });
   state.cursor = page.next_cursor;
   if (!more) state.total = page.total;
