@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["exports"])
 
 @router.get("/exports/columns", response_model=list[ExportColumn], summary="The permit columns an export can hold")
 def export_columns(ctx: Member) -> list[dict]:
-    return [{"key": k, "label": label, "default": k in columns.DEFAULT_COLUMNS} for k, (label, _) in columns.PERMIT_COLUMNS.items()]
+    return [{"key": k, "label": label, "default": k in columns.DEFAULT_COLUMNS} for k, (label, _, _) in columns.PERMIT_COLUMNS.items()]
 
 
 @router.post("/exports", response_model=ExportOut, status_code=201, summary="Export a search, a watchlist, an operator or your areas")

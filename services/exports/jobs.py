@@ -45,8 +45,6 @@ _PERMITS_FROM = ("FROM permits_current c JOIN permit_versions v ON v.id = c.vers
 _GEOMETRY = "ST_AsGeoJSON(c.geom, 6) AS geometry"
 _LATERALS = ("CASE WHEN c.geom IS NOT NULL AND c.bhl_geom IS NOT NULL THEN ST_AsGeoJSON(ST_Collect(ARRAY("
              "SELECT ST_MakeLine(c.geom, d.geom) FROM ST_Dump(c.bhl_geom) d)), 6) END AS laterals")
-_AREAS = ("SELECT name AS \"Name\", coalesce(buffer_meters, 0) AS \"Buffer (m)\", round((ST_Area(geom::geography) / 1e6)::numeric, 3) "
-          "AS \"Area (km²)\", created_at::date AS \"Created\", {geometry} FROM aois ORDER BY name, id")
 
 
 # ---- asking for an export ---------------------------------------------------------------
@@ -192,7 +190,8 @@ class _Reporter:
 
 def run(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
     """Run one export job (the RQ `export` queue calls this); returns its final status."""
-    with psycopg.connect(settings.database_url) as conn, psycopg.connect(settings.database_url, autocommit=True) as side:
+    with psycopg.connect(settings.database_url, application_name="permitwatch-export") as conn, \
+            psycopg.connect(settings.database_url, autocommit=True, application_name="permitwatch-export-progress") as side:
         with conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             set_tenant(cur, workspace_id)
@@ -243,13 +242,14 @@ def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id
         set_tenant(conn.cursor(), workspace_id)
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         if kind == "areas":
-            sql, params = _AREAS.format(geometry="ST_AsText(geom) AS \"Geometry (WKT)\"" if fmt in ("csv", "xlsx")
-                                        else "ST_AsGeoJSON(geom, 6) AS geometry"), {}
+            items = [*C.AREA_COLUMNS, *([("Geometry (WKT)", "ST_AsText(geom)", "text")] if fmt in ("csv", "xlsx") else [])]
+            rest, params = "FROM aois ORDER BY name, id", {}
+            sql = f"SELECT {_labelled(items)}" + (", ST_AsGeoJSON(geom, 6) AS geometry " if fmt not in ("csv", "xlsx") else " ") + rest
             expected = conn.execute("SELECT count(*) FROM aois").fetchone()[0]
         else:
-            sql, params = permits_sql(spec, geo=fmt in ("geojson", "kml", "shapefile"))
-            q = query_of(spec["search"])
-            count, count_params = search.count_sql(q)
+            items, rest, params = permits_query(spec)
+            sql, _ = permits_sql(spec, geo=fmt in ("geojson", "kml", "shapefile"))
+            count, count_params = search.count_sql(query_of(spec["search"]))
             expected = conn.execute(count, count_params).fetchone()[0]
         with side.transaction():
             set_tenant(side.cursor(), workspace_id)
@@ -257,13 +257,14 @@ def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id
         progress = _Reporter(side, job["id"], workspace_id, expected)
         if fmt == "csv":
             rows = writers.copy_csv(conn, sql, params, out, progress)
+        elif fmt == "xlsx":
+            rows = writers.copy_xlsx(conn, items, rest, params, out, progress, title="Permits" if kind == "permits" else "Areas",
+                                     about=[job["title"], f"Exported from permitwatch on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+                                            "Each row names its RRC source file and when the RRC published it." if kind == "permits" else
+                                            "Areas as drawn; the buffer is applied when matching permits."])
         else:
             labels, it = writers.stream(conn, sql, params)
-            if fmt == "xlsx":
-                rows = writers.write_xlsx(labels, it, out, progress, title="Permits" if kind == "permits" else "Areas",
-                                          about=[job["title"], f"Exported from permitwatch on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
-                                                 "Each row names its RRC source file and when the RRC published it."])
-            elif fmt == "geojson":
+            if fmt == "geojson":
                 rows = writers.write_geojson(labels, it, out, progress)
             elif fmt == "kml":
                 rows = writers.write_kml(labels, it, out, progress, title=job["title"], name_of=_placemark_name,
@@ -278,18 +279,26 @@ def query_of(stored: dict) -> search.SearchQuery:
                               buffer_m=stored.get("buffer_m") or 0, sort=stored.get("sort") or "issued_desc", text=stored.get("text"))
 
 
-def permits_sql(spec: dict, *, geo: bool) -> tuple[str, dict]:
-    """The export's query: provenance and the chosen columns under their labels, the search's
-    conditions, newest first (as the list shows them)."""
+def permits_query(spec: dict) -> tuple[list[tuple[str, str, str]], str, dict]:
+    """The export's columns (label, SQL, cell type: provenance, then the chosen ones) and the
+    rest of its query: the search's conditions, newest first (as the list shows them)."""
     q = query_of(spec["search"])
     where, params = search.where_clauses(q)
     column, direction, null_as = search.SORTS[q.sort]
-    cols = ", ".join(f'{expr} AS "{label}"' for _, label, expr in C.select_list(spec["columns"]))
-    if geo:
-        cols += f", {_GEOMETRY}, {_LATERALS}"
-    sql = (f"SELECT {cols} {_PERMITS_FROM}" + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY coalesce(c.{column}, {null_as}) {direction}, c.permit_id {direction}")
-    return sql, params
+    rest = (f"{_PERMITS_FROM}" + (" WHERE " + " AND ".join(where) if where else "")
+            + f" ORDER BY coalesce(c.{column}, {null_as}) {direction}, c.permit_id {direction}")
+    return C.select_list(spec["columns"]), rest, params
+
+
+def permits_sql(spec: dict, *, geo: bool) -> tuple[str, dict]:
+    """The export's query with its columns under their labels (and the geometry, for maps)."""
+    items, rest, params = permits_query(spec)
+    cols = _labelled(items) + (f", {_GEOMETRY}, {_LATERALS}" if geo else "")
+    return f"SELECT {cols} {rest}", params
+
+
+def _labelled(items: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f'{expr} AS "{label}"' for label, expr, _ in items)
 
 
 def _placemark_name(d: dict) -> str:
