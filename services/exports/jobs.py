@@ -8,7 +8,6 @@ a half-written file, and a killed worker leaves a `running` job that the sweep r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import tempfile
@@ -27,6 +26,7 @@ from services.errors import DomainError, FieldError, InvalidInput, Missing
 from services.exports import columns as C
 from services.exports import links, writers
 from services.exports.storage import storage
+from services.ingestion.fetch import file_digest
 from services.operators.watchlists import with_group_members
 from services.permits import search
 from services.permits.store import request_params
@@ -202,7 +202,7 @@ def run(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
         try:
             with tempfile.TemporaryDirectory(prefix="permitwatch-export-") as tmp:
                 out, rows = _write(conn, settings, job, workspace_id, side, Path(tmp))
-                digest, size = _digest(out)
+                digest, size = file_digest(out)
                 key = f"{workspace_id}/{job_id}/{out.name}"
                 storage(settings).put(out, key, C.MEDIA_TYPES[job["format"]])
             with conn.transaction():
@@ -304,15 +304,6 @@ def _labelled(items: list[tuple[str, str, str]]) -> str:
 def _placemark_name(d: dict) -> str:
     name = " ".join(str(d[k]) for k in ("Lease", "Well") if d.get(k))
     return name or f"Permit {d.get('Status number', '')}"
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 # ---- the sweep -------------------------------------------------------------------------------

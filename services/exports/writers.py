@@ -30,6 +30,20 @@ PURPOSE_COLOURS = {"New Drill": "ffd06d1a", "Amended Drill": "ffa03c8e", "Horizo
                    "Plug Back": "ff2b4f8b"}
 
 
+class _Counted:
+    """Rows passed through, counted, with progress every EVERY rows."""
+
+    def __init__(self, rows: Iterator[tuple], progress: Progress):
+        self.rows, self.progress, self.n = rows, progress, 0
+
+    def __iter__(self) -> Iterator[tuple]:
+        for row in self.rows:
+            yield row
+            self.n += 1
+            if self.n % EVERY == 0:
+                self.progress(self.n)
+
+
 def copy_csv(conn: psycopg.Connection, sql: str, params: dict, out: Path, progress: Progress) -> int:
     """CSV straight from PostgreSQL's COPY: a header of the column labels, dates ISO."""
     rows = 0
@@ -182,13 +196,13 @@ def copy_xlsx(conn: psycopg.Connection, items: list[tuple[str, str, str]], rest:
 def write_geojson(labels: list[str], rows: Iterator[tuple], out: Path, progress: Progress) -> int:
     """A FeatureCollection: each row a feature (its geometry from the `geometry` column, as
     GeoJSON text), the other columns its properties; `laterals` adds LineString features."""
-    n = 0
+    counted = _Counted(rows, progress)
     gi, li = labels.index("geometry"), labels.index("laterals") if "laterals" in labels else None
     props = [(i, lab) for i, lab in enumerate(labels) if i not in (gi, li)]
     with out.open("w", encoding="utf-8") as fh:
         fh.write('{"type": "FeatureCollection", "features": [\n')
         sep = ""
-        for row in rows:
+        for row in counted:
             p = {lab: _json_value(row[i]) for i, lab in props}
             geometry = row[gi] if row[gi] else "null"
             fh.write(f'{sep}{{"type": "Feature", "geometry": {geometry}, "properties": {json.dumps(p)}}}')
@@ -196,11 +210,8 @@ def write_geojson(labels: list[str], rows: Iterator[tuple], out: Path, progress:
             if li is not None and row[li]:
                 fh.write(f'{sep}{{"type": "Feature", "geometry": {row[li]}, "properties": '
                          f'{json.dumps({labels[props[0][0]]: p[props[0][1]], "feature": "lateral (surface to bottom holes)"})}}}')
-            n += 1
-            if n % EVERY == 0:
-                progress(n)
         fh.write("\n]}\n")
-    return n
+    return counted.n
 
 
 def _json_value(v):
@@ -215,7 +226,7 @@ def write_kml(labels: list[str], rows: Iterator[tuple], out: Path, progress: Pro
               style_of: Callable[[dict], str | None]) -> int:
     """KML for Google Earth: one placemark per row named by `name_of`, styled by `style_of`
     (a filing purpose), its columns as a description table and ExtendedData."""
-    n = 0
+    counted = _Counted(rows, progress)
     gi, li = labels.index("geometry"), labels.index("laterals") if "laterals" in labels else None
     shown = [(i, lab) for i, lab in enumerate(labels) if i not in (gi, li)]
     with out.open("w", encoding="utf-8") as fh:
@@ -226,7 +237,7 @@ def write_kml(labels: list[str], rows: Iterator[tuple], out: Path, progress: Pro
                      '<Icon><href>http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href></Icon></IconStyle>'
                      f"<LineStyle><color>{colour}</color><width>2</width></LineStyle>"
                      f"<PolyStyle><color>{'55' + colour[2:]}</color></PolyStyle></Style>")
-        for row in rows:
+        for row in counted:
             d = {lab: row[i] for i, lab in shown}
             style = style_of(d)
             table = "".join(f"<tr><th align='left'>{escape(lab)}</th><td>{escape(_text(v))}</td></tr>" for lab, v in d.items() if v is not None)
@@ -238,11 +249,8 @@ def write_kml(labels: list[str], rows: Iterator[tuple], out: Path, progress: Pro
             fh.write(f"<Placemark><name>{escape(name_of(d))}</name><styleUrl>#{_style_id(style if style in PURPOSE_COLOURS else 'other')}</styleUrl>"
                      f"<description><![CDATA[<table>{table.replace(']]>', ']]&gt;')}</table>]]></description>"
                      f"<ExtendedData>{data}</ExtendedData>{geometry}</Placemark>\n")
-            n += 1
-            if n % EVERY == 0:
-                progress(n)
         fh.write("</Document></kml>\n")
-    return n
+    return counted.n
 
 
 def _style_id(purpose: str) -> str:
@@ -280,12 +288,12 @@ def write_shapefile(labels: list[str], rows: Iterator[tuple], out: Path, progres
     tmp = out.with_suffix(".parts")
     tmp.mkdir(exist_ok=True)
     base, lat_base = tmp / layer, tmp / f"{layer}_laterals"
-    n = 0
+    counted = _Counted(rows, progress)
     with shapefile.Writer(str(base), encoding="utf-8") as w, shapefile.Writer(str(lat_base), shapeType=shapefile.POLYLINE, encoding="utf-8") as lw:
         for name in names:
             w.field(name, "C", size=254)
         lw.field(names[0], "C", size=254)
-        for row in rows:
+        for row in counted:
             geom = json.loads(row[gi]) if row[gi] else None
             if geom is None:
                 w.null()
@@ -298,9 +306,6 @@ def write_shapefile(labels: list[str], rows: Iterator[tuple], out: Path, progres
                 lines = json.loads(row[li])
                 lw.line(lines["coordinates"] if lines["type"] == "MultiLineString" else [lines["coordinates"]])
                 lw.record(_text(row[fields[0][0]]))
-            n += 1
-            if n % EVERY == 0:
-                progress(n)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         parts = [base] + ([lat_base] if li is not None else [])
         for b in parts:
@@ -313,7 +318,7 @@ def write_shapefile(labels: list[str], rows: Iterator[tuple], out: Path, progres
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
-    return n
+    return counted.n
 
 
 def _dbf_names(labels: list[str]) -> list[str]:

@@ -79,7 +79,7 @@ def snapshot_date(uri: str) -> datetime | None:
     return None
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
+def file_digest(path: Path) -> tuple[str, int]:
     h, size = hashlib.sha256(), 0
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -95,13 +95,13 @@ def open_source(uri: str, download_dir: Path, timeout: float = 120.0) -> SourceF
     if path.is_dir():  # a file set (the pending tables): hashed over names and bytes
         h, size = hashlib.sha256(), 0
         for p in sorted(x for x in path.iterdir() if x.is_file()):
-            digest, n = _hash_file(p)
+            digest, n = file_digest(p)
             h.update(f"{p.name}\0{digest}\0".encode())
             size += n
         return SourceFile(uri, path.resolve(), h.hexdigest(), size)
     if not path.is_file():
         raise SourceError(f"{uri}: no such file")
-    digest, size = _hash_file(path)
+    digest, size = file_digest(path)
     return SourceFile(uri, path.resolve(), digest, size)
 
 
