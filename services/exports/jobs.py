@@ -76,8 +76,8 @@ def _resolve_search(cur: psycopg.Cursor, raw: dict, watchlist_id: uuid.UUID | No
     words = []
     if watchlist_id or operator_id:
         ids, name = _operators_of(cur, watchlist_id, operator_id)
-        params["operator_ids"] = sorted(set(params.get("operator_ids", [])) | ids) if "operator_ids" not in params else sorted(
-            set(params["operator_ids"]) & ids)
+        # with operator filters of its own too, the search keeps only the operators in both
+        params["operator_ids"] = sorted(ids & set(params["operator_ids"])) if "operator_ids" in params else sorted(ids)
         words.append(name)
     q = search.parse({**params, "limit": 1})
     filters = with_group_members(cur, q.filters)
@@ -109,6 +109,8 @@ def _operators_of(cur: psycopg.Cursor, watchlist_id: uuid.UUID | None, operator_
         """SELECT operator_id::text FROM operator_watchlist_items WHERE watchlist_id = %(w)s
            UNION SELECT m.operator_id::text FROM operator_watchlist_groups g JOIN operator_group_members m ON m.group_id = g.group_id
            WHERE g.watchlist_id = %(w)s""", {"w": watchlist_id}).fetchall()}
+    if not ids:
+        raise FieldError("watchlist_id", f"the watchlist {row[0]} follows no operator yet")
     return ids, f"of the watchlist {row[0]}"
 
 
@@ -236,7 +238,7 @@ def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id
     fmt, kind, spec = job["format"], job["job_type"], job["params"]
     stamp = job["created_at"].strftime("%Y%m%d-%H%M")
     out = tmp / f"permitwatch-{kind}-{stamp}.{C.EXTENSIONS[fmt]}"
-    # One snapshot for the count and the rows; reads take no lock the ingester waits for.
+    # One snapshot for the count and the rows; reading takes ACCESS SHARE locks only (docs/performance.md).
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         set_tenant(conn.cursor(), workspace_id)

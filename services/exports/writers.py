@@ -45,15 +45,16 @@ class _Counted:
 
 
 def copy_csv(conn: psycopg.Connection, sql: str, params: dict, out: Path, progress: Progress) -> int:
-    """CSV straight from PostgreSQL's COPY: a header of the column labels, dates ISO."""
-    rows = 0
-    with out.open("wb") as fh, conn.cursor().copy(f"COPY ({_inline(conn, sql, params)}) TO STDOUT WITH (FORMAT csv, HEADER)") as cp:
+    """CSV straight from PostgreSQL's COPY: a header of the column labels, dates ISO. The
+    row count is COPY's own (a quoted value may hold a line break; progress counts lines)."""
+    lines, cur = 0, conn.cursor()
+    with out.open("wb") as fh, cur.copy(f"COPY ({_inline(conn, sql, params)}) TO STDOUT WITH (FORMAT csv, HEADER)") as cp:
         for chunk in cp:
             fh.write(chunk)
-            before, rows = rows, rows + bytes(chunk).count(b"\n")
-            if rows // EVERY != before // EVERY:
-                progress(max(rows - 1, 0))
-    return max(rows - 1, 0)
+            before, lines = lines, lines + bytes(chunk).count(b"\n")
+            if lines // EVERY != before // EVERY:
+                progress(max(lines - 1, 0))
+    return cur.rowcount
 
 
 def _inline(conn: psycopg.Connection, sql: str, params: dict) -> str:
