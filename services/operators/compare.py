@@ -76,29 +76,42 @@ def scope(*, county: str | None, district: str | None, aoi: str | None, start: d
     return Scope(kind, value, start, end)
 
 
-def split_months(first: date, last: date, cuts: list[date]) -> tuple[list[date], list[date]]:
-    """PURE: the days first..last as (whole months, the days left over): a month is whole when
-    it lies inside the range and no cut (a day where a sum starts or stops) falls after its
-    first day, so every one of its days lands on the same side of every cut."""
-    months, days = [], []
+def split_months(first: date, last: date, cuts: list[date]) -> tuple[list[date], list[tuple[date, date]]]:
+    """PURE: the days first..last as (whole months, the stretches left over): a month is
+    whole when it lies inside the range and no cut (a day where a sum starts or stops) falls
+    after its first day, so every one of its days lands on the same side of every cut. The
+    rest of a month is one stretch (a, b) per run of days between cuts."""
+    months, stretches = [], []
     m = first.replace(day=1)
     while m <= last:
         nxt = (m + timedelta(days=32)).replace(day=1)
         lo, hi = max(m, first), min(nxt - timedelta(days=1), last)
+        inside = sorted({c for c in cuts if lo < c <= hi})
         if lo == m and hi == nxt - timedelta(days=1) and not any(m < c <= hi for c in cuts):
             months.append(m)
         else:
-            days += [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+            starts = [lo, *inside]
+            stretches += [(a, b - timedelta(days=1)) for a, b in zip(starts, [*inside, hi + timedelta(days=1)], strict=True)]
         m = nxt
-    return months, days
+    return months, stretches
 
 
 # Facts: rows of (operator_id, issued_date, permits, horizontal, depth_values, depth_counts,
-# spudded, spud_values, spud_counts) for the place over both periods; a month row stands at
-# its first day.
+# spudded, spud_values, spud_counts) for the place over both periods. A month row stands at
+# its first day; a stretch (a, b) of a cut month is, per operator and county, its
+# month-to-date row at b minus its month-to-date row at a - 1 (counts negated), standing at a.
 _ONES = "array_fill(1, ARRAY[cardinality({0})])"
 _DAY_COLUMNS = (f"operator_id, issued_date, permits, horizontal, depths, {_ONES.format('depths')}, spudded, days_to_spud, "
                 f"{_ONES.format('days_to_spud')}")
+_NEGATED = "ARRAY(SELECT -n FROM unnest({0}) WITH ORDINALITY AS u(n, i) ORDER BY i)"
+_STRETCH = """
+SELECT operator_id, a, {sign} * mtd_permits, {sign} * mtd_horizontal, mtd_depth_values, {counts},
+       {sign} * mtd_spudded, mtd_spud_values, {spud_counts}
+FROM (SELECT DISTINCT ON (seg.a, d.operator_id, d.county_code) seg.a, d.*
+      FROM unnest(%(seg_a)s::date[], %(seg_b)s::date[]) AS seg(a, b)
+      JOIN operator_stats_daily d ON d.{column} = %(value)s
+       AND d.issued_date BETWEEN date_trunc('month', seg.a)::date AND {until}
+      ORDER BY seg.a, d.operator_id, d.county_code, d.issued_date DESC) x"""
 
 
 def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
@@ -114,19 +127,22 @@ def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
     if source == "permits":
         return (f"""SELECT {_DAY_COLUMNS} FROM ({GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s
                     GROUP BY 1, 2, 3) g""", params)
-    params["months"], params["days"] = split_months(s.previous[0], s.end, [s.start, judge + timedelta(days=1)])
+    params["months"], stretches = split_months(s.previous[0], s.end, [s.start, judge + timedelta(days=1)])
+    params["seg_a"], params["seg_b"] = [a for a, _ in stretches], [b for _, b in stretches]
     return (f"""SELECT operator_id, month AS issued_date, permits, horizontal, depth_values, depth_counts, spudded, spud_values, spud_counts
                 FROM operator_stats_monthly WHERE {column} = %(value)s AND month = ANY(%(months)s::date[])
-                UNION ALL
-                SELECT {_DAY_COLUMNS} FROM operator_stats_daily WHERE {column} = %(value)s AND issued_date = ANY(%(days)s::date[])""",
-            params)
+                UNION ALL {_STRETCH.format(sign=1, counts="mtd_depth_counts", spud_counts="mtd_spud_counts", column=column, until="seg.b")}
+                UNION ALL {_STRETCH.format(sign=-1, counts=_NEGATED.format("mtd_depth_counts"), spud_counts=_NEGATED.format("mtd_spud_counts"),
+                                           column=column, until="seg.a - 1")}""", params)
 
 
 def _median(name: str, values: str, counts: str, where: str) -> str:
     """A CTE `name`(who, median) from value/count lists: percentile_cont(0.5) over the values
-    each stands for (the mean of the two middle ones when their number is even)."""
+    each stands for (the mean of the two middle ones when their number is even). Counts may
+    be negative (a stretch's earlier month-to-date); a value whose counts cancel is gone."""
     # int sums and a ROWS frame (each value once per who after the grouping): no numeric, no peer scans
-    return f"""{name}_n AS (SELECT who, v, sum(n)::int AS n FROM f, unnest(f.{values}, f.{counts}) AS u(v, n) WHERE {where} GROUP BY who, v),
+    return f"""{name}_n AS (SELECT who, v, sum(n)::int AS n FROM f, unnest(f.{values}, f.{counts}) AS u(v, n) WHERE {where} GROUP BY who, v
+             HAVING sum(n) > 0),
 {name}_c AS (SELECT who, v, sum(n) OVER (PARTITION BY who ORDER BY v ROWS UNBOUNDED PRECEDING) AS cum,
                     sum(n) OVER (PARTITION BY who) AS total FROM {name}_n),
 {name} AS (SELECT who, (min(v) FILTER (WHERE cum > (total - 1) / 2) + min(v) FILTER (WHERE cum > total / 2)) / 2.0 AS median
@@ -134,6 +150,7 @@ def _median(name: str, values: str, counts: str, where: str) -> str:
 
 
 # `who`: the workspace's group an operator belongs to (its first by name), else the operator.
+# The medians, the costly part, are computed for the ranked rows shown (`top`) only.
 RANK_SQL = """
 WITH facts AS MATERIALIZED ({facts}),
 membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, g.id AS group_id, g.name
@@ -143,19 +160,22 @@ f AS MATERIALIZED (SELECT coalesce(m.group_id, f.operator_id) AS who, m.group_id
                    LEFT JOIN membership m ON m.operator_id = f.operator_id),
 now_ AS (SELECT who, bool_or(is_group) AS is_group, sum(permits) AS permits, sum(horizontal) AS horizontal,
                 sum(permits) FILTER (WHERE issued_date <= %(judge)s) AS judged, sum(spudded) FILTER (WHERE issued_date <= %(judge)s) AS spudded
-         FROM f WHERE issued_date >= %(start)s GROUP BY who),
-before AS (SELECT who, sum(permits) AS permits FROM f WHERE issued_date < %(start)s GROUP BY who),
-""" + _median("depth", "depth_values", "depth_counts", "issued_date >= %(start)s") + ",\n" + _median(
-    "spud", "spud_values", "spud_counts", "issued_date >= %(start)s AND issued_date <= %(judge)s") + """,
-total AS (SELECT sum(permits) AS n FROM now_)
-SELECT n.who, n.is_group, coalesce(g.name, o.canonical_name) AS name, o.p5_number, n.permits::int, b.permits::int AS previous,
+         FROM f WHERE issued_date >= %(start)s GROUP BY who HAVING sum(permits) > 0),
+total AS (SELECT sum(permits) AS n FROM now_),
+top AS MATERIALIZED (SELECT n.*, coalesce(g.name, o.canonical_name) AS name, o.p5_number FROM now_ n
+                     LEFT JOIN operator_groups g ON g.id = n.who LEFT JOIN operators o ON o.id = n.who AND NOT n.is_group
+                     ORDER BY n.permits DESC, name LIMIT %(limit)s),
+before AS (SELECT who, sum(permits) AS permits FROM f WHERE issued_date < %(start)s AND who IN (SELECT who FROM top)
+           GROUP BY who HAVING sum(permits) > 0),
+""" + _median("depth", "depth_values", "depth_counts", "issued_date >= %(start)s AND who IN (SELECT who FROM top)") + ",\n" + _median(
+    "spud", "spud_values", "spud_counts", "issued_date >= %(start)s AND issued_date <= %(judge)s AND who IN (SELECT who FROM top)") + """
+SELECT n.who, n.is_group, n.name, n.p5_number, n.permits::int, b.permits::int AS previous,
        round(n.permits * 100.0 / nullif(t.n, 0), 1)::float AS share, round(n.horizontal * 100.0 / nullif(n.permits, 0), 1)::float AS horizontal_share,
        d.median::float AS median_depth, coalesce(n.judged, 0)::int AS judged, coalesce(n.spudded, 0)::int AS spudded,
        round(n.spudded * 100.0 / nullif(n.judged, 0), 1)::float AS spud_rate, s.median::float AS median_days_to_spud
-FROM now_ n CROSS JOIN total t
+FROM top n CROSS JOIN total t
 LEFT JOIN before b ON b.who = n.who LEFT JOIN depth d ON d.who = n.who LEFT JOIN spud s ON s.who = n.who
-LEFT JOIN operator_groups g ON g.id = n.who LEFT JOIN operators o ON o.id = n.who AND NOT n.is_group
-ORDER BY n.permits DESC, name LIMIT %(limit)s
+ORDER BY n.permits DESC, n.name
 """
 
 SERIES_SQL = """
@@ -165,7 +185,7 @@ membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, m.group_id
 SELECT coalesce(m.group_id, f.operator_id) AS who, date_trunc('month', f.issued_date)::date AS month, sum(f.permits)::int AS permits
 FROM facts f LEFT JOIN membership m ON m.operator_id = f.operator_id
 WHERE f.issued_date >= %(start)s AND coalesce(m.group_id, f.operator_id) = ANY(%(who)s)
-GROUP BY 1, 2 ORDER BY 2, 1
+GROUP BY 1, 2 HAVING sum(f.permits) > 0 ORDER BY 2, 1
 """
 
 

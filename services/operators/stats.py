@@ -1,6 +1,6 @@
 """The operator comparison aggregates, pure functions of `permits_current`:
 `operator_stats_daily` per operator, county and issue day (the depths and days to spud as
-lists), and `operator_stats_monthly` per operator, county and month (the same as distinct
+lists, and the month to date as value counts), and `operator_stats_monthly` per operator, county and month (the same as distinct
 values with counts, so a month's median reads a few hundred values, not every permit's).
 Both are maintained by recomputing exactly the groups a change could have touched: every
 (operator, county, issue day) any version of a changed permit ever had, old and new, and
@@ -22,6 +22,30 @@ SELECT operator_id, coalesce(county_code, '') AS county_code, issued_date, min(d
        coalesce(array_agg(spud_date - issued_date ORDER BY spud_date - issued_date) FILTER (WHERE spud_date IS NOT NULL), '{}')
          AS days_to_spud
 FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
+"""
+
+# Month to date on each daily row (its operator and county, from the 1st through that day), for
+# the days of the touched months (`tmp_stat_months`): what a comparison subtracts to read a
+# stretch of a month in two rows per operator.
+MTD_SQL = """
+WITH days AS (SELECT s.operator_id, s.county_code, s.issued_date, date_trunc('month', s.issued_date)::date AS month FROM operator_stats_daily s
+              WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)),
+pairs AS (SELECT d.operator_id, d.county_code, d.issued_date, e.permits, e.horizontal, e.spudded, e.depths, e.days_to_spud
+          FROM days d JOIN operator_stats_daily e ON e.operator_id = d.operator_id AND e.county_code = d.county_code
+           AND e.issued_date BETWEEN d.month AND d.issued_date),
+tot AS (SELECT operator_id, county_code, issued_date, sum(permits)::int AS p, sum(horizontal)::int AS h, sum(spudded)::int AS sp
+        FROM pairs GROUP BY 1, 2, 3),
+dep AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, issued_date, v, count(*)::int AS n FROM pairs, unnest(pairs.depths) v GROUP BY 1, 2, 3, 4) x
+        GROUP BY 1, 2, 3),
+spd AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, issued_date, v, count(*)::int AS n FROM pairs, unnest(pairs.days_to_spud) v GROUP BY 1, 2, 3, 4) x
+        GROUP BY 1, 2, 3)
+UPDATE operator_stats_daily s SET mtd_permits = t.p, mtd_horizontal = t.h, mtd_spudded = t.sp,
+       mtd_depth_values = coalesce(dep.vals, '{}'), mtd_depth_counts = coalesce(dep.cnts, '{}'),
+       mtd_spud_values = coalesce(spd.vals, '{}'), mtd_spud_counts = coalesce(spd.cnts, '{}')
+FROM tot t LEFT JOIN dep USING (operator_id, county_code, issued_date) LEFT JOIN spd USING (operator_id, county_code, issued_date)
+WHERE s.operator_id = t.operator_id AND s.county_code = t.county_code AND s.issued_date = t.issued_date
 """
 
 # The months of the touched days, from the daily rows (`tmp_stat_keys` holds the days).
@@ -73,4 +97,5 @@ def _recompute(cur: psycopg.Cursor) -> int:
     cur.execute("""DELETE FROM operator_stats_monthly s USING tmp_stat_months k
                    WHERE s.operator_id = k.operator_id AND s.county_code = k.county_code AND s.month = k.month""")
     cur.execute(f"INSERT INTO operator_stats_monthly {MONTH_SQL}")
+    cur.execute(MTD_SQL)
     return days
