@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 
@@ -22,6 +23,11 @@ def upgrade(owner_url: str, revision: str = "head") -> None:
 
 
 def downgrade(owner_url: str, revision: str) -> None:
+    # Statistics first: an autovacuum ANALYZE started during the downgrade can wait on the
+    # downgrade's catalog changes while holding a lock its DROP TABLE needs (a deadlock
+    # PostgreSQL then resolves by failing the downgrade). Fresh statistics leave it nothing to do.
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
     command.downgrade(alembic_config(owner_url), revision)
 
 
