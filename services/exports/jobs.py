@@ -310,13 +310,13 @@ def _placemark_name(d: dict) -> str:
 
 # ---- the sweep -------------------------------------------------------------------------------
 
-def sweep(settings: Settings, *, owner_url: str | None = None) -> dict:
+def sweep(settings: Settings) -> dict:
     """Across workspaces (the owner role's maintenance policy): delete expired files, give a
     job whose worker died back to the queue (or fail it after the last attempt), and queue
     again a job that never reached the queue."""
     store = storage(settings)
     done = {"expired": 0, "requeued": 0, "failed": 0}
-    with psycopg.connect(owner_url or settings.database_owner_url) as conn:
+    with psycopg.connect(settings.database_owner_url) as conn:
         expired = conn.execute("""WITH old AS (SELECT id, storage_key FROM export_jobs WHERE status = 'completed' AND expires_at < now()
                                                FOR UPDATE SKIP LOCKED)
                                   UPDATE export_jobs j SET status = 'expired', storage_key = NULL FROM old WHERE j.id = old.id

@@ -60,8 +60,8 @@ def profile(cur: psycopg.Cursor, operator_id: uuid.UUID, *, follow_line: bool, t
                            FROM operator_links l JOIN operators o ON o.id = CASE WHEN l.successor_id = %(id)s THEN l.predecessor_id
                                                                                   ELSE l.successor_id END
                            WHERE %(id)s IN (l.predecessor_id, l.successor_id) ORDER BY l.created_at""", {"id": op["id"]}).fetchall()
-    others = [o for o in d.execute("SELECT id, canonical_name AS name, p5_number FROM operators WHERE id = ANY(%s) AND id <> %s",
-                                   (ids, op["id"])).fetchall()]
+    others = d.execute("SELECT id, canonical_name AS name, p5_number FROM operators WHERE id = ANY(%s) AND id <> %s",
+                       (ids, op["id"])).fetchall()
     return {"id": op["id"], "p5_number": op["p5_number"], "name": op["name"], "names": names,
             "p5": {k: op[f"p5_{k}"] for k in ("name", "status", "organization", "seen_at")} if op["p5_seen_at"] else None, "lineage": lineage,
             "line": others, "follow_line": follow_line, **activity(cur, ids, today=today)}
