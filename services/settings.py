@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     export_default_per_day: int = 50  # exports a workspace may start per day when its WorkspaceQuota sets none
     export_stale_seconds: int = 300  # a running export whose heartbeat is older lost its worker: retried
     export_max_attempts: int = 3
+    report_link_days: int = 30  # an AOI Activity Report's shareable link (and its files) live this long
 
     # --- metrics and the Kubernetes operator ---
     # Port of the Prometheus /metrics listener of processes that serve no HTTP of their

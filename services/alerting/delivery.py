@@ -91,10 +91,10 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     rows = claim(conn, channels, limit=limit, lease=timedelta(seconds=settings.delivery_lease_seconds), now=now)
     events = _events(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
     for row in rows:
-        body = row["payload"] if row["kind"] == "digest" else messages.render(
+        body = row["payload"] if row["kind"] in ("digest", "report") else messages.render(
             row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"), now)
-        msg = Message(row["id"], row["channel"], row["to_address"], body)
         try:
+            msg = Message(row["id"], row["channel"], row["to_address"], body, attachments=_attachments(settings, body))
             provider_id = providers[row["channel"]].send(msg)
         except Retryable as exc:
             if row["attempts"] >= settings.delivery_max_attempts:
@@ -116,6 +116,23 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
         res.sent += 1
         _observe_sent(row["channel"], row["kind"], row["created_at"])
     return res
+
+
+def _attachments(settings: Settings, body: dict) -> tuple[tuple[str, str, bytes], ...]:
+    """A report e-mail's files, read from export storage (the link and the files expire
+    together, long after the outbox gives up)."""
+    from services.exports.storage import storage
+
+    out = []
+    for a in body.get("attachments") or ():
+        try:
+            content = storage(settings).read(a["key"])
+        except Exception as exc:  # the store is down or refuses: the outbox retries later
+            raise Retryable(f"reading the attachment {a['name']}: {type(exc).__name__}: {exc}") from exc
+        if content is None:
+            raise Permanent(f"the attachment {a['name']} is no longer stored")
+        out.append((a["name"], a["media_type"], content))
+    return tuple(out)
 
 
 def _observe_sent(channel: str, kind: str, created_at: datetime) -> None:

@@ -26,6 +26,7 @@ from services.api import (
     routes_exports,
     routes_operators,
     routes_permits,
+    routes_reports,
     routes_tiles,
     routes_webhooks,
 )
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="permitwatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
-    for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports,
+    for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports,
                    routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)

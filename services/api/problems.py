@@ -17,8 +17,8 @@ from services.alerting.webhooks import WebhookRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.errors import DomainError, FieldError, InvalidInput, Missing
-from services.exports.jobs import ExportQuotaSpent
 from services.exports.links import LinkRefused
+from services.exports.quota import ExportQuotaSpent
 from services.operators.watchlists import WatchlistError
 from services.permits.search import SearchError
 from services.permits.tiles import TileError

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -47,10 +48,10 @@ def get_export(export_id: uuid.UUID, ctx: Member) -> dict:
             responses={200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
                        307: {"description": "to the file in object storage"}})
 def export_file(export_id: uuid.UUID, ctx: Public, w: str = Query(max_length=64), e: str = Query(max_length=20),
-                s: str = Query(max_length=100)) -> Response:
+                s: str = Query(max_length=100), part: Literal["file", "attachment"] = Query("file")) -> Response:
     workspace = links.verify(ctx.settings.secret_key, export_id, w, e, s, time.time())
     set_tenant(ctx.cur, workspace)  # the link's workspace: RLS still decides what exists
-    f = jobs.file_for(ctx.cur, ctx.settings, export_id)
+    f = jobs.file_for(ctx.cur, ctx.settings, export_id, part)
     if f["url"]:
         return RedirectResponse(f["url"], status_code=307)
     if f["path"] is None:

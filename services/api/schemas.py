@@ -780,9 +780,58 @@ class ExportOut(Out):
     finished_at: datetime | None
     expires_at: datetime | None
     download_url: str | None = Field(description="a signed link, until the file expires")
+    attachment_name: str | None = Field(default=None, description="a report's workbook (the same tables, every row)")
+    attachment_url: str | None = Field(default=None, description="the workbook's signed link, until it expires")
+    aoi_id: uuid.UUID | None = Field(default=None, description="the area of an activity report")
 
 
 class ExportColumn(Out):
     key: str
     label: str
     default: bool
+
+
+# ---- AOI Activity Reports -----------------------------------------------------------------
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254, strip_whitespace=True)]
+
+
+class ReportIn(In):
+    aoi_id: uuid.UUID = Field(description="one of the workspace's areas")
+    start: date = Field(description="first day of the period (your time zone)")
+    end: date = Field(description="last day of the period, included; not after today")
+    recipients: list[Email] = Field(default_factory=list, max_length=10, description="e-mail the report to these addresses too")
+
+
+class ReportScheduleIn(In):
+    aoi_id: uuid.UUID
+    cadence: Literal["weekly", "monthly"] = Field(description="weekly: the week before the send day; monthly: the month before, sent on the 1st")
+    weekday: int = Field(default=0, ge=0, le=6, description="weekly only: 0 Monday ... 6 Sunday")
+    send_at: str = Field(default="07:00", pattern=HHMM, description="HH:MM in the schedule's time zone")
+    timezone: str | None = Field(default=None, max_length=64, description="IANA time zone; default: yours")
+    recipients: list[Email] = Field(min_length=1, max_length=10)
+    enabled: bool = True
+
+
+class ReportSchedulePatch(In):
+    cadence: Literal["weekly", "monthly"] | None = None
+    weekday: int | None = Field(default=None, ge=0, le=6)
+    send_at: str | None = Field(default=None, pattern=HHMM)
+    timezone: str | None = Field(default=None, max_length=64)
+    recipients: list[Email] | None = Field(default=None, min_length=1, max_length=10)
+    enabled: bool | None = None
+
+
+class ReportScheduleOut(Out):
+    id: uuid.UUID
+    aoi_id: uuid.UUID
+    area_name: str
+    cadence: Literal["weekly", "monthly"]
+    weekday: int
+    send_at: str
+    timezone: str
+    recipients: list[str]
+    enabled: bool
+    description: str = Field(description="when it sends and what it covers, in words")
+    next_run_at: datetime
+    last_run_at: datetime | None
+    created_at: datetime

@@ -17,12 +17,13 @@ console = Console()
 
 @app.command("sweep")
 def sweep(every: Annotated[float | None, typer.Option(help="repeat every this many seconds (default: once)", min=5)] = None) -> None:
-    """Delete expired export files and retry (or fail) jobs whose worker died."""
+    """Delete expired export files, retry (or fail) jobs whose worker died, start due scheduled reports."""
     from services.exports.jobs import sweep as run_sweep
 
     while True:
         done = run_sweep(get_settings())
-        console.print(f"exports swept: {done['expired']} expired, {done['requeued']} retried, {done['failed']} failed")
+        console.print(f"exports swept: {done['expired']} expired, {done['requeued']} retried, {done['failed']} failed, "
+                      f"{done['reports']} scheduled reports started")
         if every is None:
             return
         time.sleep(every)

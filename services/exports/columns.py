@@ -45,9 +45,10 @@ AREA_COLUMNS: list[tuple[str, str, str]] = [
 DEFAULT_COLUMNS = ("api_number", "operator_name", "lease_name", "well_number", "county", "district", "filing_purpose",
                    "wellbore_profile", "total_depth", "status", "filed_date", "issued_date", "spud_date", "latitude", "longitude")
 FORMATS = {"permits": ("csv", "xlsx", "geojson", "kml", "shapefile"), "areas": ("csv", "xlsx", "geojson", "kml", "shapefile")}
-EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "kml": "kml", "shapefile": "zip"}
+EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "geojson": "geojson", "kml": "kml", "shapefile": "zip", "pdf": "pdf"}
 MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml", "shapefile": "application/zip"}
+               "geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml", "shapefile": "application/zip",
+               "pdf": "application/pdf"}
 
 
 def choose(kind: str, fmt: str, columns: list[str] | None) -> list[str]:

@@ -13,6 +13,7 @@ import logging
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,22 +23,21 @@ from psycopg.rows import dict_row
 from services.alerting.filters import describe
 from services.audit.trail import audit
 from services.db.engine import set_tenant
-from services.errors import DomainError, FieldError, InvalidInput, Missing
+from services.errors import FieldError, InvalidInput, Missing
 from services.exports import columns as C
 from services.exports import links, writers
+from services.exports.quota import check_quota
 from services.exports.storage import storage
 from services.ingestion.fetch import file_digest
 from services.operators.watchlists import with_group_members
 from services.permits import search
 from services.permits.store import request_params
 from services.queueing import enqueue_unique
+from services.reports import jobs as report_jobs
+from services.reports import schedules
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class ExportQuotaSpent(DomainError):
-    pass
 
 
 _PERMITS_FROM = ("FROM permits_current c JOIN permit_versions v ON v.id = c.version_id AND v.source_seen_at = c.source_seen_at "
@@ -61,7 +61,7 @@ def create(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, use
         params, title = {}, "Your areas"
     else:
         params, title = _resolve_search(cur, search_params or {}, watchlist_id, operator_id)
-    _check_quota(cur, settings, workspace_id)
+    check_quota(cur, settings, workspace_id)
     job = cur.execute("""INSERT INTO export_jobs (workspace_id, created_by, job_type, format, title, params)
                          VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
                       (workspace_id, user_id, kind, fmt, title, json.dumps({"search": params, "columns": chosen}))).fetchone()[0]
@@ -114,16 +114,6 @@ def _operators_of(cur: psycopg.Cursor, watchlist_id: uuid.UUID | None, operator_
     return ids, f"of the watchlist {row[0]}"
 
 
-def _check_quota(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID) -> None:
-    limit = cur.execute("SELECT exports_per_day FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
-    limit = limit[0] if limit and limit[0] is not None else settings.export_default_per_day
-    used = cur.execute("SELECT count(*) FROM export_jobs WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-                       ).fetchone()[0]
-    if used >= limit:
-        raise ExportQuotaSpent(f"this workspace has started its {limit} exports for today (UTC); more can start after midnight UTC, "
-                               "or an owner can raise the limit")
-
-
 def enqueue(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID, attempt: int = 0) -> None:
     enqueue_unique(settings, "export", "workers.export.run", f"export-{job_id}-{attempt}", str(job_id), str(workspace_id), timeout=3 * 3600)
 
@@ -132,6 +122,7 @@ def enqueue(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID, atte
 
 _LIST = """SELECT j.id, j.job_type AS kind, j.format, j.title, j.status, j.progress, j.rows_expected, j.row_count, j.error,
                   j.file_name, j.size_bytes, j.attempts, j.created_at, j.started_at, j.finished_at, j.expires_at,
+                  j.attachment_name, j.aoi_id, j.summary,
                   coalesce(u.display_name, u.email) AS created_by
            FROM export_jobs j LEFT JOIN users u ON u.id = j.created_by"""
 
@@ -149,21 +140,30 @@ def get_job(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, jo
 
 
 def _shown(settings: Settings, workspace_id: uuid.UUID, r: dict) -> dict:
-    url = None
-    if r["status"] == "completed" and r["expires_at"] and r["expires_at"] > datetime.now(UTC):
-        url = f"/v1/exports/{r['id']}/file?" + "&".join(
-            f"{k}={v}" for k, v in links.sign(settings.secret_key, r["id"], workspace_id, int(r["expires_at"].timestamp())).items())
-    return {**r, "download_url": url}
+    live = r["status"] == "completed" and r["expires_at"] and r["expires_at"] > datetime.now(UTC)
+    url = download_path(settings, r, workspace_id) if live else None
+    return {**r, "download_url": url, "attachment_url": url + "&part=attachment" if url and r.get("attachment_name") else None}
 
 
-def file_for(cur: psycopg.Cursor, settings: Settings, job_id: uuid.UUID) -> dict:
-    """The stored file of a completed export, in the workspace in context (the one its link
-    was signed for): its local path or a presigned URL. Each download is audited."""
-    row = cur.execute("SELECT workspace_id, storage_key, file_name, format, expires_at FROM export_jobs WHERE id = %s AND status = 'completed'",
-                      (job_id,)).fetchone()
+def download_path(settings: Settings, r: dict, workspace_id: uuid.UUID) -> str:
+    """The signed, expiring path of a job's file (its attachment: `&part=attachment`)."""
+    return f"/v1/exports/{r['id']}/file?" + "&".join(
+        f"{k}={v}" for k, v in links.sign(settings.secret_key, r["id"], workspace_id, int(r["expires_at"].timestamp())).items())
+
+
+def file_for(cur: psycopg.Cursor, settings: Settings, job_id: uuid.UUID, part: str = "file") -> dict:
+    """The stored file of a completed export (or its attachment: a report's workbook), in the
+    workspace in context (the one its link was signed for): its local path or a presigned
+    URL. Each download is audited."""
+    row = cur.execute("""SELECT workspace_id, storage_key, file_name, format, expires_at, attachment_key, attachment_name
+                         FROM export_jobs WHERE id = %s AND status = 'completed'""", (job_id,)).fetchone()
     if row is None:
         raise Missing(f"export {job_id} has no file (expired, failed or not finished)")
-    workspace_id, key, name, fmt, expires = row
+    workspace_id, key, name, fmt, expires, extra_key, extra_name = row
+    if part == "attachment":
+        if extra_key is None:
+            raise Missing(f"export {job_id} has no attachment")
+        key, name, fmt = extra_key, extra_name, "xlsx"
     store = storage(settings)
     seconds = int((expires - datetime.now(UTC)).total_seconds())
     audit(cur, workspace_id, None, "export.downloaded", "export", job_id, {"file": name})
@@ -203,17 +203,28 @@ def run(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
             return "not queued"  # done, running elsewhere, or gone
         try:
             with tempfile.TemporaryDirectory(prefix="permitwatch-export-") as tmp:
-                out, rows = _write(conn, settings, job, workspace_id, side, Path(tmp))
-                digest, size = file_digest(out)
-                key = f"{workspace_id}/{job_id}/{out.name}"
-                storage(settings).put(out, key, C.MEDIA_TYPES[job["format"]])
+                out = _write(conn, settings, job, workspace_id, side, Path(tmp))
+                keys = [f"{workspace_id}/{job_id}/{path.name}" for path, _ in out.files]
+                for key, (path, fmt) in zip(keys, out.files, strict=True):
+                    storage(settings).put(path, key, C.MEDIA_TYPES[fmt])
+                digest, size = file_digest(out.files[0][0])
+                names = [path.name for path, _ in out.files]
+            hours = settings.report_link_days * 24 if job["job_type"] == "report" else settings.export_link_hours
             with conn.transaction():
-                cur = conn.cursor()
+                cur = conn.cursor(row_factory=dict_row)
                 set_tenant(cur, workspace_id)
-                cur.execute("""UPDATE export_jobs SET status = 'completed', progress = 1, row_count = %s, storage_key = %s, file_name = %s,
-                                      size_bytes = %s, sha256 = %s, finished_at = now(), expires_at = now() + %s * interval '1 hour'
-                               WHERE id = %s""", (rows, key, out.name, size, digest, settings.export_link_hours, job_id))
-                audit(cur, workspace_id, None, "export.completed", "export", job_id, {"rows": rows, "bytes": size, "file": out.name})
+                done = cur.execute("""UPDATE export_jobs SET status = 'completed', progress = 1, row_count = %s, storage_key = %s, file_name = %s,
+                                             size_bytes = %s, sha256 = %s, finished_at = now(), expires_at = now() + %s * interval '1 hour',
+                                             attachment_key = %s, attachment_name = %s, summary = %s
+                                      WHERE id = %s RETURNING *""",
+                                   (out.rows, keys[0], names[0], size, digest, hours, keys[1] if len(keys) > 1 else None,
+                                    names[1] if len(keys) > 1 else None, json.dumps(out.summary) if out.summary else None, job_id)
+                                   ).fetchone()
+                audit(cur, workspace_id, None, "export.completed", "export", job_id, {"rows": out.rows, "bytes": size, "file": names[0]})
+                if job["job_type"] == "report":
+                    link = settings.public_base_url.rstrip("/") + download_path(settings, done, workspace_id)
+                    attached = [{"key": k, "name": p.name, "media_type": C.MEDIA_TYPES[f]} for k, (p, f) in zip(keys, out.files, strict=True)]
+                    report_jobs.queue_emails(cur, done, link, attached, out.summary)
             return "completed"
         except Exception as exc:  # the job records every failure; the worker goes on
             conn.rollback()
@@ -233,9 +244,23 @@ def run(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID) -> str:
             return "queued" if retry else "failed"
 
 
+@dataclass
+class Output:
+    files: list[tuple[Path, str]]  # (file, format): the one behind the link first, then its attachment
+    rows: int
+    summary: dict | None = None
+
+
 def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id: uuid.UUID, side: psycopg.Connection,
-           tmp: Path) -> tuple[Path, int]:
+           tmp: Path) -> Output:
     fmt, kind, spec = job["format"], job["job_type"], job["params"]
+    if kind == "report":
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            set_tenant(conn.cursor(), workspace_id)
+            name = conn.execute("SELECT name FROM workspaces WHERE id = %s", (workspace_id,)).fetchone()[0]
+            written = report_jobs.write(conn, job, name, tmp)
+        return Output([(written.pdf, "pdf"), (written.xlsx, "xlsx")], sum(written.summary["rows"].values()), written.summary)
     stamp = job["created_at"].strftime("%Y%m%d-%H%M")
     out = tmp / f"permitwatch-{kind}-{stamp}.{C.EXTENSIONS[fmt]}"
     # One snapshot for the count and the rows; reading takes ACCESS SHARE locks only (docs/performance.md).
@@ -273,7 +298,7 @@ def _write(conn: psycopg.Connection, settings: Settings, job: dict, workspace_id
                                          style_of=lambda d: d.get("Filing purpose"))
             else:
                 rows = writers.write_shapefile(labels, it, out, progress, layer="permits" if kind == "permits" else "areas")
-    return out, rows
+    return Output([(out, fmt)], rows)
 
 
 def query_of(stored: dict) -> search.SearchQuery:
@@ -312,17 +337,18 @@ def _placemark_name(d: dict) -> str:
 
 def sweep(settings: Settings) -> dict:
     """Across workspaces (the owner role's maintenance policy): delete expired files, give a
-    job whose worker died back to the queue (or fail it after the last attempt), and queue
-    again a job that never reached the queue."""
+    job whose worker died back to the queue (or fail it after the last attempt), queue
+    again a job that never reached the queue, and start the reports whose schedule is due."""
     store = storage(settings)
-    done = {"expired": 0, "requeued": 0, "failed": 0}
+    done = {"expired": 0, "requeued": 0, "failed": 0, "reports": 0}
     with psycopg.connect(settings.database_owner_url) as conn:
-        expired = conn.execute("""WITH old AS (SELECT id, storage_key FROM export_jobs WHERE status = 'completed' AND expires_at < now()
+        expired = conn.execute("""WITH old AS (SELECT id, storage_key, attachment_key FROM export_jobs WHERE status = 'completed' AND expires_at < now()
                                                FOR UPDATE SKIP LOCKED)
-                                  UPDATE export_jobs j SET status = 'expired', storage_key = NULL FROM old WHERE j.id = old.id
-                                  RETURNING old.storage_key""").fetchall()
-        for (key,) in expired:
-            store.delete(key)
+                                  UPDATE export_jobs j SET status = 'expired', storage_key = NULL, attachment_key = NULL FROM old WHERE j.id = old.id
+                                  RETURNING old.storage_key, old.attachment_key""").fetchall()
+        for keys in expired:
+            for key in filter(None, keys):
+                store.delete(key)
         done["expired"] = len(expired)
         stale = conn.execute("""SELECT id, workspace_id, attempts FROM export_jobs
                                 WHERE (status = 'running' AND heartbeat_at < now() - %(s)s * interval '1 second')
@@ -336,8 +362,12 @@ def sweep(settings: Settings) -> dict:
             else:
                 conn.execute("UPDATE export_jobs SET status = 'queued', heartbeat_at = now() WHERE id = %s", (job_id,))
                 done["requeued"] += 1
+        reports = schedules.start_due(conn)
+        done["reports"] = len(reports)
         conn.commit()
     for job_id, workspace_id, attempts in stale:
         if attempts < settings.export_max_attempts:
             enqueue(settings, job_id, workspace_id, attempts)
+    for job_id, workspace_id in reports:
+        enqueue(settings, job_id, workspace_id)
     return done

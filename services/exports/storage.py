@@ -37,6 +37,10 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def read(self, key: str) -> bytes | None:
+        path = self.path(key)
+        return path.read_bytes() if path else None
+
     def presigned_url(self, key: str, file_name: str, seconds: int) -> str | None:
         return None  # served by the API behind its own signed link
 
@@ -64,6 +68,21 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, self._key(key))
+
+    def read(self, key: str) -> bytes | None:
+        from minio.error import S3Error
+
+        try:
+            resp = self.client.get_object(self.bucket, self._key(key))
+        except S3Error as exc:
+            if exc.code == "NoSuchKey":
+                return None
+            raise
+        try:
+            return resp.read()
+        finally:
+            resp.close()
+            resp.release_conn()
 
     def presigned_url(self, key: str, file_name: str, seconds: int) -> str | None:
         return self.client.presigned_get_object(self.bucket, self._key(key), expires=timedelta(seconds=max(1, seconds)),

@@ -10,6 +10,7 @@ shapefile (points and laterals, with .prj). Areas: the same formats with polygon
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -109,6 +110,19 @@ def _inline_row(values: list[str], style: int | None = None) -> str:
     return "<row>" + "".join(f'<c t="inlineStr"{s}><is><t xml:space="preserve">{escape(v)}</t></is></c>' for v in values) + "</row>"
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell(v, kind: str) -> str:
+    if v is None or v == "":
+        return "<c/>"
+    if kind == "date":
+        return f'<c s="1"><v>{(v - date(1899, 12, 30)).days}</v></c>'
+    if kind in ("int", "num") and isinstance(v, int | float | Decimal):
+        return f"<c><v>{v}</v></c>"
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(_CONTROL.sub(" ", " ".join(str(v).split())))}</t></is></c>'
+
+
 class XlsxStream:
     """A workbook written as a stream of zip entries: an About sheet, then the data sheets,
     each `sheet_rows` rows at most (Excel's limit, the header included); past that the rows
@@ -116,13 +130,21 @@ class XlsxStream:
 
     def __init__(self, out: Path, labels: list[str], title: str, sheet_rows: int = EXCEL_ROWS):
         self.zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.header, self.title, self.sheet_rows = _inline_row(labels, style=2), title, sheet_rows
+        self.sheet_rows = sheet_rows
         self.sheets: list[str] = []
         self.entry, self.in_sheet, self.rows = None, 0, 0
+        self.table(title, labels)
+
+    def table(self, title: str, labels: list[str]) -> None:
+        """Rows written from here on are another table, on sheets of their own."""
+        self._end_sheet()
+        self.entry, self.part = None, 0
+        self.header, self.title = _inline_row(labels, style=2), title
 
     def _new_sheet(self) -> None:
         self._end_sheet()
-        self.sheets.append(self.title[:25] if not self.sheets else f"{self.title[:20]} ({len(self.sheets) + 1})")
+        self.part += 1
+        self.sheets.append(self.title[:25] if self.part == 1 else f"{self.title[:20]} ({self.part})")
         self.entry = self.zip.open(f"xl/worksheets/sheet{len(self.sheets) + 1}.xml", "w", force_zip64=True)
         self.entry.write((_SHEET_HEAD + self.header).encode())
         self.in_sheet = 1
@@ -131,6 +153,7 @@ class XlsxStream:
         if self.entry is not None:
             self.entry.write(b"</sheetData></worksheet>")
             self.entry.close()
+            self.entry = None
 
     def write_rows(self, lines, progress: Progress) -> None:
         """Rows as rendered <row> lines (bytes, newline-terminated, several per chunk allowed)."""
@@ -144,8 +167,15 @@ class XlsxStream:
                 if self.rows % EVERY == 0:
                     progress(self.rows)
 
-    def close(self, about: list[str]) -> int:
+    def write_values(self, rows: list[list], types: list[str]) -> None:
+        """Rows of Python values (str, int, float, date or None) as cells of the given types."""
+        self.write_rows(("".join("<row>" + "".join(_cell(v, t) for v, t in zip(row, types, strict=True)) + "</row>")
+                         .encode() for row in rows), lambda n: None)
         if self.entry is None:
+            self._new_sheet()  # a table with no rows still has its sheet and header
+
+    def close(self, about: list[str]) -> int:
+        if self.entry is None and not self.sheets:
             self._new_sheet()
         self._end_sheet()
         lines = [*about, f"{self.rows:,} rows."]

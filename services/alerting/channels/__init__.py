@@ -26,6 +26,7 @@ class Message:
     to: str
     payload: dict
     ref: str | None = None  # names a message that has no outbox row (account e-mails)
+    attachments: tuple[tuple[str, str, bytes], ...] = ()  # (file name, media type, content), e-mail only
 
     @property
     def idempotency_key(self) -> str:

@@ -4,6 +4,7 @@ pointed at local servers that speak the providers' APIs (tests, staging)."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 import urllib.parse
@@ -68,11 +69,14 @@ class SendGridEmail:
         import urllib.error
 
         from python_http_client.exceptions import HTTPError
-        from sendgrid.helpers.mail import CustomArg, Mail
+        from sendgrid.helpers.mail import Attachment, CustomArg, Disposition, FileContent, FileName, FileType, Mail
 
         mail = Mail(from_email=self.from_email, to_emails=m.to, subject=safe_header(m.payload["subject"]),
                     plain_text_content=m.payload["text"], html_content=m.payload["html"])
         mail.custom_arg = CustomArg("outbox_id", m.idempotency_key)
+        for name, media_type, content in m.attachments:
+            mail.add_attachment(Attachment(FileContent(base64.b64encode(content).decode()), FileName(name), FileType(media_type),
+                                           Disposition("attachment")))
         try:
             resp = self.client.send(mail)
         except HTTPError as exc:
@@ -95,6 +99,9 @@ class SMTPEmail:
         msg["Message-ID"] = msg_id
         msg.set_content(m.payload["text"])
         msg.add_alternative(m.payload["html"], subtype="html")
+        for name, media_type, content in m.attachments:
+            main, _, sub = media_type.partition("/")
+            msg.add_attachment(content, maintype=main, subtype=sub, filename=name)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
