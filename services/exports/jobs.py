@@ -122,7 +122,7 @@ def enqueue(settings: Settings, job_id: uuid.UUID, workspace_id: uuid.UUID, atte
 
 _LIST = """SELECT j.id, j.job_type AS kind, j.format, j.title, j.status, j.progress, j.rows_expected, j.row_count, j.error,
                   j.file_name, j.size_bytes, j.attempts, j.created_at, j.started_at, j.finished_at, j.expires_at,
-                  j.attachment_name, j.aoi_id, j.summary,
+                  j.attachment_name, j.aoi_id,
                   coalesce(u.display_name, u.email) AS created_by
            FROM export_jobs j LEFT JOIN users u ON u.id = j.created_by"""
 

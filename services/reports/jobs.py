@@ -37,7 +37,7 @@ def recipients_checked(addresses: list[str]) -> list[str]:
 
 
 def area_name(cur: psycopg.Cursor, aoi_id: uuid.UUID) -> str:
-    row = cur.execute("SELECT name FROM aois WHERE id = %s", (aoi_id,)).fetchone()
+    row = cur.connection.cursor().execute("SELECT name FROM aois WHERE id = %s", (aoi_id,)).fetchone()
     if row is None:
         raise FieldError("aoi_id", f"no area {aoi_id} in this workspace")
     return row[0]
@@ -49,7 +49,7 @@ def insert_job(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID 
     name = area_name(cur, aoi_id)
     title = f"Activity report: {name}, {period.label()}"
     params = {"start": period.start.isoformat(), "end": period.end.isoformat(), "timezone": tz, "recipients": recipients}
-    job = cur.execute("""INSERT INTO export_jobs (workspace_id, created_by, job_type, format, title, params, aoi_id, schedule_id)
+    job = cur.connection.cursor().execute("""INSERT INTO export_jobs (workspace_id, created_by, job_type, format, title, params, aoi_id, schedule_id)
                          SELECT %s, coalesce(%s, (SELECT created_by FROM report_schedules WHERE id = %s)), 'report', 'pdf', %s, %s, %s, %s
                          RETURNING id""",
                       (workspace_id, user_id, schedule_id, title[:200], json.dumps(params), aoi_id, schedule_id)).fetchone()[0]

@@ -23,6 +23,7 @@ import pytest
 import requests
 import shapefile
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from services.alerting import webhooks
 from services.alerting.delivery import deliver_due, providers_from
@@ -533,3 +534,74 @@ def test_an_export_of_a_search_progresses_and_downloads_on_a_desktop(page, live,
 @pytest.mark.browser_context_args(**PHONE)
 def test_an_export_of_a_search_progresses_and_downloads_on_a_phone(page, live, shots, watch):
     exports_flow(page, *live, shots)
+
+
+def reports_flow(page, base, settings, smtp, shots):
+    """An area's weekly AOI Activity Report scheduled from the Areas screen, listed on the
+    Exports screen, started by the export sweep when due, made by a worker, and mailed with
+    the PDF and the workbook attached; then one made now for July, downloaded as a PDF."""
+    news(settings, "2026-07-28")
+    http = signed_in(page, base)
+    api(http, base, "POST", "/v1/aois", json={"name": "Andrews pad", "geometry": _box(*ANDREWS, d=0.2), "buffer": 1000})
+    _open(page, base, "/areas")
+    page.locator("#aoi-list li", has_text="Andrews pad").get_by_role("button", name="Activity report").click()
+    form = page.locator("#report-form")
+    form.get_by_label("Every week, by e-mail").check()
+    form.get_by_label("Weekday").select_option(label="Monday")
+    form.get_by_label("E-mail it to").fill("ann@example.com, client@example.org")
+    shots(page, "report-dialog")
+    form.get_by_role("button", name="Schedule it").click()
+    expect(page.locator("#toast")).to_contain_text("Scheduled: every Monday at 7:00 AM")
+    schedule = page.locator("#schedules li", has_text="Andrews pad")
+    expect(schedule).to_contain_text("to ann@example.com, client@example.org")
+    # the schedule comes due: the sweep starts its report, a worker makes it
+    with psycopg.connect(settings.database_owner_url) as conn:
+        conn.execute("UPDATE report_schedules SET next_run_at = now() - interval '1 minute'")
+    env = env_for(settings)
+    sweep = subprocess.run([sys.executable, "-m", "services", "exports", "sweep"], env=env, capture_output=True, text=True, timeout=120)
+    assert sweep.returncode == 0 and "1 scheduled reports started" in sweep.stdout, sweep.stdout + sweep.stderr
+    worker = subprocess.run([sys.executable, "-m", "workers", "--queues", "export", "--burst"], env=env, capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    page.reload()
+    item = page.locator("#exports li").first
+    expect(item).to_contain_text("Activity report: Andrews pad")
+    expect(item).to_contain_text("Ready (PDF, with a workbook of every row)")
+    expect(item.get_by_role("link", name="Workbook")).to_be_visible()
+    expect(schedule).to_contain_text("last sent")
+    shots(page, "report-scheduled")
+    with psycopg.connect(settings.worker_database_url) as w:
+        deliver_due(w, settings, providers_from(settings))
+    mails = [m for _, to, m in smtp.messages if m["Subject"].startswith("Activity report: Andrews pad")]
+    assert sorted(m["To"] for m in mails) == ["ann@example.com", "client@example.org"]
+    names = [part.get_filename() for part in mails[0].iter_attachments()]
+    assert len(names) == 2 and names[0].endswith(".pdf") and names[1].endswith(".xlsx")
+    pdf = next(mails[0].iter_attachments()).get_content()
+    assert pdf.startswith(b"%PDF")
+    # one made now, for July, downloaded from the Exports screen
+    page.get_by_role("button", name="Activity report for an area…").click()
+    form.get_by_label("Period").select_option("custom")
+    form.get_by_label("First day").fill("2026-07-01")
+    form.get_by_label("Last day").fill("2026-07-31")
+    form.get_by_label("E-mail it to").fill("")
+    form.get_by_role("button", name="Make the report").click()
+    expect(page.locator("#toast")).to_contain_text("The report is being made")
+    july = page.locator("#exports li", has_text="July 2026")
+    expect(july).to_contain_text("Waiting to start")
+    worker = subprocess.run([sys.executable, "-m", "workers", "--queues", "export", "--burst"], env=env, capture_output=True, text=True, timeout=300)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    expect(july).to_contain_text("Ready", timeout=10_000)
+    with page.expect_download() as dl:
+        july.get_by_role("link", name="Download").click()
+    assert dl.value.suggested_filename == "activity-report-andrews-pad-20260701-20260731.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(dl.value.path()).pages)
+    assert "Activity report" in text and "Andrews pad" in text and "July 2026" in text
+    shots(page, "report-ready")
+
+
+def test_a_weekly_area_report_is_scheduled_mailed_with_its_pdf_and_one_is_made_now_on_a_desktop(page, live, smtp, shots, watch):
+    reports_flow(page, *live, smtp, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_a_weekly_area_report_is_scheduled_mailed_with_its_pdf_and_one_is_made_now_on_a_phone(page, live, smtp, shots, watch):
+    reports_flow(page, *live, smtp, shots)

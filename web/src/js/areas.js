@@ -2,6 +2,7 @@
 // and the first-run guide that ends with an alert rule and its sample alerts.
 import { api } from "./api.js";
 import { drawShape, editShape, frame, refreshAois } from "./map.js";
+import { reportDialog } from "./reports.js";
 import { state, emit } from "./state.js";
 import { $, $$, esc, toast, showError, formData, openModal, closeModal } from "./ui.js";
 
@@ -96,13 +97,15 @@ export async function view() {
       <span class="muted">${esc(p.shape?.kind || "polygon")} · ${p.area_km2} km² · ${buf} · ${p.rules} alert rule(s) · ${esc(SOURCE[p.source] || p.source)}</span>
       <div class="actions"><button class="link" data-zoom>Show</button><button class="link" data-edit>Edit</button>
       ${p.shape?.kind !== "circle" ? `<button class="link" data-reshape>Reshape</button>` : ""}
-      <a class="link" href="#/alerts?aoi=${esc(p.id)}">Alert me here</a><button class="link danger" data-delete>Delete</button></div></li>`;
+      <a class="link" href="#/alerts?aoi=${esc(p.id)}">Alert me here</a><button class="link" data-report>Activity report</button>
+      <button class="link danger" data-delete>Delete</button></div></li>`;
   }).join("") || `<li class="muted">No areas yet. Draw one on the map or import a file.</li>`;
   for (const li of $$("#aoi-list li[data-id]")) {
     const f = fc.features.find((x) => x.id === li.dataset.id);
     $("[data-zoom]", li).addEventListener("click", () => zoomTo(f.geometry));
     $("[data-edit]", li).addEventListener("click", () => editDialog(f));
     $("[data-reshape]", li)?.addEventListener("click", () => reshape(f));
+    $("[data-report]", li).addEventListener("click", () => reportDialog(f.id));
     $("[data-delete]", li).addEventListener("click", async () => {
       if (!confirm(`Delete “${f.properties.name}” and its alert rules?`)) return;
       await api(`/v1/aois/${f.id}`, { method: "DELETE" }); refreshAois(state.map); view();
