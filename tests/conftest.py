@@ -161,6 +161,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "PERMITWATCH_ADMIN_DATABASE_URL": settings.admin_database_url or "",
         "PERMITWATCH_REDIS_URL": settings.redis_url,
         "PERMITWATCH_DATA_DIR": str(settings.data_dir),
+        "PERMITWATCH_SECRET_KEY": settings.secret_key,  # a report's mail carries a link the worker signs
     })
     return env
 

@@ -16,6 +16,7 @@ from services.reports.content import SHOWN_ROWS, Report
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+SHEETS = {"new": "New permits", "amended": "Amendments", "pending": "Pending approval", "operators": "Operators ranked"}
 _BUFFER_UNITS = {"m": (1, "metres"), "ft": (0.3048, "feet"), "mi": (1609.344, "miles")}
 
 
@@ -58,8 +59,10 @@ def cell(v, kind: str) -> str:
 
 
 def buffer_words(metres: int, unit: str) -> str:
+    """PURE: a buffer in the unit it was drawn in."""
     factor, words = _BUFFER_UNITS.get(unit, _BUFFER_UNITS["m"])
-    return f"{number(round(metres / factor, 2))} {words}"
+    value = round(metres / factor, 2)
+    return f"{number(value) if value != int(value) else f'{int(value):,}'} {words[:-1] if value == 1 else words}"
 
 
 def html(r: Report, svg: str, *, workspace: str, report_id: str) -> str:
@@ -86,7 +89,7 @@ def workbook(r: Report, out: Path, title: str) -> int:
     numbers = XlsxStream(out, ["Key number", r.period.label(), r.previous.label(), "Change"], "Key numbers")
     numbers.write_values([[n["label"], n["now"], n["before"], change(n)] for n in r.numbers], ["text", "num", "num", "text"])
     for t in r.tables:
-        numbers.table(t.title[:25], t.labels)
+        numbers.table(SHEETS[t.key], t.labels)
         numbers.write_values(t.rows, t.types)
     numbers.table("Changed since last report", ["Published", "Change", "Status no.", "Operator", "Lease / well"])
     numbers.write_values(r.changes["rows"], ["date", "text", "text", "text", "text"])
