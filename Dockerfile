@@ -29,6 +29,9 @@ RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir .
 
 FROM python
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONUNBUFFERED=1 PERMITWATCH_DATA_DIR=/work/data HOME=/work
+# Pango and a font for WeasyPrint (the export workers render AOI Activity Reports to PDF).
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --uid 10001 --home-dir /work --no-create-home permitwatch && mkdir -p /work && chown 10001 /work
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

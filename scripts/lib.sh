@@ -1,5 +1,6 @@
 # Shared by scripts/run.sh and scripts/test.sh. Installs only what is missing.
-APT_PACKAGES=(redis-server python3-venv ca-certificates)
+# Pango and a font for WeasyPrint, which renders the AOI Activity Report's PDF.
+APT_PACKAGES=(redis-server python3-venv ca-certificates libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 
 log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 
@@ -52,6 +53,11 @@ ensure_chromium() {
 # is never started (and its recommended exporters are not installed).
 ensure_promtool() {
   command -v promtool >/dev/null || apt_install prometheus
+}
+
+# pdftoppm (Debian's poppler-utils): the report tests render the PDFs' pages to PNG.
+ensure_poppler() {
+  command -v pdftoppm >/dev/null || apt_install poppler-utils
 }
 
 ensure_venv() {

@@ -12,6 +12,7 @@ ensure_venv
 ensure_web
 ensure_chromium
 ensure_promtool
+ensure_poppler
 bash scripts/image.sh  # the image the chart runs; tests start each role from it (tests/k8s/test_image_roles.py)
 .venv/bin/permitwatch stack up
 .venv/bin/lint-imports pyproject.toml  # layer contracts: pure modules stay pure

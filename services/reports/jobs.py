@@ -6,6 +6,7 @@ job: a report is either done and on its way to every recipient, or not done at a
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.rows import dict_row
 
 from services.audit.trail import audit
 from services.errors import FieldError
@@ -122,3 +124,28 @@ def queue_emails(cur: psycopg.Cursor, job: dict, link: str, files: list[dict], s
 
 def _h(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def member_area(owner: psycopg.Connection, email: str, area: str) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """(user, workspace, area) for a member's e-mail and the name of an area of one of their
+    workspaces: how an operator names a report on the command line."""
+    row = owner.execute("""SELECT u.id, a.workspace_id, a.id FROM users u JOIN workspace_members m ON m.user_id = u.id
+                           JOIN aois a ON a.workspace_id = m.workspace_id AND lower(a.name) = lower(%s)
+                           WHERE lower(u.email) = lower(%s) ORDER BY a.created_at LIMIT 1""", (area, email)).fetchone()
+    if row is None:
+        raise FieldError("area", f"{email} has no area named {area!r} in any of their workspaces")
+    return row
+
+
+def wait_done(conn: psycopg.Connection, job_id: uuid.UUID, timeout: float, on_progress=None) -> dict:
+    """Poll a job (as the owner role) until it completes or fails, or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with conn.transaction():
+            row = conn.cursor(row_factory=dict_row).execute(
+                "SELECT status, progress, error, storage_key, attachment_key, summary FROM export_jobs WHERE id = %s", (job_id,)).fetchone()
+        if on_progress:
+            on_progress(row)
+        if row["status"] in ("completed", "failed") or time.monotonic() > deadline:
+            return row
+        time.sleep(0.5)

@@ -152,3 +152,36 @@ async def test_the_operator_role_reconciles_an_ingestion_source_into_its_cronjob
         await asyncio.to_thread(_stop, name)
         out = (await proc.communicate())[0].decode(errors="replace")
     assert "Traceback" not in out, out[-3000:]
+
+
+def test_the_charts_export_pool_renders_an_area_report_to_pdf_in_the_image(settings, app_conn, owner_conn):
+    """WeasyPrint needs Pango and a font: the image carries them, so the export pool, run as
+    the chart runs it, makes an AOI Activity Report."""
+    from datetime import date
+
+    from services.db.engine import set_tenant
+    from services.exports import jobs
+    from services.reports import jobs as reports
+    from services.tenancy import admin
+
+    news(settings, "2026-07-28")
+    ws = admin.create_workspace(app_conn, "Image reports", "reports@example.com", verified=True)
+    aoi = admin.create_aoi(app_conn, ws.workspace_id, "Midland", {"type": "Polygon", "coordinates": [
+        [[-102.3, 31.7], [-101.8, 31.7], [-101.8, 32.1], [-102.3, 32.1], [-102.3, 31.7]]]}, buffer_meters=0, created_by=ws.user_id)
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, ws.workspace_id, ws.user_id)
+        job = reports.ask(cur, settings.model_copy(update={"secret_key": "image"}), ws.workspace_id, ws.user_id, aoi,
+                          date(2026, 7, 1), date(2026, 7, 28), [])
+    values = yaml.safe_load((REPO_ROOT / "charts" / "permitwatch" / "values.yaml").read_text())
+    env = env_for(settings) | {"PERMITWATCH_SECRET_KEY": "image"}
+    name = f"pw-export-{settings.database_url.rsplit('/', 1)[1][-8:]}"
+    proc = subprocess.Popen([*run_args(env, name), *values["workers"]["export"]["command"]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        jobs.enqueue(settings, job, ws.workspace_id)
+        row = reports.wait_done(owner_conn, job, 120)
+    finally:
+        _stop(name)
+        proc.wait(60)
+    assert row["status"] == "completed", row["error"]
+    assert row["storage_key"].endswith(".pdf") and row["summary"]["pages"] >= 3 and row["summary"]["rows"]["new"] > 0
