@@ -166,8 +166,9 @@ def test_the_charts_export_pool_renders_an_area_report_to_pdf_in_the_image(setti
 
     news(settings, "2026-07-28")
     ws = admin.create_workspace(app_conn, "Image reports", "reports@example.com", verified=True)
-    aoi = admin.create_aoi(app_conn, ws.workspace_id, "Midland", {"type": "Polygon", "coordinates": [
-        [[-102.3, 31.7], [-101.8, 31.7], [-101.8, 32.1], [-102.3, 32.1], [-102.3, 31.7]]]}, buffer_meters=0, created_by=ws.user_id)
+    # Andrews County, where the sample's permits carry their coordinates
+    aoi = admin.create_aoi(app_conn, ws.workspace_id, "Andrews", {"type": "Polygon", "coordinates": [
+        [[-102.8, 32.0], [-102.0, 32.0], [-102.0, 32.6], [-102.8, 32.6], [-102.8, 32.0]]]}, buffer_meters=0, created_by=ws.user_id)
     with app_conn.transaction():
         cur = app_conn.cursor()
         set_tenant(cur, ws.workspace_id, ws.user_id)
