@@ -121,7 +121,7 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
 def _attachments(settings: Settings, body: dict) -> tuple[tuple[str, str, bytes], ...]:
     """A report e-mail's files, read from export storage (the link and the files expire
     together, long after the outbox gives up)."""
-    from services.exports.storage import storage
+    from services.storage import storage
 
     out = []
     for a in body.get("attachments") or ():

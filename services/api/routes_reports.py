@@ -1,6 +1,6 @@
 """AOI Activity Reports (/v1/reports, /v1/report-schedules): make one now, or keep a weekly
 or monthly schedule that mails it. A report is an export job: it is followed, listed and
-downloaded through /v1/exports. Thin over services.reports."""
+downloaded through /v1/exports. Thin over the report modules of services.exports."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from services.api.deps import Member
 from services.api.schemas import ExportOut, ReportIn, ReportScheduleIn, ReportScheduleOut, ReportSchedulePatch
 from services.exports import jobs
-from services.reports import jobs as reports
-from services.reports import schedules
+from services.exports import report_jobs as reports
+from services.exports import report_schedules as schedules
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 

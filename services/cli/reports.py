@@ -25,8 +25,8 @@ def make(email: Annotated[str, typer.Option(help="the member asking (their time 
     from services.db.engine import set_tenant
     from services.errors import DomainError
     from services.exports import jobs
-    from services.exports.storage import storage
-    from services.reports import jobs as reports
+    from services.exports import report_jobs as reports
+    from services.storage import storage
 
     settings = get_settings()
     try:

@@ -25,17 +25,16 @@ from services.audit.trail import audit
 from services.db.engine import set_tenant
 from services.errors import FieldError, InvalidInput, Missing
 from services.exports import columns as C
-from services.exports import links, writers
+from services.exports import links, report_jobs, writers
+from services.exports import report_schedules as schedules
 from services.exports.quota import check_quota
-from services.exports.storage import storage
 from services.ingestion.fetch import file_digest
 from services.operators.watchlists import with_group_members
 from services.permits import search
 from services.permits.store import request_params
 from services.queueing import enqueue_unique
-from services.reports import jobs as report_jobs
-from services.reports import schedules
 from services.settings import Settings
+from services.storage import storage
 
 log = logging.getLogger(__name__)
 

@@ -70,3 +70,14 @@ def link_token(smtp, to: str, kind: str) -> str:
             if m:
                 return m.group(1)
     raise AssertionError(f"no {kind} e-mail to {to} among {[(r, m['Subject']) for _, r, m in smtp.messages]}")
+
+
+def search_all(user, **params) -> list[dict]:
+    """Every permit /v1/permits gives for these parameters, page after page."""
+    items, cursor = [], None
+    while True:
+        page = user.get("/v1/permits", params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return items

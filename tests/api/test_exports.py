@@ -21,6 +21,7 @@ import shapefile
 from defusedxml import ElementTree
 
 from services.exports import jobs, links
+from tests.api.conftest import search_all
 from tests.conftest import env_for, news
 
 COUNTY = {"counties": ["Midland"]}
@@ -48,16 +49,6 @@ def _download(user, job: dict) -> bytes:
     return r.content
 
 
-def _search(user, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = user.get("/v1/permits", params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})}).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
 @pytest.fixture
 def landman(visitor, web_settings):
     for day in ("2026-07-27", "2026-07-28"):
@@ -71,7 +62,7 @@ def test_a_csv_export_holds_the_search_cell_by_cell_with_provenance(landman, web
     job = _export(landman, web_settings, kind="permits", format="csv", search=COUNTY,
                   columns=["api_number", "operator_name", "lease_name", "well_number", "total_depth", "issued_date", "latitude", "longitude"])
     rows = list(csv.DictReader(io.StringIO(_download(landman, job).decode())))
-    expected = _search(landman, **COUNTY)
+    expected = search_all(landman, **COUNTY)
     assert len(rows) == len(expected) == job["row_count"] == job["rows_expected"] > 0
     for row, p in zip(rows, expected, strict=True):
         assert row["Status number"] == p["status_number"] and row["Version (filing sequence)"] == str(p["sequence"])
@@ -113,7 +104,7 @@ def _num(v: str) -> bool:
 
 def test_geojson_kml_and_shapefile_exports_place_every_permit_with_its_laterals(landman, web_settings):
     where = {"districts": ["08"], "profiles": ["horizontal"]}
-    expected = {p["status_number"]: p for p in _search(landman, **where)}
+    expected = {p["status_number"]: p for p in search_all(landman, **where)}
     geo = json.loads(_download(landman, _export(landman, web_settings, kind="permits", format="geojson", search=where)))
     points = [f for f in geo["features"] if f["geometry"] and f["geometry"]["type"] == "Point"]
     laterals = [f for f in geo["features"] if f["geometry"] and f["geometry"]["type"] == "MultiLineString"]
@@ -216,5 +207,5 @@ def test_a_watchlist_export_holds_its_operators_permits(landman, web_settings):
     wl = landman.post("/v1/watchlists", json={"name": "Rivals", "operator_ids": [op["id"]]}).json()
     job = _export(landman, web_settings, kind="permits", format="csv", watchlist_id=wl["id"])
     rows = list(csv.DictReader(io.StringIO(_download(landman, job).decode())))
-    assert {r["Status number"] for r in rows} == {p["status_number"] for p in _search(landman, operator_ids=op["id"])}
+    assert {r["Status number"] for r in rows} == {p["status_number"] for p in search_all(landman, operator_ids=op["id"])}
     assert job["title"] == "Permits of the watchlist Rivals"

@@ -23,6 +23,7 @@ from services.alerting.delivery import deliver_due, providers_from
 from services.exports import jobs
 from services.ingestion.demo import load_history, published, write_demo
 from services.ingestion.pipeline import ingest
+from tests.api.conftest import search_all
 from tests.conftest import env_for
 
 START = date(2026, 6, 1)
@@ -69,16 +70,6 @@ def _report(user, settings, aoi, start="2026-06-01", end="2026-06-14", **body) -
     return done
 
 
-def _search(user, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        page = user.get("/v1/permits", params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})}).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if not cursor:
-            return items
-
-
 def _pdf_text(user, job: dict, name: str) -> str:
     r = user.get(job["download_url"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
@@ -102,9 +93,9 @@ def test_a_report_states_the_numbers_and_rows_the_search_api_gives_for_its_area_
     job = _report(landman, web_settings, aoi)
     assert job["title"] == "Activity report: Permian core, Jun 1 – Jun 14, 2026"
     assert job["file_name"] == "activity-report-permian-core-20260601-20260614.pdf"
-    approved = _search(landman, aoi=aoi, issued_from="2026-06-01", issued_to="2026-06-14", statuses="approved")
-    before = _search(landman, aoi=aoi, issued_from="2026-05-18", issued_to="2026-05-31", statuses="approved")
-    pending = _search(landman, aoi=aoi, statuses="pending")
+    approved = search_all(landman, aoi=aoi, issued_from="2026-06-01", issued_to="2026-06-14", statuses="approved")
+    before = search_all(landman, aoi=aoi, issued_from="2026-05-18", issued_to="2026-05-31", statuses="approved")
+    pending = search_all(landman, aoi=aoi, statuses="pending")
     assert len(approved) > 20 and len(pending) > 0
     rows = _sheet(landman, job, "New permits")
     assert rows[0][:3] == ("Approved", "Status no.", "Operator")

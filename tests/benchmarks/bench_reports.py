@@ -2,8 +2,8 @@
 figures, not a test).
 
 Uses the 1M-permit database the web benchmark keeps (`permitwatch_bench_web`, loaded once,
-migrated to the current schema here). For areas of three sizes and the last whole month of
-the data, a report job is asked for as a workspace would and run by
+migrated to the current schema here). For areas of three sizes and the newest month of the
+data, a report job is asked for as a workspace would and run by
 `services.exports.jobs.run` (the export worker's code: read, map, PDF, workbook, storage),
 timed end to end; its phases are then timed one by one in the same snapshot. The reference,
 measured in the same run: the raw SQL of the report's largest table (the period's permits in
@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -32,15 +31,18 @@ sys.path.insert(0, str(ROOT))
 from services import localstack  # noqa: E402
 from services.db.engine import set_tenant  # noqa: E402
 from services.exports import jobs  # noqa: E402
-from services.reports import content, mapsvg, render  # noqa: E402
-from services.reports import jobs as reports  # noqa: E402
-from services.reports.period import Period  # noqa: E402
+from services.exports import report_content as content  # noqa: E402
+from services.exports import report_jobs as reports  # noqa: E402
+from services.exports import report_map as mapsvg  # noqa: E402
+from services.exports import report_render as render  # noqa: E402
+from services.exports.report_period import Period  # noqa: E402
 from services.tenancy import admin  # noqa: E402
 from tests.benchmarks.bench_exports import settings_for  # noqa: E402
 from tests.benchmarks.bench_web import ensure_data  # noqa: E402
 
-# (name, lon, lat, half-width in degrees): a lease block, a county, a basin core of four counties
-AREAS = [("Lease block", -102.0, 32.0, 0.05), ("Midland County", -102.03, 31.87, 0.25), ("Basin core", -101.75, 32.08, 0.55)]
+# (name, lon, lat, half-width in degrees), where the generated 1M permits are (the Delaware
+# basin): a lease block, a county, a basin core of several counties
+AREAS = [("Lease block", -103.03, 31.85, 0.05), ("County-sized", -103.03, 31.85, 0.25), ("Basin core", -103.2, 31.7, 0.55)]
 REFERENCE = """COPY (SELECT c.issued_date, c.status_number, c.operator_name, c.lease_name, c.well_number, c.county, c.filing_purpose,
                        c.wellbore_profile, c.total_depth FROM permits_current c, aois a
                 WHERE a.id = %s AND c.source = 'rrc_daf420' AND c.issued_date BETWEEN %s AND %s AND ST_Intersects(c.geom, a.match_geom)
@@ -91,8 +93,7 @@ def main() -> None:
     settings = settings_for(child, tmp / "data")
     with psycopg.connect(settings.database_owner_url) as conn:
         total, last = conn.execute("SELECT count(*), max(issued_date) FROM permits_current").fetchone()
-    end = last.replace(day=1) - timedelta(days=1)
-    period = Period(end.replace(day=1), end)
+    period = Period(last.replace(day=1), last)  # the newest month the data has
     with psycopg.connect(settings.database_url) as conn:
         ws = admin.create_workspace(conn, f"bench reports {uuid.uuid4().hex[:6]}", f"bench-{uuid.uuid4().hex[:8]}@example.com", verified=True)
         areas = [(name, admin.create_aoi(conn, ws.workspace_id, name, _box(lon, lat, d), buffer_meters=1000, created_by=ws.user_id))

@@ -161,7 +161,7 @@ def test_the_charts_export_pool_renders_an_area_report_to_pdf_in_the_image(setti
 
     from services.db.engine import set_tenant
     from services.exports import jobs
-    from services.reports import jobs as reports
+    from services.exports import report_jobs as reports
     from services.tenancy import admin
 
     news(settings, "2026-07-28")

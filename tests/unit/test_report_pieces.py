@@ -10,10 +10,11 @@ import openpyxl
 import pytest
 
 from services.errors import FieldError
+from services.exports import report_map as mapsvg
+from services.exports import report_render as render
+from services.exports.report_jobs import recipients_checked
+from services.exports.report_period import Period, checked, describe_schedule, next_run, scheduled
 from services.exports.writers import XlsxStream
-from services.reports import mapsvg, render
-from services.reports.jobs import recipients_checked
-from services.reports.period import Period, checked, describe_schedule, next_run, scheduled
 
 
 def test_a_weekly_report_covers_the_seven_days_before_its_send_day():
@@ -81,8 +82,10 @@ def test_the_scale_bar_is_a_round_number_of_miles_near_a_fifth_of_the_width():
 def test_the_map_svg_draws_each_permit_and_leaves_out_names_that_would_be_cut():
     f = mapsvg.frame_for(0, 0, 50_000, 40_000)
     svg = mapsvg.compose(f, [("M 0 0 L 10 10", "Midland", 500, 300), ("M 0 0", "Reagan", 3, 300)], ("M 1 1 L 2 2 Z", None),
-                         [(100, 120, "horizontal", False, "M 100 120 L 140 160"), (200, 220, None, True, None)])
-    assert svg.count("<circle") == 2 + 4 + 0  # two permits and four legend symbols
+                         [(100, 120, "horizontal", False, "M 100 120 L 140 160", 1), (200, 220, None, True, None, 1),
+                          (300, 320, "vertical", False, None, 16)])
+    assert svg.count("<circle") == 3 + 4  # two permits, a cell of sixteen, and four legend symbols
+    assert 'r="16.0"' in svg  # sixteen permits a few pixels apart: one circle sized by their number
     assert "MIDLAND" in svg and "REAGAN" not in svg
     assert 'fill="#ffffff" stroke="#8e3ca0"' in svg  # a pending filing is hollow
 
@@ -110,3 +113,12 @@ def test_a_workbook_of_several_tables_has_one_sheet_each_with_typed_cells(tmp_pa
     assert list(wb["First"].iter_rows(values_only=True)) == [("Name", "Count"), ("a <b>", 3), (None, 4.5)]
     assert list(wb["Second"].iter_rows(values_only=True))[1][0] == datetime(2026, 6, 1)
     assert list(wb["Empty"].iter_rows(values_only=True)) == [("Nothing",)]
+
+
+def test_a_table_past_the_workbook_limit_keeps_the_first_rows_and_says_there_are_more(monkeypatch):
+    from services.exports import report_content as content
+
+    monkeypatch.setattr(content, "MOST_ROWS", 3)
+    t = content.Table("new", "New permits", ["A"], ["int"], [[1], [2], [3], [4]])
+    assert t.rows == [[1], [2], [3]] and t.more
+    assert not content.Table("new", "New permits", ["A"], ["int"], [[1], [2], [3]]).more

@@ -22,6 +22,8 @@ PROFILE_COLOURS = {"horizontal": "#1b7a36", "vertical": "#1f5fbf", "directional"
 OTHER_COLOUR = "#6b6b6b"
 PENDING_COLOUR = "#8e3ca0"
 METRES_PER_MILE = 1609.344
+EVERY_PERMIT = 3_000  # up to this many, each permit is drawn with its laterals
+CELL = 8  # pixels: beyond that, permits closer than this are drawn as one circle sized by their number
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,20 @@ def draw(conn: psycopg.Connection, aoi_id: uuid.UUID, start, end) -> str:
         WHERE r.geom && {env} ORDER BY r.name""", p).fetchall()
     area = cur.execute(f"""SELECT ST_AsSVG({_projected('geom')}, 0, 1), CASE WHEN coalesce(buffer_meters, 0) > 0
                                   THEN ST_AsSVG({_projected('match_geom')}, 0, 1) END FROM aois WHERE id = %(aoi)s""", p).fetchone()
-    permits = cur.execute(f"""
-        SELECT ST_X(pt), -ST_Y(pt), c.wellbore_profile, c.source = %(pending)s,
-               (SELECT string_agg(ST_AsSVG(ST_MakeLine({_projected('c.geom')}, {_projected('d.geom')}), 0, 1), ' ')
-                FROM ST_Dump(c.bhl_geom) d)
-        FROM permits_current c, aois a, LATERAL (SELECT {_projected('c.geom')} AS pt) q
+    where = f"""FROM permits_current c, aois a, LATERAL (SELECT {_projected('c.geom')} AS pt) q
         WHERE a.id = %(aoi)s AND c.geom && {env}
           AND ((c.source = %(daily)s AND c.issued_date BETWEEN %(s)s AND %(e)s) OR (c.source = %(pending)s AND c.status = 'pending'))
-          AND ST_Intersects(c.geom, a.match_geom)""", p).fetchall()
+          AND ST_Intersects(c.geom, a.match_geom)"""
+    if cur.execute(f"SELECT count(*) {where}", p).fetchone()[0] <= EVERY_PERMIT:
+        permits = cur.execute(f"""
+            SELECT ST_X(pt), -ST_Y(pt), c.wellbore_profile, c.source = %(pending)s,
+                   (SELECT string_agg(ST_AsSVG(ST_MakeLine({_projected('c.geom')}, {_projected('d.geom')}), 0, 1), ' ')
+                    FROM ST_Dump(c.bhl_geom) d), 1
+            {where}""", p).fetchall()
+    else:  # too many to tell apart on paper: permits a few pixels apart become one circle sized by their number
+        permits = cur.execute(f"""
+            SELECT avg(ST_X(pt)), -avg(ST_Y(pt)), c.wellbore_profile, c.source = %(pending)s, NULL, count(*)
+            {where} GROUP BY floor(ST_X(pt) / {CELL}), floor(ST_Y(pt) / {CELL}), 3, 4""", p).fetchall()
     return compose(frame, counties, area, permits)
 
 
@@ -110,11 +118,13 @@ def compose(frame: Frame, counties: list[tuple], area: tuple, permits: list[tupl
         if x is not None and 12 * len(name) + 20 < x < WIDTH - 12 * len(name) - 20 and 30 < y < h - 10:
             out.append(f'<text x="{x:.0f}" y="{y:.0f}" font-size="20" fill="#7a756b" text-anchor="middle" letter-spacing="2">'
                        f'{escape(name.upper())}</text>')
-    for x, y, profile, pending, laterals in permits:
+    for x, y, profile, pending, laterals, n in permits:
         colour = PENDING_COLOUR if pending else PROFILE_COLOURS.get(profile or "", OTHER_COLOUR)
         if laterals:
             out.append(f'<path d="{laterals}" stroke="{colour}" stroke-width="2" fill="none"/>')
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{"#ffffff" if pending else colour}" stroke="{colour}" stroke-width="2.5"/>')
+        r = 6 if n == 1 else min(6 + 2.5 * math.log2(n), 24)
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{"#ffffff" if pending else colour}" '
+                   f'fill-opacity="{1 if n == 1 else 0.55}" stroke="{colour}" stroke-width="2.5"/>')
     out.append(f'</g><rect width="{WIDTH}" height="{h}" fill="none" stroke="#d8d3c4" stroke-width="2"/>'
                f'<g transform="translate({WIDTH - 20},{h + 44})"><path d="M0 -28 L12 8 L0 0 L-12 8 Z" fill="#333"/>'
                '<text y="30" font-size="20" text-anchor="middle" fill="#333">N</text></g>')
@@ -140,5 +150,6 @@ def _legend(h: int) -> list[str]:
                f'<path d="M360 {h + 66} H390" stroke="#a39e93" stroke-width="2" stroke-dasharray="6 4"/>'
                f'<text x="398" y="{h + 72}" font-size="18" fill="#333">County line</text>'
                f'<path d="M520 {h + 66} H550" stroke="{PROFILE_COLOURS["horizontal"]}" stroke-width="2"/>'
-               f'<text x="558" y="{h + 72}" font-size="18" fill="#333">Lateral</text>')
+               f'<text x="558" y="{h + 72}" font-size="18" fill="#333">Lateral</text>'
+               f'<text x="640" y="{h + 72}" font-size="16" fill="#555">(bigger circle: several permits)</text>')
     return out

@@ -14,9 +14,9 @@ from psycopg.rows import dict_row
 from services.alerting.schedule import ScheduleError, zone
 from services.audit.trail import audit, delete_audited
 from services.errors import FieldError, Missing
+from services.exports import report_jobs
 from services.exports.quota import check_quota
-from services.reports import jobs as report_jobs
-from services.reports.period import describe_schedule, next_run, scheduled
+from services.exports.report_period import describe_schedule, next_run, scheduled
 from services.settings import Settings
 
 _FIELDS = ("cadence", "weekday", "send_at", "timezone", "recipients", "enabled")

@@ -18,9 +18,11 @@ from psycopg.rows import dict_row
 
 from services.audit.trail import audit
 from services.errors import FieldError
+from services.exports import report_content as content
+from services.exports import report_map as mapsvg
+from services.exports import report_render as render
 from services.exports.quota import check_quota
-from services.reports import content, mapsvg, render
-from services.reports.period import Period, checked
+from services.exports.report_period import Period, checked
 from services.settings import Settings
 
 MOST_RECIPIENTS = 10

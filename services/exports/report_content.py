@@ -19,13 +19,13 @@ from psycopg.rows import dict_row
 
 from services.alerting.messages import CHANGE_WORDS
 from services.errors import Missing
+from services.exports.report_period import Period
 from services.ingestion.sources.pending import SOURCE as PENDING
 from services.ingestion.sources.rrc import SOURCE as DAILY
 from services.permits.history import describe
-from services.reports.period import Period
 
-SHOWN_ROWS = 200  # per table in the PDF; the workbook has them all
-MOST_ROWS = 50_000
+SHOWN_ROWS = 200  # per table in the PDF; the workbook has them all, up to MOST_ROWS
+MOST_ROWS = 50_000  # a whole basin over a year: the report says so and points to an export
 SOURCE_NAMES = {DAILY: "RRC daily permit file", PENDING: "RRC filings pending approval"}
 
 _AREA = "WITH area AS (SELECT match_geom AS g FROM aois WHERE id = %(aoi)s)"
@@ -40,6 +40,11 @@ class Table:
     types: list[str]  # text | int | num | date, per column (the workbook's cell types)
     rows: list[list] = field(default_factory=list)
     empty: str = "None in this period."
+    more: bool = False  # past MOST_ROWS: the workbook holds the first MOST_ROWS
+
+    def __post_init__(self) -> None:
+        if len(self.rows) > MOST_ROWS:
+            self.rows, self.more = self.rows[:MOST_ROWS], True
 
 
 @dataclass
@@ -116,7 +121,7 @@ def _new_permits(cur: psycopg.Cursor, aoi_id: uuid.UUID, b: dict) -> Table:
     rows = cur.execute(_AREA + f"""
         SELECT c.issued_date, c.status_number, c.operator_name, {_LEASE.format('c')}, c.county, c.filing_purpose, c.wellbore_profile, c.total_depth
         FROM permits_current c, area WHERE c.source = %(daily)s AND c.issued_date BETWEEN %(s)s AND %(e)s AND ST_Intersects(c.geom, area.g)
-        ORDER BY c.issued_date DESC, c.status_number DESC LIMIT {MOST_ROWS}""", {"aoi": aoi_id, "daily": DAILY, **b}).fetchall()
+        ORDER BY c.issued_date DESC, c.status_number DESC LIMIT {MOST_ROWS + 1}""", {"aoi": aoi_id, "daily": DAILY, **b}).fetchall()
     return Table("new", "New permits", ["Approved", "Status no.", "Operator", "Lease / well", "County", "Purpose", "Wellbore", "Depth (ft)"],
                  ["date", "text", "text", "text", "text", "text", "text", "int"], [list(r.values()) for r in rows])
 
@@ -126,7 +131,7 @@ def _amendments(cur: psycopg.Cursor, aoi_id: uuid.UUID, b: dict, tz: ZoneInfo) -
         SELECT pc.source_seen_at, c.status_number, c.operator_name, {_LEASE.format('c')}, c.county, pc.details
         FROM permit_changes pc JOIN permit_versions v ON v.id = pc.permit_version_id JOIN permits_current c ON c.permit_id = pc.permit_id, area
         WHERE pc.change_type = 'amended' AND pc.source_seen_at >= %(ts)s AND pc.source_seen_at < %(te)s AND ST_Intersects(v.geom, area.g)
-        ORDER BY pc.source_seen_at DESC, pc.id DESC LIMIT {MOST_ROWS}""", {"aoi": aoi_id, **b}).fetchall()
+        ORDER BY pc.source_seen_at DESC, pc.id DESC LIMIT {MOST_ROWS + 1}""", {"aoi": aoi_id, **b}).fetchall()
     out = [[r["source_seen_at"].astimezone(tz).date(), r["status_number"], r["operator_name"], r["concat_ws"], r["county"],
             "; ".join(describe(r["details"])[:3]) or "amended"] for r in rows]
     return Table("amended", "Amendments", ["Published", "Status no.", "Operator", "Lease / well", "County", "What changed"],
@@ -137,7 +142,7 @@ def _pending(cur: psycopg.Cursor, aoi_id: uuid.UUID) -> Table:
     rows = cur.execute(_AREA + f"""
         SELECT c.filed_date, c.status_number, c.operator_name, {_LEASE.format('c')}, c.county, c.filing_purpose, c.wellbore_profile, c.total_depth
         FROM permits_current c, area WHERE c.source = %(pending)s AND c.status = 'pending' AND ST_Intersects(c.geom, area.g)
-        ORDER BY c.filed_date DESC NULLS LAST, c.status_number DESC LIMIT {MOST_ROWS}""", {"aoi": aoi_id, "pending": PENDING}).fetchall()
+        ORDER BY c.filed_date DESC NULLS LAST, c.status_number DESC LIMIT {MOST_ROWS + 1}""", {"aoi": aoi_id, "pending": PENDING}).fetchall()
     return Table("pending", "Filings pending approval", ["Filed", "Status no.", "Operator", "Lease / well", "County", "Purpose", "Wellbore",
                                                           "Depth (ft)"],
                  ["date", "text", "text", "text", "text", "text", "text", "int"], [list(r.values()) for r in rows],
@@ -171,7 +176,7 @@ def _changes_since(cur: psycopg.Cursor, aoi_id: uuid.UUID, since: datetime | Non
         FROM permit_changes pc JOIN permit_versions v ON v.id = pc.permit_version_id JOIN permits p ON p.id = pc.permit_id
              LEFT JOIN operators o ON o.id = v.operator_id, area
         WHERE pc.created_at > %(since)s AND ST_Intersects(v.geom, area.g)
-        ORDER BY pc.source_seen_at DESC, pc.id DESC LIMIT {MOST_ROWS}""", {"aoi": aoi_id, "since": since}).fetchall()
+        ORDER BY pc.source_seen_at DESC, pc.id DESC LIMIT {MOST_ROWS + 1}""", {"aoi": aoi_id, "since": since}).fetchall()
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["change_type"]] = counts.get(r["change_type"], 0) + 1

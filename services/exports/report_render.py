@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.exports.report_content import SHOWN_ROWS, Report
 from services.exports.writers import XlsxStream
-from services.reports.content import SHOWN_ROWS, Report
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
@@ -96,5 +96,6 @@ def workbook(r: Report, out: Path, title: str) -> int:
     numbers.table("Sources", ["Source", "File", "Published by the RRC (UTC)", "Rows"])
     numbers.write_values([[p["source"], p["file"], p["snapshot_at"].strftime("%Y-%m-%d %H:%M") if p["snapshot_at"] else None, p["rows"]]
                           for p in r.provenance], ["text", "text", "text", "int"])
+    cut = [f"{t.title}: the first {len(t.rows):,} rows; there are more (export the area's permits for every row)." for t in r.tables if t.more]
     return numbers.close([title, f"{r.area['name']}, {r.period.label()} (days in {r.timezone}).",
-                          "The same tables as the PDF report, every row; each permit's RRC source file is on the Sources sheet."])
+                          "The same tables as the PDF report, every row; each permit's RRC source file is on the Sources sheet.", *cut])
