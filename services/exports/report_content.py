@@ -160,11 +160,11 @@ def _operators(cur: psycopg.Cursor, aoi_id: uuid.UUID, now_b: dict, before_b: di
         GROUP BY o.canonical_name HAVING count(*) FILTER (WHERE now) > 0 ORDER BY now DESC, name LIMIT 100""",
                        {"aoi": aoi_id, "daily": DAILY, "s": now_b["s"], "e": now_b["e"], "ps": before_b["s"]}).fetchall()
     total = sum(r["now"] for r in rows) or 1
-    out = [[i, r["name"], r["now"], round(100 * r["now"] / total), r["before"], r["now"] - r["before"], r["horizontal"], r["depth"]]
+    out = [[i, r["name"], r["now"], round(100 * r["now"] / total, 1), r["before"], r["now"] - r["before"], r["horizontal"], r["depth"]]
            for i, r in enumerate(rows, 1)]
     return Table("operators", "Operators ranked by new permits", ["Rank", "Operator", "Permits", "Share %", "Period before", "Change",
                                                                    "Horizontal", "Median depth (ft)"],
-                 ["int", "text", "int", "int", "int", "int", "int", "int"], out)
+                 ["int", "text", "int", "num", "int", "int", "int", "int"], out)
 
 
 def _changes_since(cur: psycopg.Cursor, aoi_id: uuid.UUID, since: datetime | None, tz: ZoneInfo) -> dict:

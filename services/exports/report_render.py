@@ -16,6 +16,10 @@ from services.exports.writers import XlsxStream
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
                    trim_blocks=True, lstrip_blocks=True)
+# Column widths (percent of the page) per table: a fixed table layout, so typesetting does
+# not measure every cell first (a third of the PDF's time, measured).
+WIDTHS = {"new": (13, 9, 20, 16, 10, 14, 10, 8), "pending": (13, 9, 20, 16, 10, 14, 10, 8), "amended": (13, 9, 21, 18, 10, 29),
+          "operators": (6, 32, 9, 9, 11, 9, 12, 12), "changes": (13, 21, 10, 30, 26)}
 SHEETS = {"new": "New permits", "amended": "Amendments", "pending": "Pending approval", "operators": "Operators ranked"}
 _BUFFER_UNITS = {"m": (1, "metres"), "ft": (0.3048, "feet"), "mi": (1609.344, "miles")}
 
@@ -71,7 +75,7 @@ def html(r: Report, svg: str, *, workspace: str, report_id: str) -> str:
     def local(t: datetime | None) -> str:
         return t.astimezone(tz).strftime("%B %-d, %Y %-I:%M %p %Z") if t else "–"
     return _ENV.get_template("report.html").render(
-        r=r, svg=svg, workspace=workspace, report_id=report_id, shown=SHOWN_ROWS, made=local(r.made_at),
+        r=r, svg=svg, workspace=workspace, report_id=report_id, shown=SHOWN_ROWS, widths=WIDTHS, made=local(r.made_at),
         buffer=buffer_words(r.area["buffer_m"], r.area["buffer_unit"]), number=number, change=change, trend=trend, cell=cell, when=local)
 
 

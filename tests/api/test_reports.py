@@ -74,6 +74,8 @@ def _pdf_text(user, job: dict, name: str) -> str:
     r = user.get(job["download_url"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}-*.png"):
+        old.unlink()
     pdf = ARTIFACTS / f"{name}.pdf"
     pdf.write_bytes(r.content)
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / name)], check=True, timeout=120)

@@ -184,3 +184,22 @@ def test_monthly_sms_quota_counts_earlier_days(settings, app_conn, worker_conn, 
     assert st["pending:sms"] == expected
     events = worker_conn.execute("SELECT count(*) FROM alert_events").fetchone()[0]
     assert events > expected and st["pending:in_app"] == events - expected
+
+
+def test_a_report_email_carries_its_files_through_sendgrid_and_smtp(fake, smtp):
+    """SendGrid gets each file base64-encoded with its name and type; SMTP as a MIME part."""
+    import base64
+    import json
+
+    from services.alerting.channels import Message
+
+    files = (("report.pdf", "application/pdf", b"%PDF-1.7 fake"),
+             ("report.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"))
+    msg = Message(7, "email", "client@example.org", {"subject": "Activity report", "text": "t", "html": "<p>t</p>"}, attachments=files)
+    SendGridEmail(fake.sendgrid_key, "alerts@permitwatch.example", host=fake.url, timeout=2).send(msg)
+    sent = json.loads(fake.delivered("sendgrid")[-1].body)
+    assert sorted((a["filename"], a["type"], base64.b64decode(a["content"]), a["disposition"]) for a in sent["attachments"]) == [
+        (n, t, c, "attachment") for n, t, c in files]
+    SMTPEmail("127.0.0.1", smtp.port, "alerts@permitwatch.example", timeout=5).send(msg)
+    got = smtp.messages[-1][2]
+    assert [(p.get_filename(), p.get_content_type(), p.get_content()) for p in got.iter_attachments()] == list(files)
