@@ -17,6 +17,9 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api.problems import Problem, unauthenticated
+from services.apikeys import store as apikeys
+from services.apikeys.store import KeyPrincipal
+from services.db.engine import set_tenant
 from services.errors import KeptRefusal
 from services.settings import Settings
 from services.tenancy import sessions
@@ -37,6 +40,7 @@ class Ctx:
     redis: Redis
     request: Request
     session: sessions.Session | None
+    key: KeyPrincipal | None = None  # a Pro API key instead of a session
 
     @property
     def user(self) -> sessions.Session:
@@ -46,6 +50,8 @@ class Ctx:
 
     @property
     def workspace_id(self) -> uuid.UUID:
+        if self.key is not None:
+            return self.key.workspace_id
         s = self.user
         if s.workspace_id is None:
             raise Problem(403, "no-workspace", "No workspace", "you are not a member of any workspace; accept an invitation or sign up again")
@@ -79,14 +85,20 @@ def unit_of_work(request: Request):
     settings = settings_of(request)
     pool: ConnectionPool = request.app.state.pool
     token = request.cookies.get(SESSION_COOKIE)
+    bearer = bearer_key(request)
     with pool.connection() as conn:
         kept = None
         with conn.transaction():
             cur = conn.cursor()
-            session = sessions.load(cur, token)
-            check_csrf(request, settings, session.token if session else None)
+            key, session = None, None
+            if bearer is not None:  # a key is not a browser: no cookie, so no CSRF token
+                key = apikeys.authenticate(cur, bearer, request.client.host if request.client else "")
+                set_tenant(cur, key.workspace_id)
+            else:
+                session = sessions.load(cur, token)
+                check_csrf(request, settings, session.token if session else None)
             try:
-                yield Ctx(cur, settings, request.app.state.redis, request, session)
+                yield Ctx(cur, settings, request.app.state.redis, request, session, key)
             except KeptRefusal as exc:
                 kept = exc  # leaving the block normally commits what the refusal wrote
         if kept is not None:
@@ -100,8 +112,19 @@ ACCESS_LEVELS = ("public", "signed_in", "member", "admin", "owner")
 ROLE_AT_LEAST = {"member": {"owner", "admin", "member"}, "admin": {"owner", "admin"}, "owner": {"owner"}}
 
 
-def _check_access(level: str, ctx: Ctx) -> None:
+def bearer_key(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
     if level == "public":
+        return
+    if ctx.key is not None:
+        if key_scope is None:
+            raise Problem(403, "session-only", "Not open to API keys", "this route takes a signed-in session, not an API key")
+        if key_scope not in ctx.key.scopes:
+            raise Problem(403, "missing-scope", "Scope missing", f"this API key lacks the {key_scope} scope", param="scope")
         return
     ctx.user  # noqa: B018 -- raises 401 when signed out
     if level == "signed_in":
@@ -118,16 +141,18 @@ def provider_unit_of_work(request: Request):
             yield Ctx(conn.cursor(), settings_of(request), request.app.state.redis, request, None)
 
 
-def access(level: str, unit=unit_of_work):
-    """A dependency that opens the unit of work and admits callers at LEVEL."""
+def access(level: str, unit=unit_of_work, key_scope: str | None = None):
+    """A dependency that opens the unit of work and admits callers at LEVEL, and API keys
+    holding KEY_SCOPE (none: sessions only)."""
     if level not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {level!r}")
 
     # a default, not an annotation: annotations are strings here and `unit` is local
     def admit(ctx: Ctx = Depends(unit, scope="function")) -> Ctx:  # noqa: B008
-        _check_access(level, ctx)
+        _check_access(level, ctx, key_scope)
         return ctx
     admit.access_level = level
+    admit.key_scope = key_scope
     return admit
 
 
@@ -144,6 +169,8 @@ SignedIn = Annotated[Ctx, Depends(access("signed_in"), scope="function")]
 Member = Annotated[Ctx, Depends(access("member"), scope="function")]
 Admin = Annotated[Ctx, Depends(access("admin"), scope="function")]
 Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
+# Signed-in members, or a Pro API key with the scope.
+PermitsReader = Annotated[Ctx, Depends(access("signed_in", key_scope="permits:read"), scope="function")]
 PUBLIC = Depends(public_without_db)
 # Anyone may call, and the route proves who by the provider's signature.
 SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.alerting.filters import FilterError
 from services.alerting.rules import RuleError, RuleNotFound
 from services.alerting.webhooks import WebhookRefused
+from services.apikeys.store import KeyNotHere, KeyRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.errors import DomainError, FieldError, InvalidInput, Missing
@@ -55,6 +56,8 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
     (WatchlistError, 422, "invalid-watchlist", "Invalid watchlist", None),
     (TokenError, 400, "invalid-link", "Link not valid", None),
     (LinkRefused, 403, "invalid-download-link", "Download link refused", None),
+    (KeyRefused, 401, "invalid-api-key", "API key refused", None),
+    (KeyNotHere, 403, "api-key-address", "API key not allowed from here", None),
     (ExportQuotaSpent, 429, "export-quota-spent", "Export limit reached", None),
     (Forbidden, 403, "forbidden", "Not allowed", None),
     (AreaNotFound, 404, "not-found", "Not found", None),

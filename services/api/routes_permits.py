@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
-from services.api.deps import PUBLIC, Public, SignedIn
+from services.api.deps import PUBLIC, PermitsReader, Public, SignedIn
 from services.api.problems import Problem
 from services.api.schemas import FilterVocabulary, Freshness, OperatorHit, PermitDetail, PermitFeatureCollection, PermitPage
 from services.ingestion.freshness import is_stale, status
@@ -27,7 +27,7 @@ ListParam = Annotated[list[Annotated[str, StringConstraints(max_length=40)]] | N
 
 @router.get("/permits", summary="Search permits (JSON or GeoJSON), keyset-paginated", response_model=PermitPage,
             responses={200: {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/PermitFeatureCollection"}}}}})
-def list_permits(ctx: SignedIn,
+def list_permits(ctx: PermitsReader,
                  counties: ListParam = None, districts: ListParam = None, filing_purposes: ListParam = None,
                  profiles: ListParam = None, statuses: ListParam = None, operator_ids: ListParam = None,
                  operator_groups: Annotated[list[Annotated[str, StringConstraints(max_length=40)]] | None,
@@ -58,7 +58,7 @@ def list_permits(ctx: SignedIn,
 
 
 @router.get("/permits/{ref}", response_model=PermitDetail, summary="One permit: every version, what changed, operator, identifiers, location")
-def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: SignedIn) -> PermitDetail:
+def get_permit(ref: Annotated[str, PathParam(max_length=64)], ctx: PermitsReader) -> PermitDetail:
     permit = detail.find(ctx.cur, ref)
     if permit is None:
         raise Problem(404, "not-found", "Not found", f"no permit {ref}")

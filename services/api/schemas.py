@@ -835,3 +835,36 @@ class ReportScheduleOut(Out):
     next_run_at: datetime
     last_run_at: datetime | None
     created_at: datetime
+
+
+# ---- Pro API keys ------------------------------------------------------------------------
+class ApiKeyIn(In):
+    name: str = Name
+    scopes: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        min_length=1, max_length=10, description="permits:read, alerts:read, alerts:write, exports:write, webhooks:write")
+    expires_at: datetime | None = Field(default=None, description="optional; after it the key is refused")
+    allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=20,
+                                                                                 description="optional allow-list of addresses or CIDR networks")
+
+
+class ApiKeyRollIn(In):
+    overlap_hours: int = Field(default=24, ge=0, le=168, description="how long the old key keeps working (0: it stops now)")
+
+
+class ApiKeyOut(Out):
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="the key's first characters, to tell keys apart")
+    scopes: list[str]
+    expires_at: datetime | None
+    allowed_ips: list[str] | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    last_used_ip: str | None
+    created_at: datetime
+    created_by: str | None
+    replaced_by: uuid.UUID | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="the key itself: shown this once, stored only as a hash")

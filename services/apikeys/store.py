@@ -1,0 +1,108 @@
+"""API keys of a workspace (RLS): made by owners and admins, shown once, revoked at once,
+rolled with an overlap, every action audited; and the lookup a request's bearer key goes
+through (its digest, before any workspace is known, by the `api_key_for` function)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg.rows import dict_row
+
+from services.apikeys import tokens
+from services.audit.trail import audit
+from services.errors import DomainError, FieldError, Missing
+
+MOST_ROLL_HOURS = 24 * 7
+_SELECT = """SELECT k.id, k.name, k.key_prefix AS prefix, k.scopes, k.expires_at, k.allowed_ips::text[] AS allowed_ips, k.revoked_at,
+                    k.last_used_at, host(k.last_used_ip) AS last_used_ip, k.created_at, k.replaced_by,
+                    coalesce(u.display_name, u.email) AS created_by
+             FROM api_keys k LEFT JOIN users u ON u.id = k.created_by"""
+
+
+class KeyRefused(DomainError):
+    """401: no such key, or revoked, or expired."""
+
+
+class KeyNotHere(DomainError):
+    """403: the key is good, but not from this address."""
+
+
+@dataclass(frozen=True)
+class KeyPrincipal:
+    key_id: uuid.UUID
+    workspace_id: uuid.UUID
+    scopes: frozenset[str]
+
+
+def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: list[str],
+           expires_at: datetime | None, allowed_ips: list[str]) -> tuple[uuid.UUID, str]:
+    """(the key's id, the key itself: shown this once)."""
+    scopes, nets = tokens.checked_scopes(scopes), tokens.checked_networks(allowed_ips)
+    if expires_at is not None and expires_at <= datetime.now(UTC):
+        raise FieldError("expires_at", "the expiry must be in the future")
+    key, prefix, digest = tokens.make()
+    kid = cur.execute("""INSERT INTO api_keys (workspace_id, name, key_prefix, key_hash, scopes, expires_at, allowed_ips, created_by)
+                         VALUES (%s, %s, %s, %s, %s, %s, %s::cidr[], %s) RETURNING id""",
+                      (workspace_id, name, prefix, digest, scopes, expires_at, nets or None, user_id)).fetchone()[0]
+    audit(cur, workspace_id, user_id, "api_key.created", "api_key", kid,
+          {"name": name, "prefix": prefix, "scopes": scopes, "expires_at": expires_at.isoformat() if expires_at else None, "allowed_ips": nets})
+    return kid, key
+
+
+def list_keys(cur: psycopg.Cursor) -> list[dict]:
+    return cur.connection.cursor(row_factory=dict_row).execute(_SELECT + " ORDER BY k.revoked_at NULLS FIRST, k.created_at DESC").fetchall()
+
+
+def get(cur: psycopg.Cursor, key_id: uuid.UUID) -> dict:
+    row = cur.connection.cursor(row_factory=dict_row).execute(_SELECT + " WHERE k.id = %s", (key_id,)).fetchone()
+    if row is None:
+        raise Missing(f"API key {key_id} does not exist in this workspace")
+    return row
+
+
+def revoke(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, key_id: uuid.UUID) -> None:
+    key = get(cur, key_id)
+    if key["revoked_at"] is None:
+        cur.execute("UPDATE api_keys SET revoked_at = now() WHERE id = %s", (key_id,))
+        audit(cur, workspace_id, user_id, "api_key.revoked", "api_key", key_id, {"name": key["name"], "prefix": key["prefix"]})
+
+
+def roll(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, key_id: uuid.UUID, overlap_hours: int) -> tuple[uuid.UUID, str]:
+    """A new key with the same name, scopes and limits; the old one keeps working for
+    `overlap_hours` (0: stops now), so a deployment can switch without an outage."""
+    if not 0 <= overlap_hours <= MOST_ROLL_HOURS:
+        raise FieldError("overlap_hours", f"between 0 and {MOST_ROLL_HOURS}")
+    old = get(cur, key_id)
+    if old["revoked_at"] is not None or old["replaced_by"] is not None:
+        raise FieldError("key", "this key is revoked or already rolled; roll its replacement instead")
+    new_id, key = create(cur, workspace_id, user_id, old["name"], old["scopes"], old["expires_at"], old["allowed_ips"] or [])
+    ends = datetime.now(UTC) + timedelta(hours=overlap_hours)
+    cur.execute("UPDATE api_keys SET replaced_by = %s, expires_at = least(coalesce(expires_at, %s), %s) WHERE id = %s",
+                (new_id, ends, ends, key_id))
+    audit(cur, workspace_id, user_id, "api_key.rolled", "api_key", key_id, {"replaced_by": str(new_id), "old_works_until": ends.isoformat()})
+    return new_id, key
+
+
+def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
+    """The workspace and scopes of a live key, or KeyRefused / KeyNotHere; last use is
+    written at most once a minute per key."""
+    if not tokens.well_formed(key):
+        raise KeyRefused("this API key is not valid (check it was copied whole)")
+    row = cur.execute("SELECT * FROM api_key_for(%s)", (tokens.digest(key),)).fetchone()
+    if row is None:
+        raise KeyRefused("this API key is not valid (check it was copied whole)")
+    key_id, workspace_id, scopes, nets, revoked, expires, last_used = row
+    now = datetime.now(UTC)
+    if revoked is not None:
+        raise KeyRefused("this API key was revoked; make a new one on the API keys screen")
+    if expires is not None and expires <= now:
+        raise KeyRefused("this API key has expired; make a new one on the API keys screen")
+    if not tokens.ip_allowed(ip, nets):
+        raise KeyNotHere(f"this API key is not allowed from {ip}; its allow-list is on the API keys screen")
+    if last_used is None or now - last_used > timedelta(minutes=1):
+        cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace_id),))
+        cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (ip or None, key_id))
+    return KeyPrincipal(key_id, workspace_id, frozenset(scopes))

@@ -1,0 +1,107 @@
+"""Pro API keys over HTTP: made by an admin and shown once (stored only as a digest), used as
+`Authorization: Bearer` without cookies or CSRF, refused when revoked, expired, mistyped,
+out of scope, from an address off its allow-list, or on a session-only route; rolled with an
+overlap; audited; and kept to their workspace."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.conftest import news
+
+
+@pytest.fixture
+def admin(visitor, web_settings):
+    news(web_settings, "2026-07-28")
+    user = visitor()
+    user.signup("owner@example.com", workspace_name="Keyed Land")
+    return user
+
+
+def _key(user, **body) -> dict:
+    r = user.post("/v1/api-keys", json={"name": "ETL", "scopes": ["permits:read"], **body})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _call(visitor, key: str, path: str = "/v1/permits", address: str = "testclient", **params):
+    return visitor(address).get(path, params=params, headers={"Authorization": f"Bearer {key}"})
+
+
+def test_a_key_is_shown_once_stored_as_a_digest_and_reads_permits_without_a_session(admin, visitor, web_settings):
+    made = _key(admin)
+    key = made["key"]
+    assert key.startswith("pwk_") and made["prefix"] == key[:12] and made["scopes"] == ["permits:read"]
+    listed = admin.get("/v1/api-keys").json()
+    assert [k["prefix"] for k in listed] == [made["prefix"]] and all("key" not in k for k in listed)
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        rows = conn.execute("SELECT row_to_json(k)::text FROM api_keys k").fetchall()
+        actions = [a for (a,) in conn.execute("SELECT action FROM audit_log WHERE entity_type = 'api_key'").fetchall()]
+    assert len(rows) == 1 and key not in rows[0][0] and key[12:] not in rows[0][0]
+    assert actions == ["api_key.created"]
+    by_key = _call(visitor, key, counties="Andrews")
+    by_session = admin.get("/v1/permits", params={"counties": "Andrews"})
+    assert by_key.status_code == 200 and by_key.json()["items"] == by_session.json()["items"] and by_key.json()["items"]
+    assert admin.get("/v1/api-keys").json()[0]["last_used_at"] is not None
+
+
+def test_bad_revoked_expired_and_out_of_scope_keys_get_the_right_problem(admin, visitor, web_settings):
+    key = _key(admin)
+    cases = [(key["key"][:-1] + ("a" if key["key"][-1] != "a" else "b"), 401, "invalid-api-key"),
+             ("pwk_" + "x" * 36, 401, "invalid-api-key")]
+    for bad, status, slug in cases:
+        r = _call(visitor, bad)
+        assert r.status_code == status and r.json()["type"].endswith(slug), r.text
+    alerts_only = _key(admin, scopes=["alerts:read"])["key"]
+    r = _call(visitor, alerts_only)
+    assert r.status_code == 403 and r.json()["param"] == "scope" and "permits:read" in r.json()["detail"]
+    r = _call(visitor, key["key"], "/v1/exports")
+    assert r.status_code == 403 and r.json()["type"].endswith("session-only")
+    assert admin.post(f"/v1/api-keys/{key['id']}/revoke").json()["revoked_at"]
+    r = _call(visitor, key["key"])
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+    expiring = _key(admin, expires_at="2099-01-01T00:00:00Z")
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        conn.execute("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = %s", (expiring["id"],))
+    r = _call(visitor, expiring["key"])
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    r = admin.post("/v1/api-keys", json={"name": "x", "scopes": ["permits:write"]})
+    assert r.status_code == 422 and r.json()["param"] == "scopes"
+
+
+def test_an_allow_listed_key_works_only_from_its_networks(admin, visitor):
+    key = _key(admin, allowed_ips=["203.0.113.0/24"])["key"]
+    assert _call(visitor, key, address="203.0.113.9").status_code == 200
+    r = _call(visitor, key, address="198.51.100.1")
+    assert r.status_code == 403 and "198.51.100.1" in r.json()["detail"]
+    assert admin.post("/v1/api-keys", json={"name": "x", "scopes": ["permits:read"], "allowed_ips": ["10.0.0.300"]}).json()["param"] == "allowed_ips"
+
+
+def test_a_rolled_key_overlaps_its_successor_then_stops(admin, visitor, web_settings):
+    old = _key(admin)
+    new = admin.post(f"/v1/api-keys/{old['id']}/roll", json={"overlap_hours": 1})
+    assert new.status_code == 201 and new.json()["key"] != old["key"] and new.json()["scopes"] == old["scopes"]
+    assert _call(visitor, old["key"]).status_code == 200 and _call(visitor, new.json()["key"]).status_code == 200
+    again = admin.post(f"/v1/api-keys/{old['id']}/roll", json={"overlap_hours": 0})
+    assert again.status_code == 422  # roll the replacement, not the old key twice
+    newer = admin.post(f"/v1/api-keys/{new.json()['id']}/roll", json={"overlap_hours": 0}).json()
+    assert _call(visitor, new.json()["key"]).status_code == 401 and _call(visitor, newer["key"]).status_code == 200
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        rolled = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'api_key.rolled'").fetchone()[0]
+    assert rolled == 2
+
+
+def test_keys_stay_in_their_workspace_and_only_admins_make_them(admin, visitor):
+    key = _key(admin)
+    other = visitor()
+    other.signup("rival@example.com", workspace_name="Rival Land")
+    assert other.get("/v1/api-keys").json() == []
+    assert other.post(f"/v1/api-keys/{key['id']}/revoke").status_code == 404
+    assert other.post(f"/v1/api-keys/{key['id']}/roll", json={}).status_code == 404
+    area = admin.post("/v1/aois", json={"name": "Mine", "geometry": {"type": "Polygon", "coordinates": [
+        [[-102.5, 32.0], [-102.0, 32.0], [-102.0, 32.5], [-102.5, 32.5], [-102.5, 32.0]]]}}).json()["id"]
+    rival_key = _key(other)["key"]
+    assert _call(visitor, key["key"], aoi=area).status_code == 200
+    r = _call(visitor, rival_key, aoi=area)  # another workspace's area does not exist for this key
+    assert r.status_code in (404, 422) and r.json()["status"] == r.status_code
