@@ -142,6 +142,10 @@ class Settings(BaseSettings):
     export_max_attempts: int = 3
     report_link_days: int = 30  # an AOI Activity Report's shareable link (and its files) live this long
 
+    # --- the Pro API (a WorkspaceQuota overrides these per workspace) ---
+    api_rate_per_minute: int = 60  # per key, sliding minute; the burst is a sixth of it per second
+    api_calls_per_month: int = 100_000  # per workspace, calendar month (UTC)
+
     # --- metrics and the Kubernetes operator ---
     # Port of the Prometheus /metrics listener of processes that serve no HTTP of their
     # own (workers, the operator); 0 turns it off. The web app serves /metrics itself.

@@ -33,6 +33,7 @@ from services.api import (
 )
 from services.api.deps import PUBLIC
 from services.api.schemas import PROBLEM_RESPONSES, Health, MapConfig
+from services.apikeys import limiter
 from services.metrics import registry as metrics
 from services.settings import REPO_ROOT, Settings, get_settings
 
@@ -116,11 +117,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             response = await call_next(request)
             status = response.status_code
+            response.headers.update(getattr(request.state, "rate_headers", None) or {})
             return response
         finally:
             # the route's template, never the raw path: one series per route, not per permit
             route = getattr(request.scope.get("route"), "path", None) or "unmatched"
             metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
+            key = getattr(request.state, "api_key", None)
+            if key is not None:  # a Pro API request: one count in Redis, no database write
+                limiter.meter(app.state.redis, key.workspace_id, key.key_id, status >= 400)
 
     @app.get("/metrics", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def prometheus_metrics() -> Response:

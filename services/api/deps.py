@@ -17,6 +17,7 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api.problems import Problem, unauthenticated
+from services.apikeys import limiter, limits
 from services.apikeys import store as apikeys
 from services.apikeys.store import KeyPrincipal
 from services.db.engine import set_tenant
@@ -81,6 +82,26 @@ def check_csrf(request: Request, settings: Settings, session_token: str | None) 
                       f"send the {CSRF_COOKIE} cookie's value in the X-CSRF-Token header (reload the page if it is missing)")
 
 
+def _admit_key(cur: psycopg.Cursor, request: Request, settings: Settings) -> KeyPrincipal:
+    """The key's workspace in context, within its rate limits and monthly quota (headers on
+    the response), and metered when the response is sent."""
+    key = apikeys.authenticate(cur, bearer_key(request), request.client.host if request.client else "")
+    set_tenant(cur, key.workspace_id)
+    policy = limits.policy_for(key.rate_per_minute, key.calls_per_month, default_per_minute=settings.api_rate_per_minute,
+                               default_per_month=settings.api_calls_per_month)
+    request.state.api_key = key
+    try:
+        admitted = limiter.admit(request.app.state.redis, cur.connection, key.key_id, key.workspace_id, policy)
+    except limiter.QuotaSpent as exc:
+        raise Problem(429, "quota-spent", "Monthly API quota used up", str(exc), headers=exc.headers) from None
+    except limiter.SlowDown as exc:
+        raise Problem(429, "slow-down", "Too many requests", str(exc), headers=exc.headers) from None
+    except limiter.QuotaUnknown as exc:
+        raise Problem(503, "quota-unavailable", "Quota check unavailable", str(exc), headers={"Retry-After": "5"}) from None
+    request.state.rate_headers = admitted.headers  # put on the response, whatever its kind, by the app's middleware
+    return key
+
+
 def unit_of_work(request: Request):
     settings = settings_of(request)
     pool: ConnectionPool = request.app.state.pool
@@ -92,8 +113,7 @@ def unit_of_work(request: Request):
             cur = conn.cursor()
             key, session = None, None
             if bearer is not None:  # a key is not a browser: no cookie, so no CSRF token
-                key = apikeys.authenticate(cur, bearer, request.client.host if request.client else "")
-                set_tenant(cur, key.workspace_id)
+                key = _admit_key(cur, request, settings)
             else:
                 session = sessions.load(cur, token)
                 check_csrf(request, settings, session.token if session else None)
@@ -171,6 +191,7 @@ Admin = Annotated[Ctx, Depends(access("admin"), scope="function")]
 Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
 # Signed-in members, or a Pro API key with the scope.
 PermitsReader = Annotated[Ctx, Depends(access("signed_in", key_scope="permits:read"), scope="function")]
+UsageReader = Annotated[Ctx, Depends(access("member", key_scope="permits:read"), scope="function")]
 PUBLIC = Depends(public_without_db)
 # Anyone may call, and the route proves who by the provider's signature.
 SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]

@@ -7,9 +7,9 @@ import uuid
 
 from fastapi import APIRouter
 
-from services.api.deps import Admin
-from services.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRollIn
-from services.apikeys import store
+from services.api.deps import Admin, UsageReader
+from services.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRollIn, UsageOut
+from services.apikeys import limits, store, usage
 
 router = APIRouter(prefix="/v1", tags=["api keys"])
 
@@ -36,3 +36,10 @@ def revoke_key(key_id: uuid.UUID, ctx: Admin) -> dict:
 def roll_key(key_id: uuid.UUID, body: ApiKeyRollIn, ctx: Admin) -> dict:
     kid, key = store.roll(ctx.cur, ctx.workspace_id, ctx.user.user_id, key_id, body.overlap_hours)
     return {**store.get(ctx.cur, kid), "key": key}
+
+
+@router.get("/usage", response_model=UsageOut, summary="This month's API use: per key, per day, against the quota")
+def api_usage(ctx: UsageReader) -> dict:
+    quota = store.quota_of(ctx.cur, ctx.workspace_id)
+    policy = limits.policy_for(*quota, default_per_minute=ctx.settings.api_rate_per_minute, default_per_month=ctx.settings.api_calls_per_month)
+    return usage.month(ctx.cur, ctx.redis, ctx.workspace_id, policy)

@@ -14,10 +14,10 @@ from pydantic import StringConstraints
 
 from services.api.deps import PUBLIC, PermitsReader, Public, SignedIn
 from services.api.problems import Problem
-from services.api.schemas import FilterVocabulary, Freshness, OperatorHit, PermitDetail, PermitFeatureCollection, PermitPage
+from services.api.schemas import FeedPage, FilterVocabulary, Freshness, OperatorHit, PermitDetail, PermitFeatureCollection, PermitPage
 from services.ingestion.freshness import is_stale, status
 from services.operators.watchlists import search_operators
-from services.permits import detail, search, store
+from services.permits import detail, feed, search, store
 from services.reference.counties import COUNTIES, DISTRICTS
 from services.reference.rrc_codes import APPLICATION_STATUS, FILING_PURPOSES, WELLBORE_PROFILES
 
@@ -87,3 +87,9 @@ def filters() -> FilterVocabulary:
 @router.get("/operators", response_model=list[OperatorHit], summary="Find operators by name, alias or P-5 number")
 def operators(ctx: SignedIn, q: Annotated[str, Query(min_length=2, max_length=100)]) -> list[OperatorHit]:
     return search_operators(ctx.cur, q)
+
+
+@router.get("/changes", response_model=FeedPage, summary="Every permit change after a cursor, in order, with the permit as it stands")
+def changes(ctx: PermitsReader, since: Annotated[str | None, Query(max_length=100, description="next_cursor of the last page; none: from the start")] = None,
+            limit: Annotated[int, Query(ge=1, le=feed.MAX_LIMIT)] = 500) -> dict:
+    return feed.page(ctx.cur.connection, since, limit)

@@ -868,3 +868,73 @@ class ApiKeyOut(Out):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="the key itself: shown this once, stored only as a hash")
+
+
+class UsageKey(Out):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    requests: int
+    errors: int
+
+
+class UsageDay(Out):
+    day: date
+    requests: int
+    errors: int
+
+
+class UsageOut(Out):
+    month: str = Field(description="YYYY-MM (UTC)")
+    quota: int | None = Field(description="requests a month for the workspace; null: no cap")
+    used: int
+    remaining: int | None
+    rate_per_minute: int = Field(description="per key, over a sliding minute")
+    burst_per_second: int = Field(description="per key")
+    complete: bool = Field(description="false when the last few seconds' counts could not be read (Redis unreachable)")
+    keys: list[UsageKey]
+    days: list[UsageDay]
+
+
+# ---- the change feed -----------------------------------------------------------------------
+class FeedPermit(Out):
+    """The permit as it stands now (null when it is no longer current: a filing since approved
+    under its own status number, whose approval is a change of its own)."""
+    api_number: str | None
+    operator_name: str | None
+    operator_number: str | None
+    lease_name: str | None
+    well_number: str | None
+    county: str | None
+    district: str | None
+    filing_purpose: str | None
+    wellbore_profile: str | None
+    total_depth: int | None
+    status: str | None
+    well_status: str | None
+    filed_date: date | None
+    issued_date: date | None
+    amended_date: date | None
+    spud_date: date | None
+    lat: float | None
+    lon: float | None
+
+
+class FeedItem(Out):
+    cursor: str = Field(description="this change's place in the feed")
+    change_type: Literal["new", "amended", "status_changed", "location_changed", "spudded", "corrected", "filed", "approved", "left_pending"]
+    details: dict[str, Any] | None = Field(description="what changed: field -> [before, after], or the evidence")
+    published_at: datetime = Field(description="when the RRC published the file that said it")
+    recorded_at: datetime = Field(description="when permitwatch recorded it")
+    status_number: str
+    version: int | None = Field(description="the filing sequence of the version that changed")
+    source_file: str | None
+    source_published_at: datetime | None
+    permit: FeedPermit | None
+
+
+class FeedPage(Out):
+    items: list[FeedItem]
+    next_cursor: str = Field(description="pass as since= for the changes after these; keep it: it never skips or repeats")
+    count: int
+    more: bool = Field(description="true when the page was full: ask again at once")

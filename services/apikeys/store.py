@@ -35,6 +35,8 @@ class KeyPrincipal:
     key_id: uuid.UUID
     workspace_id: uuid.UUID
     scopes: frozenset[str]
+    rate_per_minute: int | None  # the workspace's quota row; None: the defaults
+    calls_per_month: int | None
 
 
 def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: list[str],
@@ -94,7 +96,7 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     row = cur.execute("SELECT * FROM api_key_for(%s)", (tokens.digest(key),)).fetchone()
     if row is None:
         raise KeyRefused("this API key is not valid (check it was copied whole)")
-    key_id, workspace_id, scopes, nets, revoked, expires, last_used = row
+    key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month = row
     now = datetime.now(UTC)
     if revoked is not None:
         raise KeyRefused("this API key was revoked; make a new one on the API keys screen")
@@ -105,4 +107,10 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     if last_used is None or now - last_used > timedelta(minutes=1):
         cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace_id),))
         cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (ip or None, key_id))
-    return KeyPrincipal(key_id, workspace_id, frozenset(scopes))
+    return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month)
+
+
+def quota_of(cur: psycopg.Cursor, workspace_id: uuid.UUID) -> tuple[int | None, int | None]:
+    """(requests per minute, requests per month) from the workspace's quota row (None: defaults)."""
+    row = cur.execute("SELECT api_rate_per_minute, api_calls_per_month FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
+    return (row[0], row[1]) if row else (None, None)

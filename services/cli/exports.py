@@ -23,7 +23,7 @@ def sweep(every: Annotated[float | None, typer.Option(help="repeat every this ma
     while True:
         done = run_sweep(get_settings())
         console.print(f"exports swept: {done['expired']} expired, {done['requeued']} retried, {done['failed']} failed, "
-                      f"{done['reports']} scheduled reports started")
+                      f"{done['reports']} scheduled reports started, {done['usage_rows']} API usage rows written")
         if every is None:
             return
         time.sleep(every)

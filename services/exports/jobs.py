@@ -21,6 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from services.alerting.filters import describe
+from services.apikeys import limiter
 from services.audit.trail import audit
 from services.db.engine import set_tenant
 from services.errors import FieldError, InvalidInput, Missing
@@ -32,7 +33,7 @@ from services.ingestion.fetch import file_digest
 from services.operators.watchlists import with_group_members
 from services.permits import search
 from services.permits.store import request_params
-from services.queueing import enqueue_unique
+from services.queueing import enqueue_unique, redis_client
 from services.settings import Settings
 from services.storage import storage
 
@@ -337,9 +338,10 @@ def _placemark_name(d: dict) -> str:
 def sweep(settings: Settings) -> dict:
     """Across workspaces (the owner role's maintenance policy): delete expired files, give a
     job whose worker died back to the queue (or fail it after the last attempt), queue
-    again a job that never reached the queue, and start the reports whose schedule is due."""
+    again a job that never reached the queue, start the reports whose schedule is due, and
+    move the Pro API's metered counts from Redis into api_usage_daily."""
     store = storage(settings)
-    done = {"expired": 0, "requeued": 0, "failed": 0, "reports": 0}
+    done = {"expired": 0, "requeued": 0, "failed": 0, "reports": 0, "usage_rows": 0}
     with psycopg.connect(settings.database_owner_url) as conn:
         expired = conn.execute("""WITH old AS (SELECT id, storage_key, attachment_key FROM export_jobs WHERE status = 'completed' AND expires_at < now()
                                                FOR UPDATE SKIP LOCKED)
@@ -364,6 +366,7 @@ def sweep(settings: Settings) -> dict:
         reports = schedules.start_due(conn)
         done["reports"] = len(reports)
         conn.commit()
+        done["usage_rows"] = limiter.flush(redis_client(settings), conn)
     for job_id, workspace_id, attempts in stale:
         if attempts < settings.export_max_attempts:
             enqueue(settings, job_id, workspace_id, attempts)

@@ -19,6 +19,9 @@ delivery_latency = Histogram("permitwatch_delivery_latency_seconds", "Alert even
                              ["channel"], buckets=LAG_BUCKETS)
 deliveries = Counter("permitwatch_delivery_attempts_total", "Delivery attempts by channel and outcome (sent, retry, dead).",
                      ["channel", "outcome"])
+ratelimit_fail_open = Counter("permitwatch_api_ratelimit_fail_open_total",
+                              "API key requests let through unlimited because Redis could not be reached.")
+metering_lost = Counter("permitwatch_api_metering_lost_total", "API key requests not metered because Redis could not be reached.")
 reconciles = Counter("permitwatch_controller_reconciles_total", "Operator reconciles by kind and outcome.", ["kind", "outcome"])
 
 # Changes whose snapshot is older than this are history (a backfill), not new filings:

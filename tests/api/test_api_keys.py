@@ -105,3 +105,49 @@ def test_keys_stay_in_their_workspace_and_only_admins_make_them(admin, visitor):
     assert _call(visitor, key["key"], aoi=area).status_code == 200
     r = _call(visitor, rival_key, aoi=area)  # another workspace's area does not exist for this key
     assert r.status_code in (404, 422) and r.json()["status"] == r.status_code
+
+
+def _quota(web_settings, admin, **cols) -> None:
+    ws = admin.get("/auth/me").json()["workspace_id"]
+    names = ", ".join(cols)
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        conn.execute(f"INSERT INTO workspace_quotas (workspace_id, managed_by, {names}) VALUES (%s, 'test', {', '.join(['%s'] * len(cols))}) "
+                     f"ON CONFLICT (workspace_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in cols), (ws, *cols.values()))
+
+
+def test_a_burst_past_the_policy_is_told_to_slow_down_with_ratelimit_headers(admin, visitor, web_settings):
+    _quota(web_settings, admin, api_rate_per_minute=12, api_calls_per_month=1000)
+    key = _key(admin)["key"]
+    first = _call(visitor, key, "/v1/usage")
+    assert first.status_code == 200
+    assert first.headers["RateLimit-Policy"] == '"burst";q=2;w=1, "minute";q=12;w=60, "month";q=1000;w=2592000'
+    assert first.headers["RateLimit"].startswith('"burst";r=1;')
+    answers = [_call(visitor, key, "/v1/usage") for _ in range(3)]  # within the same second: two more at most
+    refused = [r for r in answers if r.status_code == 429]
+    assert refused and refused[0].json()["type"].endswith("slow-down") and int(refused[0].headers["Retry-After"]) >= 1
+
+
+def test_the_monthly_quota_refuses_past_its_count_with_its_own_problem(admin, visitor, web_settings):
+    _quota(web_settings, admin, api_rate_per_minute=100_000, api_calls_per_month=2)
+    key = _key(admin)["key"]
+    assert [_call(visitor, key, "/v1/usage").status_code for _ in range(2)] == [200, 200]
+    last = _call(visitor, key, "/v1/usage")
+    assert last.status_code == 429 and last.json()["type"].endswith("quota-spent") and "API requests for this month" in last.json()["detail"]
+    assert last.headers["RateLimit"].startswith('"month";r=0;') and int(last.headers["Retry-After"]) > 0
+
+
+def test_metering_counts_every_request_and_the_sweep_books_them_once(admin, visitor, web_settings):
+    from services.exports import jobs
+
+    key = _key(admin)
+    for _ in range(5):
+        assert _call(visitor, key["key"], counties="Andrews").status_code == 200
+    assert _call(visitor, key["key"], "/v1/permits/not-a-permit").status_code == 404
+    live = admin.get("/v1/usage").json()
+    assert live["used"] == 6 and live["keys"][0]["errors"] == 1 and live["complete"]
+    assert jobs.sweep(web_settings)["usage_rows"] == 1
+    assert jobs.sweep(web_settings)["usage_rows"] == 0  # nothing is booked twice
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        assert conn.execute("SELECT requests, errors FROM api_usage_daily WHERE api_key_id = %s", (key["id"],)).fetchone() == (6, 1)
+    booked = admin.get("/v1/usage").json()
+    assert booked["used"] == 6 and booked["days"][0]["requests"] == 6 and booked["remaining"] == booked["quota"] - 6

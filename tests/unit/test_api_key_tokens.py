@@ -40,3 +40,14 @@ def test_an_ip_allow_list_takes_addresses_and_networks_and_nothing_else():
     assert tokens.ip_allowed("192.0.2.1", []) and tokens.ip_allowed("192.0.2.1", None)
     with pytest.raises(FieldError):
         tokens.checked_networks(["10.0.0.300"])
+
+
+def test_a_policy_takes_the_workspace_quota_or_the_defaults_and_a_sixth_of_the_minute_as_burst():
+    from services.apikeys import limits
+
+    p = limits.policy_for(None, None, default_per_minute=60, default_per_month=100_000)
+    assert (p.burst, p.per_minute, p.per_month) == (10, 60, 100_000)
+    assert limits.policy_for(6, 0, default_per_minute=60, default_per_month=None) == limits.Policy(2, 6, 0)
+    assert limits.policy_header(p) == '"burst";q=10;w=1, "minute";q=60;w=60, "month";q=100000;w=2592000'
+    assert limits.state_header("minute", -3, 12) == '"minute";r=0;t=12'
+    assert limits.tightest([("burst", 9, 1), ("minute", 3, 40), ("month", 3, 900)]) == ("minute", 3, 40)

@@ -33,10 +33,11 @@ def upgrade() -> None:
         ADD CONSTRAINT api_keys_scopes_given CHECK (cardinality(scopes) > 0);
       CREATE FUNCTION api_key_for(digest text)
         RETURNS TABLE (id uuid, workspace_id uuid, scopes text[], allowed_ips text[], revoked_at timestamptz, expires_at timestamptz,
-                       last_used_at timestamptz)
+                       last_used_at timestamptz, rate_per_minute integer, calls_per_month integer)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-          SELECT k.id, k.workspace_id, k.scopes, k.allowed_ips::text[], k.revoked_at, k.expires_at, k.last_used_at
-          FROM api_keys k WHERE k.key_hash = digest
+          SELECT k.id, k.workspace_id, k.scopes, k.allowed_ips::text[], k.revoked_at, k.expires_at, k.last_used_at,
+                 q.api_rate_per_minute, q.api_calls_per_month
+          FROM api_keys k LEFT JOIN workspace_quotas q ON q.workspace_id = k.workspace_id WHERE k.key_hash = digest
         $$;
       REVOKE ALL ON FUNCTION api_key_for(text) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION api_key_for(text) TO {APP};

@@ -1,0 +1,209 @@
+"""Rate limits, the monthly quota and metering of API key requests, in Redis (the project's
+Redis runs with an append-only file, so counts survive its restart).
+
+- Sliding windows (a second's burst, a minute) per key, exact: one Lua script trims, checks
+  and records every window atomically, so concurrent requests never get past the policy.
+  If Redis cannot be reached the windows fail open (counted in a metric): the burst limiter
+  protects the service, and a Redis outage should not take the API down with it.
+- The monthly quota per workspace is a counter seeded from `api_usage_daily` when missing;
+  it fails closed: without the counter, a request is refused with 503 and Retry-After.
+- Metering: each request (and each error) is one HINCRBY in a per-day hash; the sweep moves
+  the hashes into `api_usage_daily` exactly once (the hash is renamed to a flush id, and the
+  id is recorded in the same transaction as the counts), with no database write per request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+from redis import Redis
+from redis.exceptions import RedisError
+
+from services.apikeys.limits import Policy, policy_header, state_header, tightest
+from services.errors import DomainError
+from services.metrics import registry as metrics
+
+_WINDOWS = """
+local now = tonumber(ARGV[1])
+local states = {}
+for i = 1, #KEYS do
+  local limit, window = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[i])
+  local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  local reset = window
+  if oldest[2] then reset = window - (now - tonumber(oldest[2])) end
+  if count >= limit then return {0, i, reset} end
+  states[i] = {count, reset}
+end
+local out = {1}
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now, ARGV[2])
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + 2 * i]))
+  table.insert(out, states[i][1] + 1)
+  table.insert(out, states[i][2])
+end
+return out
+"""
+_QUOTA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local used = redis.call('INCR', KEYS[1])
+if used > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return -2 end
+return used
+"""
+
+
+class SlowDown(DomainError):
+    """429: a rate limit; `headers` say which and when to retry."""
+
+    def __init__(self, message: str, headers: dict[str, str]):
+        super().__init__(message)
+        self.headers = headers
+
+
+class QuotaSpent(SlowDown):
+    """429: the workspace's requests for this month are used up."""
+
+
+class QuotaUnknown(DomainError):
+    """503: the quota counter cannot be read; refusing is safer than not counting."""
+
+
+@dataclass
+class Admitted:
+    headers: dict[str, str]
+
+
+def _month_key(workspace_id: uuid.UUID, now: datetime) -> str:
+    return f"apiquota:{workspace_id}:{now:%Y%m}"
+
+
+def admit(redis: Redis, conn: psycopg.Connection | None, key_id: uuid.UUID, workspace_id: uuid.UUID, policy: Policy,
+          now: datetime | None = None) -> Admitted:
+    """Admit one request of a key, or raise SlowDown / QuotaSpent / QuotaUnknown."""
+    now = now or datetime.now(UTC)
+    ms = int(now.timestamp() * 1000)
+    windows = policy.windows()
+    headers = {"RateLimit-Policy": policy_header(policy)}
+    states: list[tuple[str, int, int]] = []
+    try:
+        args: list = [ms, f"{ms}-{uuid.uuid4().hex[:8]}"]
+        for _, q, w in windows:
+            args += [q, w * 1000]
+        res = redis.eval(_WINDOWS, len(windows), *[f"apirate:{key_id}:{name}" for name, _, _ in windows], *args)
+    except RedisError:
+        metrics.ratelimit_fail_open.inc()
+        res = None
+    if res is not None:
+        if res[0] == 0:
+            name, q, _ = windows[int(res[1]) - 1]
+            retry = max(1, -(-int(res[2]) // 1000))
+            raise SlowDown(f"more than {q} requests per {'second' if name == 'burst' else 'minute'} with this key; retry in {retry} s",
+                           {**headers, "RateLimit": state_header(name, 0, retry), "Retry-After": str(retry)})
+        for i, (name, q, _) in enumerate(windows):
+            states.append((name, q - int(res[1 + 2 * i]), max(1, -(-int(res[2 + 2 * i]) // 1000))))
+    if policy.per_month is not None:
+        used = _month_used(redis, conn, workspace_id, policy.per_month, now)
+        reset = int((_next_month(now) - now).total_seconds())
+        if used is None:
+            raise QuotaSpent(f"this workspace has used its {policy.per_month:,} API requests for this month; more from "
+                             f"{_next_month(now):%B 1} (UTC), or raise the plan's quota",
+                             {**headers, "RateLimit": state_header("month", 0, reset), "Retry-After": str(reset)})
+        states.append(("month", policy.per_month - used, reset))
+    if states:
+        headers["RateLimit"] = state_header(*tightest(states))
+    return Admitted(headers)
+
+
+def _next_month(now: datetime) -> datetime:
+    return datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
+
+
+def _month_used(redis: Redis, conn: psycopg.Connection | None, workspace_id: uuid.UUID, quota: int, now: datetime) -> int | None:
+    """Requests used this month after counting this one, or None when the quota is spent."""
+    key = _month_key(workspace_id, now)
+    try:
+        for _ in range(2):
+            used = int(redis.eval(_QUOTA, 1, key, quota))
+            if used == -2:
+                return None
+            if used >= 0:
+                return used
+            # no counter (first request of the month, or Redis lost it): seed it from the books
+            seed = _month_from_books(conn, workspace_id, now) + unflushed(redis, workspace_id, now)
+            redis.set(key, seed, nx=True, ex=40 * 86400)
+    except RedisError as exc:
+        raise QuotaUnknown("the API's quota counter cannot be reached just now; retry in a few seconds") from exc
+    raise QuotaUnknown("the API's quota counter could not be set up; retry in a few seconds")
+
+
+def _month_from_books(conn: psycopg.Connection | None, workspace_id: uuid.UUID, now: datetime) -> int:
+    if conn is None:
+        return 0
+    row = conn.execute("SELECT coalesce(sum(requests), 0) FROM api_usage_daily WHERE workspace_id = %s AND day >= %s",
+                       (workspace_id, now.date().replace(day=1))).fetchone()
+    return int(row[0])
+
+
+# ---- metering --------------------------------------------------------------------------------
+
+def _day_key(now: datetime) -> str:
+    return f"apiuse:{now:%Y-%m-%d}"
+
+
+def meter(redis: Redis, workspace_id: uuid.UUID, key_id: uuid.UUID, error: bool, now: datetime | None = None) -> None:
+    """Count one request (and whether it failed) of a key; never raises (a lost count is
+    better than a failed request; the loss is counted)."""
+    now = now or datetime.now(UTC)
+    try:
+        pipe = redis.pipeline(transaction=True)
+        pipe.hincrby(_day_key(now), f"{workspace_id}:{key_id}:requests", 1)
+        if error:
+            pipe.hincrby(_day_key(now), f"{workspace_id}:{key_id}:errors", 1)
+        pipe.execute()
+    except RedisError:
+        metrics.metering_lost.inc()
+
+
+def unflushed(redis: Redis, workspace_id: uuid.UUID, now: datetime) -> int:
+    """This month's requests of a workspace still in Redis (not yet in api_usage_daily)."""
+    total = 0
+    for pattern in (f"apiuse:{now:%Y-%m}-*", f"apiflush:*:{now:%Y-%m}-*"):
+        for key in redis.scan_iter(match=pattern):
+            total += sum(int(v) for _, v in redis.hscan_iter(key, match=f"{workspace_id}:*:requests"))
+    return total
+
+
+def flush(redis: Redis, conn: psycopg.Connection) -> int:
+    """Move the metered counts into api_usage_daily, exactly once; returns the rows written.
+    Runs as the owner role (the sweep), across workspaces."""
+    written = 0
+    for key in list(redis.scan_iter(match="apiuse:*")):
+        day = key.decode().split(":", 1)[1]
+        held = f"apiflush:{uuid.uuid4().hex}:{day}"
+        try:
+            redis.rename(key, held)
+        except RedisError:
+            continue  # another sweep took it
+    for held in list(redis.scan_iter(match="apiflush:*")):
+        name = held.decode()
+        flush_id, day = name.split(":")[1], name.split(":", 2)[2]
+        counts: dict[tuple[str, str], list[int]] = {}
+        for field, value in redis.hgetall(held).items():
+            ws, key_id, kind = field.decode().split(":")
+            counts.setdefault((ws, key_id), [0, 0])[0 if kind == "requests" else 1] += int(value)
+        with conn.transaction():
+            done = conn.execute("INSERT INTO api_usage_flushes (id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING id", (flush_id,)).fetchone()
+            if done is not None:
+                for (ws, key_id), (requests, errors) in counts.items():
+                    conn.execute("""INSERT INTO api_usage_daily (workspace_id, api_key_id, day, requests, errors)
+                                    SELECT %s, %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = %s)
+                                    ON CONFLICT (api_key_id, day) DO UPDATE
+                                    SET requests = api_usage_daily.requests + EXCLUDED.requests, errors = api_usage_daily.errors + EXCLUDED.errors""",
+                                 (ws, key_id, day, requests, errors, key_id))
+                    written += 1
+        redis.delete(held)
+    return written
