@@ -605,3 +605,47 @@ def test_a_weekly_area_report_is_scheduled_mailed_with_its_pdf_and_one_is_made_n
 @pytest.mark.browser_context_args(**PHONE)
 def test_a_weekly_area_report_is_scheduled_mailed_with_its_pdf_and_one_is_made_now_on_a_phone(page, live, smtp, shots, watch):
     reports_flow(page, *live, smtp, shots)
+
+
+def keys_flow(page, base, settings, shots):
+    """An admin makes an API key in the browser and sees it once; software calls the API with
+    it and sees the limits' headers; the screen shows the use; a revoked key is refused."""
+    news(settings, "2026-07-28")
+    signed_in(page, base)
+    _open(page, base, "/team")
+    page.get_by_role("link", name="API keys and usage").click()
+    expect(page.locator("#view")).to_contain_text("No keys yet.")
+    page.get_by_role("button", name="New API key…").click()
+    form = page.locator("#key-form")
+    form.get_by_label("Name").fill("Nightly sync")
+    form.get_by_label("Read alert rules and events").check()
+    shots(page, "key-new")
+    form.get_by_role("button", name="Make the key").click()
+    key = page.locator("#the-key").inner_text().strip()
+    assert key.startswith("pwk_") and len(key) == 40
+    shots(page, "key-shown-once")
+    page.get_by_role("button", name="Done").click()
+    row = page.locator(".keys li", has_text="Nightly sync")
+    expect(row).to_contain_text(key[:12])
+    expect(row).to_contain_text("Never used")
+    assert key not in page.content()  # shown once, then only its first characters
+    r = requests.get(f"{base}/v1/permits", params={"counties": "Andrews"}, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert r.status_code == 200 and r.json()["items"] and r.headers["RateLimit-Policy"].startswith('"burst";q=10;w=1')
+    page.reload()
+    expect(page.locator(".usage")).to_contain_text("1 requests of 100,000")
+    expect(row).to_contain_text("Last used")
+    shots(page, "keys-used")
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="Revoke").click()
+    expect(row).to_contain_text("Revoked")
+    r = requests.get(f"{base}/v1/permits", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert r.status_code == 401 and "revoked" in r.json()["detail"]
+
+
+def test_an_api_key_made_in_the_browser_calls_the_api_shows_its_use_and_is_revoked_on_a_desktop(page, live, shots, watch):
+    keys_flow(page, *live, shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_an_api_key_made_in_the_browser_calls_the_api_shows_its_use_and_is_revoked_on_a_phone(page, live, shots, watch):
+    keys_flow(page, *live, shots)
