@@ -16,7 +16,7 @@ export async function view() {
   $("#view").innerHTML = `<h2>API keys</h2>
     <p class="muted">Call the permitwatch API from your own software with a key: <code>Authorization: Bearer &lt;key&gt;</code>.</p>
     <section class="usage"><h3>This month (${esc(use.month)}, UTC)</h3>
-      <p><strong>${n(use.used)}</strong> requests${use.quota !== null ? ` of ${n(use.quota)} · ${n(use.remaining)} left` : ""}
+      <p><strong>${n(use.used)}</strong> request${use.used === 1 ? "" : "s"}${use.quota !== null ? ` of ${n(use.quota)} · ${n(use.remaining)} left` : ""}
         · each key up to ${n(use.rate_per_minute)} a minute${use.complete ? "" : " · the last few seconds are not counted yet"}</p>
       ${use.quota ? `<progress max="${use.quota}" value="${use.used}" aria-label="requests used this month">${Math.round((100 * use.used) / use.quota)}%</progress>` : ""}
       ${use.days.length ? `<ol class="bars" aria-label="requests per day">${use.days.map((d) => `<li title="${esc(d.day)}: ${n(d.requests)} requests, ${n(d.errors)} errors">
