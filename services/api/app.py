@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 from redis import Redis
 
 from services.api import (
+    deprecations,
     problems,
     routes_account,
     routes_alerts,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="permitwatch", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
+    app.state.deprecations = deprecations.REGISTRY
     problems.install(app)
     for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports, routes_keys,
                    routes_tiles, routes_webhooks):
@@ -118,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response = await call_next(request)
             status = response.status_code
             response.headers.update(getattr(request.state, "rate_headers", None) or {})
+            route_path = getattr(request.scope.get("route"), "path", None)
+            if (gone := deprecations.find(app.state.deprecations, request.method, route_path)) is not None:
+                response.headers.update(deprecations.headers(gone, settings.public_base_url))
             return response
         finally:
             # the route's template, never the raw path: one series per route, not per permit
@@ -126,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             key = getattr(request.state, "api_key", None)
             if key is not None:  # a Pro API request: one count in Redis, no database write
                 limiter.meter(app.state.redis, key.workspace_id, key.key_id, status >= 400)
+                if (gone := deprecations.find(app.state.deprecations, request.method, route)) is not None:
+                    limiter.count_deprecated(app.state.redis, key.workspace_id, key.key_id, gone.operation)
 
     @app.get("/metrics", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def prometheus_metrics() -> Response:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from services.api.deps import Admin, UsageReader
-from services.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRollIn, UsageOut
+from services.api.deps import PUBLIC, Admin, UsageReader
+from services.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRollIn, Changelog, UsageOut
 from services.apikeys import limits, store, usage
 
 router = APIRouter(prefix="/v1", tags=["api keys"])
@@ -43,3 +43,10 @@ def api_usage(ctx: UsageReader) -> dict:
     quota = store.quota_of(ctx.cur, ctx.workspace_id)
     policy = limits.policy_for(*quota, default_per_minute=ctx.settings.api_rate_per_minute, default_per_month=ctx.settings.api_calls_per_month)
     return usage.month(ctx.cur, ctx.redis, ctx.workspace_id, policy)
+
+
+@router.get("/changelog", response_model=Changelog, dependencies=[PUBLIC],
+            summary="Operations on their way out: since when, their sunset, and what to use instead")
+def changelog(request: Request) -> dict:
+    return {"deprecated": [{"operation": d.operation, "since": d.since, "sunset": d.sunset, "instead": d.instead, "note": d.note}
+                           for d in request.app.state.deprecations]}

@@ -894,6 +894,7 @@ class UsageOut(Out):
     complete: bool = Field(description="false when the last few seconds' counts could not be read (Redis unreachable)")
     keys: list[UsageKey]
     days: list[UsageDay]
+    deprecated_calls: list[DeprecatedCalls] = Field(default_factory=list, description="your keys' calls to deprecated operations (GET /v1/changelog)")
 
 
 # ---- the change feed -----------------------------------------------------------------------
@@ -938,3 +939,21 @@ class FeedPage(Out):
     next_cursor: str = Field(description="pass as since= for the changes after these; keep it: it never skips or repeats")
     count: int
     more: bool = Field(description="true when the page was full: ask again at once")
+
+
+class DeprecatedOut(Out):
+    operation: str = Field(description="METHOD /path")
+    since: datetime
+    sunset: datetime = Field(description="when it stops answering")
+    instead: str
+    note: str
+
+
+class Changelog(Out):
+    deprecated: list[DeprecatedOut]
+
+
+class DeprecatedCalls(Out):
+    key_id: uuid.UUID
+    operation: str
+    calls: int

@@ -168,6 +168,25 @@ def meter(redis: Redis, workspace_id: uuid.UUID, key_id: uuid.UUID, error: bool,
         metrics.metering_lost.inc()
 
 
+def count_deprecated(redis: Redis, workspace_id: uuid.UUID, key_id: uuid.UUID, operation: str) -> None:
+    """One more call of a deprecated operation by this key (kept 400 days: past any sunset)."""
+    try:
+        name = f"apideprecated:{workspace_id}"
+        redis.hincrby(name, f"{key_id} {operation}", 1)
+        redis.expire(name, 400 * 86400)
+    except RedisError:
+        metrics.metering_lost.inc()
+
+
+def deprecated_calls(redis: Redis, workspace_id: uuid.UUID) -> list[tuple[str, str, int]]:
+    """(key id, operation, calls) of the workspace's keys that called deprecated operations."""
+    try:
+        raw = redis.hgetall(f"apideprecated:{workspace_id}")
+    except RedisError:
+        return []
+    return sorted((k.decode().split(" ", 1)[0], k.decode().split(" ", 1)[1], int(v)) for k, v in raw.items())
+
+
 def unflushed(redis: Redis, workspace_id: uuid.UUID, now: datetime) -> int:
     """This month's requests of a workspace still in Redis (not yet in api_usage_daily)."""
     total = 0

@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from redis import Redis
 from redis.exceptions import RedisError
 
-from services.apikeys import limits
+from services.apikeys import limiter, limits
 
 
 def month(cur: psycopg.Cursor, redis: Redis, workspace_id: uuid.UUID, policy: limits.Policy, now: datetime | None = None) -> dict:
@@ -52,4 +52,6 @@ def month(cur: psycopg.Cursor, redis: Redis, workspace_id: uuid.UUID, policy: li
     return {"month": first.strftime("%Y-%m"), "quota": policy.per_month, "used": used,
             "remaining": None if policy.per_month is None else max(0, policy.per_month - used), "rate_per_minute": policy.per_minute,
             "burst_per_second": policy.burst, "complete": pending, "keys": list(keys.values()),
-            "days": sorted(days.values(), key=lambda d: d["day"])}
+            "days": sorted(days.values(), key=lambda d: d["day"]),
+            "deprecated_calls": [{"key_id": k, "operation": op, "calls": c} for k, op, c in limiter.deprecated_calls(redis, workspace_id)
+                                 if k in names]}

@@ -151,3 +151,28 @@ def test_metering_counts_every_request_and_the_sweep_books_them_once(admin, visi
         assert conn.execute("SELECT requests, errors FROM api_usage_daily WHERE api_key_id = %s", (key["id"],)).fetchone() == (6, 1)
     booked = admin.get("/v1/usage").json()
     assert booked["used"] == 6 and booked["days"][0]["requests"] == 6 and booked["remaining"] == booked["quota"] - 6
+
+
+def test_a_deprecated_operation_says_so_in_every_answer_and_its_callers_are_counted_per_key(admin, visitor, app):
+    from datetime import UTC, datetime
+
+    from services.api.deprecations import Deprecated
+
+    gone = Deprecated("GET", "/v1/permits", datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC), "GET /v1/changes",
+                      "for keeping a copy in step, the change feed does it without rescanning")
+    app.state.deprecations = (gone,)
+    try:
+        key = _key(admin)
+        for _ in range(2):
+            r = _call(visitor, key["key"], counties="Andrews")
+            assert r.status_code == 200
+        assert r.headers["Deprecation"] == f"@{int(gone.since.timestamp())}" and r.headers["Sunset"] == "Wed, 01 Dec 2027 00:00:00 GMT"
+        assert r.headers["Link"].endswith('/v1/changelog>; rel="deprecation"; type="application/json"')
+        assert "Deprecation" not in _call(visitor, key["key"], "/v1/usage").headers
+        log = visitor().get("/v1/changelog").json()["deprecated"]
+        assert [(d["operation"], d["instead"]) for d in log] == [("GET /v1/permits", "GET /v1/changes")]
+        calls = admin.get("/v1/usage").json()["deprecated_calls"]
+        assert calls == [{"key_id": key["id"], "operation": "GET /v1/permits", "calls": 2}]
+    finally:
+        from services.api.deprecations import REGISTRY
+        app.state.deprecations = REGISTRY

@@ -69,3 +69,16 @@ def test_a_response_field_that_may_now_be_null_is_breaking():
     def widened(doc):
         doc["components"]["schemas"]["Thing"]["properties"]["id"] = {"anyOf": [{"type": "string"}, {"type": "null"}]}
     assert "POST /v1/things 201.id: may now be ['null']" in _changed(widened)
+
+
+def test_a_deprecation_gives_at_least_a_year_of_notice_and_its_headers():
+    from datetime import UTC, datetime
+
+    from services.api import deprecations as d
+
+    soon = d.Deprecated("GET", "/v1/x", datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC), "GET /v1/y", "")
+    assert d.problems((soon,)) == ["GET /v1/x: sunset 2026-06-01 is less than 365 days after 2026-01-01"]
+    assert d.problems(d.REGISTRY) == []
+    h = d.headers(soon, "https://app.example/")
+    assert h["Deprecation"] == "@1767225600" and h["Sunset"] == "Mon, 01 Jun 2026 00:00:00 GMT"
+    assert h["Link"] == '<https://app.example/v1/changelog>; rel="deprecation"; type="application/json"'
