@@ -106,7 +106,7 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
         raise KeyNotHere(f"this API key is not allowed from {ip}; its allow-list is on the API keys screen")
     if last_used is None or now - last_used > timedelta(minutes=1):
         cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace_id),))
-        cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (ip or None, key_id))
+        cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (tokens.as_ip(ip), key_id))
     return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month)
 
 

@@ -82,6 +82,14 @@ def checked_networks(networks: list[str]) -> list[str]:
     return out
 
 
+def as_ip(ip: str) -> str | None:
+    """The address, if it is one (a proxy or a test client may name itself otherwise)."""
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
+
+
 def ip_allowed(ip: str, networks: list[str] | None) -> bool:
     if not networks:
         return True

@@ -31,6 +31,13 @@ def downgrade(owner_url: str, revision: str) -> None:
     command.downgrade(alembic_config(owner_url), revision)
 
 
+def head() -> str:
+    """The newest revision the code has."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
 def current(owner_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

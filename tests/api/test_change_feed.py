@@ -20,7 +20,8 @@ def reader(visitor, web_settings):
     client.http.headers["Authorization"] = f"Bearer {key}"
     with psycopg.connect(web_settings.database_owner_url) as conn:
         conn.execute("INSERT INTO workspace_quotas (workspace_id, managed_by, api_rate_per_minute) "
-                     "SELECT workspace_id, 'test', 100000 FROM api_keys LIMIT 1")
+                     "SELECT workspace_id, 'test', 100000 FROM api_keys LIMIT 1 "
+                     "ON CONFLICT (workspace_id) DO UPDATE SET api_rate_per_minute = 100000")
     return client
 
 

@@ -35,7 +35,7 @@ def test_down_to_base_and_up_again(settings):
     migrate.downgrade(url, "0001_core")
     assert "aois" not in _tables(url) and "permits" in _tables(url)
     migrate.upgrade(url)
-    assert migrate.current(url) == "0018_month_to_date"
+    assert migrate.current(url) == migrate.head()
     migrate.downgrade(url, "0005_web_app")
     assert "managed_by" not in _columns(url, "workspace_quotas")
     migrate.downgrade(url, "0004_alerting")
