@@ -898,29 +898,6 @@ class UsageOut(Out):
 
 
 # ---- the change feed -----------------------------------------------------------------------
-class FeedPermit(Out):
-    """The permit as it stands now (null when it is no longer current: a filing since approved
-    under its own status number, whose approval is a change of its own)."""
-    api_number: str | None
-    operator_name: str | None
-    operator_number: str | None
-    lease_name: str | None
-    well_number: str | None
-    county: str | None
-    district: str | None
-    filing_purpose: str | None
-    wellbore_profile: str | None
-    total_depth: int | None
-    status: str | None
-    well_status: str | None
-    filed_date: date | None
-    issued_date: date | None
-    amended_date: date | None
-    spud_date: date | None
-    lat: float | None
-    lon: float | None
-
-
 class FeedItem(Out):
     cursor: str = Field(description="this change's place in the feed")
     change_type: Literal["new", "amended", "status_changed", "location_changed", "spudded", "corrected", "filed", "approved", "left_pending"]
@@ -931,7 +908,8 @@ class FeedItem(Out):
     version: int | None = Field(description="the filing sequence of the version that changed")
     source_file: str | None
     source_published_at: datetime | None
-    permit: FeedPermit | None
+    permit: PermitSummary | None = Field(description="the permit as it stands now; null when no longer current (a filing since "
+                                                     "approved under its own status number, whose approval is a change of its own)")
 
 
 class FeedPage(Out):

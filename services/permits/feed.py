@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from services.errors import FieldError
+from services.permits.search import ITEM_COLUMNS
 
 MAX_LIMIT = 1000
 
@@ -34,18 +35,15 @@ def decode(cursor: str | None) -> tuple[int, int]:
     return out
 
 
-_PAGE = """
+_PAGE = f"""
 SELECT pc.txid::text::bigint AS txid, pc.id, pc.change_type, pc.details, pc.source_seen_at AS published_at, pc.created_at AS recorded_at,
        p.source_permit_no AS status_number, v.sequence AS version, regexp_replace(r.source_uri, '^.*/', '') AS source_file,
        r.snapshot_at AS source_published_at,
-       c.permit_id IS NOT NULL AS current, c.api_number, c.operator_name, c.operator_number, c.lease_name, c.well_number, c.county,
-       c.district, c.filing_purpose, c.wellbore_profile, c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date,
-       c.amended_date, c.spud_date, ST_Y(c.geom) AS lat, ST_X(c.geom) AS lon
+       (SELECT row_to_json(x) FROM (SELECT {ITEM_COLUMNS} FROM permits_current c WHERE c.permit_id = pc.permit_id) x) AS permit
 FROM permit_changes pc
 JOIN permits p ON p.id = pc.permit_id
 JOIN permit_versions v ON v.id = pc.permit_version_id
 JOIN ingestion_runs r ON r.id = pc.ingestion_run_id
-LEFT JOIN permits_current c ON c.permit_id = pc.permit_id
 WHERE (pc.txid, pc.id) > (%(tx)s::text::xid8, %(id)s) AND pc.txid < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY pc.txid, pc.id
 LIMIT %(n)s"""
@@ -56,12 +54,9 @@ def page(conn: psycopg.Connection, since: str | None, limit: int) -> dict:
     rows = conn.cursor(row_factory=dict_row).execute(_PAGE, {"tx": tx, "id": cid, "n": min(max(limit, 1), MAX_LIMIT)}).fetchall()
     items = []
     for r in rows:
-        permit = {k: r[k] for k in ("api_number", "operator_name", "operator_number", "lease_name", "well_number", "county", "district",
-                                   "filing_purpose", "wellbore_profile", "total_depth", "status", "well_status", "filed_date",
-                                   "issued_date", "amended_date", "spud_date", "lat", "lon")} if r["current"] else None
         items.append({"cursor": encode(r["txid"], r["id"]), "change_type": r["change_type"], "details": r["details"],
                       "published_at": r["published_at"], "recorded_at": r["recorded_at"], "status_number": r["status_number"],
                       "version": r["version"], "source_file": r["source_file"], "source_published_at": r["source_published_at"],
-                      "permit": permit})
+                      "permit": r["permit"]})
     return {"items": items, "next_cursor": items[-1]["cursor"] if items else (since or encode(0, 0)), "count": len(items),
             "more": len(items) == min(max(limit, 1), MAX_LIMIT)}

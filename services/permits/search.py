@@ -183,6 +183,13 @@ def parse_filters(params: dict) -> dict:
         raise SearchError("filters", str(exc)) from None
 
 
+
+# A permit as a list shows it (PermitSummary), over `permits_current c`.
+ITEM_COLUMNS = ("c.permit_id, c.status_number, c.sequence, c.api_number, c.operator_id, c.operator_number, c.operator_name, "
+                "c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.wellbore_profile, "
+                "c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
+                "c.amendment_count, c.source_seen_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat")
+
 def build_sql(q: SearchQuery) -> tuple[str, dict]:
     """SQL and parameters for one page (limit + 1 rows: the extra one says there is more)."""
     column, direction, null_as = SORTS[q.sort]
@@ -193,10 +200,7 @@ def build_sql(q: SearchQuery) -> tuple[str, dict]:
         params["after_value"], params["after_id"] = q.after
         cmp = "<" if direction == "DESC" else ">"
         where.append(f"({key}, c.permit_id) {cmp} (%(after_value)s, %(after_id)s)")
-    sql = (f"SELECT c.permit_id, c.status_number, c.sequence, c.api_number, c.operator_id, c.operator_number, c.operator_name, "
-           f"c.lease_name, c.well_number, c.county, c.county_code, c.district, c.filing_purpose, c.wellbore_profile, "
-           f"c.total_depth, c.status, c.well_status, c.filed_date, c.issued_date, c.amended_date, c.spud_date, "
-           f"c.amendment_count, c.source_seen_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, {key} AS sort_key "
+    sql = (f"SELECT {ITEM_COLUMNS}, {key} AS sort_key "
            f"FROM permits_current c"
            + (" WHERE " + " AND ".join(where) if where else "")
            + f" ORDER BY {key} {direction}, c.permit_id {direction} LIMIT %(limit)s")
