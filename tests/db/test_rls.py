@@ -34,7 +34,7 @@ def _seed(conn, ws, user, operator):
                         (ws, aoi, search)).fetchone()[0]
     conn.execute("INSERT INTO notifications (workspace_id, user_id, title) VALUES (%s, %s, 'hello')", (ws, user))
     conn.execute("INSERT INTO export_jobs (workspace_id, created_by, job_type, format, params) VALUES (%s, %s, 'permits', 'csv', '{}')", (ws, user))
-    key = conn.execute("INSERT INTO api_keys (workspace_id, name, key_prefix, key_hash) VALUES (%s, 'k', 'pw_', %s) RETURNING id",
+    key = conn.execute("INSERT INTO api_keys (workspace_id, name, key_prefix, key_hash, scopes) VALUES (%s, 'k', 'pw_', %s, '{permits:read}') RETURNING id",
                        (ws, uuid.uuid4().hex)).fetchone()[0]
     conn.execute("INSERT INTO api_usage_daily (workspace_id, api_key_id, day, requests, errors) VALUES (%s, %s, current_date, 1, 0)",
                  (ws, key))
