@@ -37,7 +37,7 @@ def month(cur: psycopg.Cursor, redis: Redis, workspace_id: uuid.UUID, policy: li
         keys.setdefault(r["id"], {"id": r["id"], "name": r["name"], "prefix": r["prefix"], "requests": 0, "errors": 0})
         if r["day"] is not None:
             add(r["id"], r["name"], r["prefix"], r["day"].isoformat(), r["requests"], r["errors"])
-    pending = True
+    complete = True
     try:
         for pattern in (f"apiuse:{now:%Y-%m}-*", f"apiflush:*:{now:%Y-%m}-*"):
             for hkey in redis.scan_iter(match=pattern):
@@ -47,11 +47,11 @@ def month(cur: psycopg.Cursor, redis: Redis, workspace_id: uuid.UUID, policy: li
                     if key_id in names:
                         add(*names[key_id], day, int(value) if kind == "requests" else 0, int(value) if kind == "errors" else 0)
     except RedisError:
-        pending = False  # the books alone; said in the answer
+        complete = False  # the books alone; said in the answer
     used = sum(k["requests"] for k in keys.values())
     return {"month": first.strftime("%Y-%m"), "quota": policy.per_month, "used": used,
             "remaining": None if policy.per_month is None else max(0, policy.per_month - used), "rate_per_minute": policy.per_minute,
-            "burst_per_second": policy.burst, "complete": pending, "keys": list(keys.values()),
+            "burst_per_second": policy.burst, "complete": complete, "keys": list(keys.values()),
             "days": sorted(days.values(), key=lambda d: d["day"]),
             "deprecated_calls": [{"key_id": k, "operation": op, "calls": c} for k, op, c in limiter.deprecated_calls(redis, workspace_id)
                                  if k in names]}

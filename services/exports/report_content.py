@@ -59,9 +59,6 @@ class Report:
     provenance: list[dict]
     made_at: datetime
 
-    def table(self, key: str) -> Table:
-        return next(t for t in self.tables if t.key == key)
-
     def summary(self) -> dict:
         """What the next report of the area compares with (kept with the job)."""
         return {"period": [self.period.start.isoformat(), self.period.end.isoformat()],
