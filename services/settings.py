@@ -145,6 +145,13 @@ class Settings(BaseSettings):
     # --- the Pro API (a WorkspaceQuota overrides these per workspace) ---
     api_rate_per_minute: int = 60  # per key, sliding minute; the burst is a sixth of it per second
     api_calls_per_month: int = 100_000  # per workspace, calendar month (UTC)
+    # Outbound webhooks: networks opened for receivers that would otherwise be refused as
+    # internal (comma-separated CIDRs; tests, an on-premises hub), a CA file to trust beyond
+    # the system's, and how long a receiver has to answer.
+    webhook_allow_networks: str = ""
+    webhook_ca_file: str | None = None
+    webhook_timeout_seconds: float = 10.0
+    webhook_endpoints_per_workspace: int = 10
 
     # --- metrics and the Kubernetes operator ---
     # Port of the Prometheus /metrics listener of processes that serve no HTTP of their

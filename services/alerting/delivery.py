@@ -77,7 +77,8 @@ def claim(conn: psycopg.Connection, channels: list[str], *, limit: int, lease: t
                              AND ((status IN ('pending', 'failed') AND next_attempt_at <= %(now)s)
                                   OR (status = 'sending' AND leased_until < %(now)s))
                            ORDER BY next_attempt_at, id LIMIT %(n)s FOR UPDATE SKIP LOCKED)
-            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind, o.alert_event_id, o.created_at""",
+            RETURNING o.id, o.channel, o.to_address, o.payload, o.attempts, o.kind, o.alert_event_id, o.created_at,
+                      o.workspace_id, o.webhook_endpoint_id, o.event_type""",
             {"now": now, "lease": lease, "channels": channels, "n": limit}).fetchall()
 
 
@@ -89,32 +90,17 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     if not channels:
         return res
     rows = claim(conn, channels, limit=limit, lease=timedelta(seconds=settings.delivery_lease_seconds), now=now)
-    events = _events(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
+    events = event_payloads(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
     for row in rows:
         body = row["payload"] if row["kind"] in ("digest", "report") else messages.render(
             row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"), now)
         try:
             msg = Message(row["id"], row["channel"], row["to_address"], body, attachments=_attachments(settings, body))
             provider_id = providers[row["channel"]].send(msg)
-        except Retryable as exc:
-            if row["attempts"] >= settings.delivery_max_attempts:
-                _finish(conn, row["id"], "dead", error=f"gave up after {row['attempts']} attempts: {exc}")
-                res.dead += 1
-                metrics.deliveries.labels(row["channel"], "dead").inc()
-            else:
-                wait = backoff(row["attempts"], base=settings.delivery_backoff_base_seconds, cap=settings.delivery_backoff_cap_seconds)
-                _finish(conn, row["id"], "failed", error=str(exc), next_at=datetime.now(UTC) + wait)
-                res.retried += 1
-                metrics.deliveries.labels(row["channel"], "retry").inc()
+        except (Retryable, Permanent) as exc:
+            settle(conn, settings, row, exc, res)
             continue
-        except Permanent as exc:
-            _finish(conn, row["id"], "dead", error=f"permanent: {exc}")
-            res.dead += 1
-            metrics.deliveries.labels(row["channel"], "dead").inc()
-            continue
-        _finish(conn, row["id"], "sent", provider_id=provider_id)
-        res.sent += 1
-        _observe_sent(row["channel"], row["kind"], row["created_at"])
+        settle(conn, settings, row, None, res, provider_id=provider_id)
     return res
 
 
@@ -141,7 +127,28 @@ def _observe_sent(channel: str, kind: str, created_at: datetime) -> None:
         metrics.delivery_latency.labels(channel).observe(max(0.0, (datetime.now(UTC) - created_at).total_seconds()))
 
 
-def _events(conn: psycopg.Connection, ids: list) -> dict:
+def settle(conn: psycopg.Connection, settings: Settings, row: dict, failure: Exception | None, res: DeliveryResult, *,
+           provider_id: str | None = None) -> None:
+    """Record a claimed row's attempt: sent; or failed, to be retried after a backoff; or
+    dead after the last attempt or a permanent error."""
+    channel = row["channel"]
+    if failure is None:
+        _finish(conn, row["id"], "sent", provider_id=provider_id)
+        res.sent += 1
+        _observe_sent(channel, row["kind"], row["created_at"])
+    elif isinstance(failure, Retryable) and row["attempts"] < settings.delivery_max_attempts:
+        wait = backoff(row["attempts"], base=settings.delivery_backoff_base_seconds, cap=settings.delivery_backoff_cap_seconds)
+        _finish(conn, row["id"], "failed", error=str(failure), next_at=datetime.now(UTC) + wait)
+        res.retried += 1
+        metrics.deliveries.labels(channel, "retry").inc()
+    else:
+        why = f"gave up after {row['attempts']} attempts: {failure}" if isinstance(failure, Retryable) else f"permanent: {failure}"
+        _finish(conn, row["id"], "dead", error=why)
+        res.dead += 1
+        metrics.deliveries.labels(channel, "dead").inc()
+
+
+def event_payloads(conn: psycopg.Connection, ids: list) -> dict:
     if not ids:
         return {}
     with conn.transaction():

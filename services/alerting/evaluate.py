@@ -154,6 +154,14 @@ UNION ALL
 SELECT * FROM tmp_outbox
 """
 
+# Every alert event also goes to the workspace's webhook endpoints that asked for them,
+# queued in the same transaction as the event (services.webhooks.deliver sends them).
+WEBHOOK_SQL = """
+INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, channel, to_address, status, kind, event_type,
+                                 webhook_endpoint_id, payload)
+SELECT e.workspace_id, e.id, e.alert_rule_id, 'webhook', w.url, 'pending', 'webhook', 'alert.created', w.id, '{}'::jsonb
+FROM tmp_events e JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.enabled AND 'alert.created' = ANY(w.events)
+"""
 
 def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime | None = None) -> EvalResult:
     """Evaluate up to `limit` changes after the cursor, in one transaction."""
@@ -238,7 +246,7 @@ def _write(cur: psycopg.Cursor, now: datetime) -> tuple[int, int]:
     _copy(cur, "tmp_rule_plans", rule_plans)
     _copy(cur, "tmp_planned", planned_ids)
     _copy(cur, "tmp_outbox", rows)
-    outbox = cur.execute(OUTBOX_SQL).rowcount
+    outbox = cur.execute(OUTBOX_SQL).rowcount + cur.execute(WEBHOOK_SQL).rowcount
     for (channel, ws, day), used in usage.used.items():
         if used == usage.start.get((channel, ws, day)):
             continue

@@ -14,6 +14,8 @@ import psycopg
 from services.alerting.delivery import deliver_due, providers_from
 from services.alerting.evaluate import evaluate_pending
 from services.settings import Settings
+from services.webhooks import deliver as webhooks
+from services.webhooks.sender import Sender
 
 log = logging.getLogger("permitwatch.alerts")
 
@@ -25,13 +27,14 @@ def run(settings: Settings, *, evaluate: bool = True, deliver: bool = True, poll
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     providers = providers_from(settings) if deliver else {}
+    post = Sender(settings) if deliver else None
     with psycopg.connect(settings.worker_database_url) as conn, \
             psycopg.connect(settings.worker_database_url, autocommit=True) as listener:
         listener.execute("LISTEN permit_changes")
         while not stop.is_set():
             started = time.monotonic()
             try:
-                _round(conn, settings, providers, evaluate, deliver)
+                _round(conn, settings, providers, evaluate, deliver, post)
             except Exception:
                 # The round's transaction rolled back (nothing half-done); say so loudly and
                 # try again after a pause instead of dying: the cursor and the outbox hold
@@ -49,7 +52,8 @@ def run(settings: Settings, *, evaluate: bool = True, deliver: bool = True, poll
                 pass
 
 
-def _round(conn: psycopg.Connection, settings: Settings, providers: dict, evaluate: bool, deliver: bool) -> None:
+def _round(conn: psycopg.Connection, settings: Settings, providers: dict, evaluate: bool, deliver: bool,
+           post: Sender | None = None) -> None:
     if evaluate:
         r = evaluate_pending(conn)
         if r.changes:
@@ -59,3 +63,8 @@ def _round(conn: psycopg.Connection, settings: Settings, providers: dict, evalua
         if d.sent or d.in_app or d.retried or d.dead or d.digests:
             log.info("delivered: sent %d, in-app %d, retrying %d, dead %d, digests %d",
                      d.sent, d.in_app, d.retried, d.dead, d.digests)
+        if post is not None:
+            queued = webhooks.fan_out_changes(conn)
+            w = webhooks.deliver(conn, settings, post)
+            if queued or w.sent or w.retried or w.dead:
+                log.info("webhooks: %d change events queued; sent %d, retrying %d, dead %d", queued, w.sent, w.retried, w.dead)

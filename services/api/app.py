@@ -30,6 +30,7 @@ from services.api import (
     routes_permits,
     routes_reports,
     routes_tiles,
+    routes_webhook_endpoints,
     routes_webhooks,
 )
 from services.api.deps import PUBLIC
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.deprecations = deprecations.REGISTRY
     problems.install(app)
     for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports, routes_keys,
-                   routes_tiles, routes_webhooks):
+                   routes_webhook_endpoints, routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _problems_as_problem_json(app)

@@ -63,6 +63,12 @@ class Ctx:
         return Actor(self.workspace_id, self.user.user_id, self.user.role)
 
     @property
+    def by(self) -> uuid.UUID | None:
+        """Who acts, for the audit log: the signed-in user; none for an API key (its
+        workspace is the key's, and the audit row says which key)."""
+        return None if self.key is not None else self.user.user_id
+
+    @property
     def client_ip(self) -> str:
         return self.request.client.host if self.request.client else ""
 
@@ -192,6 +198,7 @@ Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
 # Signed-in members, or a Pro API key with the scope.
 PermitsReader = Annotated[Ctx, Depends(access("signed_in", key_scope="permits:read"), scope="function")]
 UsageReader = Annotated[Ctx, Depends(access("member", key_scope="permits:read"), scope="function")]
+WebhookAdmin = Annotated[Ctx, Depends(access("admin", key_scope="webhooks:write"), scope="function")]
 PUBLIC = Depends(public_without_db)
 # Anyone may call, and the route proves who by the provider's signature.
 SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]

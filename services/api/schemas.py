@@ -935,3 +935,79 @@ class DeprecatedCalls(Out):
     key_id: uuid.UUID
     operation: str
     calls: int
+
+
+# ---- outbound webhooks -------------------------------------------------------------------------
+WebhookEvent = Literal["alert.created", "permit.changed"]
+
+
+class WebhookIn(In):
+    url: str = Field(min_length=9, max_length=2000, description="an https:// URL on a public address",
+                     examples=["https://hooks.example.com/permitwatch"])
+    events: list[WebhookEvent] = Field(min_length=1, max_length=2, examples=[["alert.created"]])
+    description: str = Field(default="", max_length=200)
+
+
+class WebhookPatch(In):
+    url: str | None = Field(default=None, min_length=9, max_length=2000)
+    events: list[WebhookEvent] | None = Field(default=None, min_length=1, max_length=2)
+    description: str | None = Field(default=None, max_length=200)
+    enabled: bool | None = Field(default=None, description="false: nothing is sent (queued deliveries are dropped) until turned on")
+
+
+class WebhookRotateIn(In):
+    overlap_hours: int = Field(default=24, ge=0, le=168, description="how long deliveries are signed with the old secret too")
+
+
+class WebhookOut(Out):
+    id: uuid.UUID
+    url: str
+    description: str
+    events: list[WebhookEvent]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    previous_until: datetime | None = Field(description="while set, deliveries carry a second signature made with the previous secret")
+    last_status: Literal["sent", "failed", "dead", "sending", "pending"] | None = Field(description="the latest delivery's state")
+    last_delivery_at: datetime | None
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="the signing secret (whsec_...): shown this once; check each delivery's signature with it")
+
+
+class WebhookSecret(Out):
+    secret: str = Field(description="the new signing secret: shown this once")
+    previous_until: datetime | None
+
+
+class WebhookTestOut(Out):
+    delivery_id: int
+    event_id: str
+
+
+class WebhookTry(Out):
+    attempted_at: datetime
+    address: str | None = Field(description="the address connected to")
+    status_code: int | None = Field(description="the receiver's HTTP status; null when none came")
+    duration_ms: int
+    error: str | None
+
+
+class WebhookDelivery(Out):
+    id: int
+    event_id: str = Field(description="the Permitwatch-Event-Id header and the body's id")
+    event_type: Literal["alert.created", "permit.changed", "ping"]
+    status: Literal["pending", "sending", "sent", "failed", "dead"]
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="when the next try is due, while one is")
+    last_error: str | None
+    changes: int = Field(description="permit changes in a permit.changed event")
+    tries: list[WebhookTry]
+
+
+class WebhookEventType(Out):
+    name: str
+    description: str

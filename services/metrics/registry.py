@@ -22,6 +22,8 @@ deliveries = Counter("permitwatch_delivery_attempts_total", "Delivery attempts b
 ratelimit_fail_open = Counter("permitwatch_api_ratelimit_fail_open_total",
                               "API key requests let through unlimited because Redis could not be reached.")
 metering_lost = Counter("permitwatch_api_metering_lost_total", "API key requests not metered because Redis could not be reached.")
+webhook_seconds = Histogram("permitwatch_webhook_response_seconds", "Outbound webhook attempts: request sent -> receiver answered.",
+                            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
 reconciles = Counter("permitwatch_controller_reconciles_total", "Operator reconciles by kind and outcome.", ["kind", "outcome"])
 
 # Changes whose snapshot is older than this are history (a backfill), not new filings:

@@ -60,3 +60,11 @@ def page(conn: psycopg.Connection, since: str | None, limit: int) -> dict:
                       "permit": r["permit"]})
     return {"items": items, "next_cursor": items[-1]["cursor"] if items else (since or encode(0, 0)), "count": len(items),
             "more": len(items) == min(max(limit, 1), MAX_LIMIT)}
+
+
+def head(conn: psycopg.Connection) -> str:
+    """The cursor of the newest change a reader can be served now: a subscriber that starts
+    here gets every change from now on, and none of the past."""
+    row = conn.execute("""SELECT txid::text::bigint, id FROM permit_changes WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+                          ORDER BY txid DESC, id DESC LIMIT 1""").fetchone()
+    return encode(*row) if row else encode(0, 0)

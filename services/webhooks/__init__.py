@@ -1,0 +1,1 @@
+"""Outbound webhooks: workspaces' HTTPS endpoints for alert events and permit changes."""
