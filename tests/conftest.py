@@ -178,6 +178,17 @@ def fake():
 
 
 @pytest.fixture
+def webhook_ca(tmp_path):
+    """(a test certificate authority, the path of its certificate) for HTTPS webhook receivers."""
+    import trustme
+
+    authority = trustme.CA()
+    path = tmp_path / "webhook-ca.pem"
+    authority.cert_pem.write_to_path(str(path))
+    return authority, path
+
+
+@pytest.fixture
 def smtp():
     """A real SMTP server (aiosmtpd) collecting messages."""
     from tests.fakes import MailCatcher

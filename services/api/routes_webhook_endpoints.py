@@ -10,8 +10,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.api.deps import PUBLIC, WebhookAdmin
-from services.api.schemas import (WebhookCreated, WebhookDelivery, WebhookEventType, WebhookIn, WebhookOut, WebhookPatch,
-                                  WebhookRotateIn, WebhookSecret, WebhookTestOut)
+from services.api.schemas import (
+    WebhookCreated,
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookIn,
+    WebhookOut,
+    WebhookPatch,
+    WebhookRotateIn,
+    WebhookSecret,
+    WebhookTestOut,
+)
 from services.webhooks import endpoints
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])

@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
-import trustme
 
 from services.alerting.evaluate import evaluate_pending
-from services.settings import REPO_ROOT
 from services.errors import FieldError
+from services.settings import REPO_ROOT
 from services.webhooks import deliver as webhooks
 from services.webhooks import endpoints
 from services.webhooks.sender import Sender
 from tests.conftest import make_settings, news, rules_predate_files
+from tests.webhook_receiver import LOOPBACK, Receiver
 
 
 def readme_recipe():
@@ -37,60 +34,18 @@ def readme_recipe():
     return scope["verify_permitwatch"]
 
 
-class Receiver:
-    """An HTTPS endpoint that records what it is sent and answers from a script (200 after it)."""
-
-    def __init__(self, ca: trustme.CA):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.answers: list[int] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 -- http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status = outer.answers.pop(0) if outer.answers else 200
-                self.send_response(status)
-                if 300 <= status < 400:
-                    self.send_header("Location", "https://127.0.0.1:1/elsewhere")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *a):
-                pass
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ca.issue_cert("localhost").configure_cert(context)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.url = f"https://localhost:{self.server.server_address[1]}/hooks/permitwatch?src=test"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def of_type(self, kind: str) -> list[tuple[dict, bytes]]:
-        return [(h, b) for h, b in self.requests if h["permitwatch-event-type"] == kind]
-
-
 @pytest.fixture
-def ca(tmp_path):
-    authority = trustme.CA()
-    path = tmp_path / "ca.pem"
-    authority.cert_pem.write_to_path(str(path))
-    return authority, path
-
-
-@pytest.fixture
-def receiver(ca):
-    r = Receiver(ca[0])
+def receiver(webhook_ca):
+    r = Receiver(webhook_ca[0])
     yield r
     r.server.shutdown()
 
 
 @pytest.fixture
-def web_settings(stack_env, fresh_db, tmp_path, smtp, ca):
+def web_settings(stack_env, fresh_db, tmp_path, smtp, webhook_ca):
     return make_settings(stack_env, fresh_db, tmp_path, secret_key="test-secret-" + fresh_db, basemap_raster_url="",
-                         email_provider="smtp", smtp_port=smtp.port, webhook_allow_networks="127.0.0.0/8,::1/128",
-                         webhook_ca_file=str(ca[1]), delivery_backoff_base_seconds=1, delivery_backoff_cap_seconds=2)
+                         email_provider="smtp", smtp_port=smtp.port, webhook_allow_networks=LOOPBACK,
+                         webhook_ca_file=str(webhook_ca[1]), delivery_backoff_base_seconds=1, delivery_backoff_cap_seconds=2)
 
 
 def work(settings, *, now=None, evaluate=False, sender_settings=None):

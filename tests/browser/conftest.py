@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from services.api.app import create_app
 from services.settings import REPO_ROOT
 from tests.conftest import make_settings
+from tests.webhook_receiver import LOOPBACK
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # SwiftShader renders on the CPU, and this machine is shared: give the UI time.
@@ -43,11 +44,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live(stack_env, fresh_db, tmp_path, smtp):
+def live(stack_env, fresh_db, tmp_path, smtp, webhook_ca):
     """(base URL, settings) of a running server; its e-mails go to the test's SMTP server
     and its texts to settings.sms_folder."""
     settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
-                             email_provider="smtp", smtp_port=smtp.port)
+                             email_provider="smtp", smtp_port=smtp.port, webhook_allow_networks=LOOPBACK,
+                             webhook_ca_file=str(webhook_ca[1]))
     from services.queueing import redis_client
 
     redis_client(settings).flushdb()

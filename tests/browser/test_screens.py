@@ -621,7 +621,7 @@ def keys_flow(page, base, settings, shots):
     form.get_by_label("Read alert rules and events").check()
     shots(page, "key-new")
     form.get_by_role("button", name="Make the key").click()
-    key = page.locator("#the-key").inner_text().strip()
+    key = page.locator("#the-secret").inner_text().strip()
     assert key.startswith("pwk_") and len(key) == 40
     shots(page, "key-shown-once")
     page.get_by_role("button", name="Done").click()
@@ -649,3 +649,66 @@ def test_an_api_key_made_in_the_browser_calls_the_api_shows_its_use_and_is_revok
 @pytest.mark.browser_context_args(**PHONE)
 def test_an_api_key_made_in_the_browser_calls_the_api_shows_its_use_and_is_revoked_on_a_phone(page, live, shots, watch):
     keys_flow(page, *live, shots)
+
+
+def webhooks_flow(page, base, settings, shots, webhook_ca):
+    """An admin adds a webhook in the browser, keeps its secret (shown once), sends a test
+    event, and reads in the delivery log that it was refused once, then delivered, signed."""
+    from services.webhooks import deliver as outbound
+    from services.webhooks import signing
+    from services.webhooks.sender import Sender
+    from tests.webhook_receiver import Receiver
+
+    receiver = Receiver(webhook_ca[0])
+    receiver.answers = [503]
+    try:
+        signed_in(page, base)
+        _open(page, base, "/keys")
+        expect(page.locator("#webhooks")).to_contain_text("No webhooks yet.")
+        page.get_by_role("button", name="New webhook…").click()
+        form = page.locator("#hook-form")
+        form.get_by_label("Address (HTTPS)").fill(receiver.url)
+        form.get_by_label("Description (optional)").fill("Our CRM")
+        form.get_by_label("Every permit change statewide (batched)").check()
+        shots(page, "webhook-new")
+        form.get_by_role("button", name="Add the webhook").click()
+        secret = page.locator("#the-secret").inner_text().strip()
+        assert secret.startswith("whsec_")
+        shots(page, "webhook-secret-once")
+        page.get_by_role("button", name="Done").click()
+        row = page.locator(".hooks li", has_text="Our CRM")
+        expect(row).to_contain_text("No deliveries yet")
+        assert secret not in page.content()
+        row.get_by_role("button", name="Send test").click()
+        expect(page.locator("#toast")).to_contain_text("Test event queued")
+        post = Sender(settings)
+        try:
+            with psycopg.connect(settings.worker_database_url) as w:
+                outbound.deliver(w, settings, post)  # the receiver answers 503 ...
+                outbound.deliver(w, settings, post, now=datetime.now(UTC) + timedelta(hours=2))  # ... then 200
+        finally:
+            post.close()
+        assert len(receiver.requests) == 2
+        headers, body = receiver.requests[-1]
+        assert signing.verify(headers["permitwatch-signature"], body, secret, int(datetime.now(UTC).timestamp()))
+        page.reload()
+        row = page.locator(".hooks li", has_text="Our CRM")
+        expect(row).to_contain_text("Delivered")
+        shots(page, "webhooks-list")
+        row.get_by_role("button", name="Delivery log").click()
+        log = page.locator(".deliveries")
+        expect(log).to_contain_text("Test")
+        expect(log).to_contain_text("answered 503")
+        expect(log).to_contain_text("answered 200")
+        shots(page, "webhook-log")
+    finally:
+        receiver.server.shutdown()
+
+
+def test_a_webhook_added_in_the_browser_gets_a_signed_test_event_shown_in_its_log_on_a_desktop(page, live, shots, watch, webhook_ca):
+    webhooks_flow(page, *live, shots, webhook_ca)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_a_webhook_added_in_the_browser_gets_a_signed_test_event_shown_in_its_log_on_a_phone(page, live, shots, watch, webhook_ca):
+    webhooks_flow(page, *live, shots, webhook_ca)

@@ -1,8 +1,9 @@
 // Pro API keys: this month's use against the quota, the keys (made, shown once, revoked,
 // rolled), for owners and admins; everyone in the workspace sees the use.
 import { api } from "./api.js";
-import { $, $$, esc, fmtTime, openModal, closeModal, showError, toast } from "./ui.js";
+import { $, $$, esc, fmtTime, openModal, closeModal, showError, showOnce, toast } from "./ui.js";
 import { state } from "./state.js";
+import { section as webhooks } from "./webhooks.js";
 
 const SCOPES = [["permits:read", "Read permits, changes and usage"], ["alerts:read", "Read alert rules and events"],
   ["alerts:write", "Change alert rules"], ["exports:write", "Start exports and reports"], ["webhooks:write", "Manage webhooks"]];
@@ -33,7 +34,9 @@ export async function view() {
           ${k.expires_at && !k.replaced_by ? ` · expires ${esc(fmtTime(k.expires_at))}` : ""}${k.allowed_ips?.length ? ` · only from ${esc(k.allowed_ips.join(", "))}` : ""}</span>
         ${k.revoked_at || k.replaced_by ? "" : `<div class="actions"><button class="link" data-roll>Roll</button><button class="link danger" data-revoke>Revoke</button></div>`}
       </li>`;
-      }).join("") || `<li class="muted">No keys yet.</li>`}</ul>` : `<p class="muted">Owners and admins make and revoke keys.</p>`}`;
+      }).join("") || `<li class="muted">No keys yet.</li>`}</ul><section id="webhooks" class="webhooks"></section>`
+    : `<p class="muted">Owners and admins make and revoke keys and webhooks.</p>`}`;
+  if (admin) await webhooks($("#webhooks"), view);
   $("#new-key")?.addEventListener("click", newKey);
   for (const li of $$(".keys li[data-id]")) {
     const k = keys.find((x) => x.id === li.dataset.id);
@@ -68,11 +71,5 @@ function newKey() {
 }
 
 function shown(made, note) {
-  const card = openModal(`<h2 id="modal-title">Your new key</h2>
-    <p>Copy it now: it is shown only this once. ${esc(note)}</p>
-    <p><code class="secret" id="the-key">${esc(made.key)}</code></p>
-    <div class="actions"><button class="primary" id="copy-key">Copy</button><button class="ghost" id="key-done">Done</button></div>`);
-  $("#copy-key", card).addEventListener("click", () => navigator.clipboard.writeText(made.key).then(() => toast("Copied."),
-    () => toast("Select the key and copy it.", "error")));
-  $("#key-done", card).addEventListener("click", () => { closeModal(); view(); });
+  showOnce("Your new key", made.key, note, view);
 }

@@ -70,3 +70,14 @@ export function fmtPhone(e164) {
   const m = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164 || "");
   return m ? `(${m[1]}) ${m[2]}-${m[3]}` : e164 || "";
 }
+
+// A secret shown this once (an API key, a webhook's signing secret), with Copy.
+export function showOnce(title, value, note, done) {
+  const card = openModal(`<h2 id="modal-title">${esc(title)}</h2>
+    <p>Copy it now: it is shown only this once. ${esc(note)}</p>
+    <p><code class="secret" id="the-secret">${esc(value)}</code></p>
+    <div class="actions"><button class="primary" id="copy-secret">Copy</button><button class="ghost" id="secret-done">Done</button></div>`);
+  $("#copy-secret", card).addEventListener("click", () => navigator.clipboard.writeText(value).then(() => toast("Copied."),
+    () => toast("Select it and copy it.", "error")));
+  $("#secret-done", card).addEventListener("click", () => { closeModal(); done(); });
+}
