@@ -64,9 +64,17 @@ class Ctx:
 
     @property
     def by(self) -> uuid.UUID | None:
-        """Who acts, for the audit log: the signed-in user; none for an API key (its
-        workspace is the key's, and the audit row says which key)."""
-        return None if self.key is not None else self.user.user_id
+        """Who acts, for the audit log and the rows' makers: the signed-in user, or the member
+        who made the API key (a key acts on their behalf; None once that account is gone)."""
+        return self.key.made_by if self.key is not None else self.user.user_id
+
+    @property
+    def acting_user(self) -> uuid.UUID:
+        """`by`, where a person must stand behind the action (an export is someone's)."""
+        if self.by is None:
+            raise Problem(403, "key-orphaned", "Key without a member",
+                          "the member who made this API key has left; make a new key to do this")
+        return self.by
 
     @property
     def client_ip(self) -> str:
@@ -199,6 +207,9 @@ Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
 PermitsReader = Annotated[Ctx, Depends(access("signed_in", key_scope="permits:read"), scope="function")]
 UsageReader = Annotated[Ctx, Depends(access("member", key_scope="permits:read"), scope="function")]
 WebhookAdmin = Annotated[Ctx, Depends(access("admin", key_scope="webhooks:write"), scope="function")]
+AlertsReader = Annotated[Ctx, Depends(access("member", key_scope="alerts:read"), scope="function")]
+AlertsWriter = Annotated[Ctx, Depends(access("member", key_scope="alerts:write"), scope="function")]
+Exporter = Annotated[Ctx, Depends(access("member", key_scope="exports:write"), scope="function")]
 PUBLIC = Depends(public_without_db)
 # Anyone may call, and the route proves who by the provider's signature.
 SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]

@@ -13,7 +13,7 @@ from services.alerting import inbox, rule_store, test_alert
 from services.alerting.delivery import providers_from
 from services.alerting.rules import RuleNotFound, RuleSpec
 from services.alerting.samples import sample_matches
-from services.api.deps import Admin, Member
+from services.api.deps import Admin, AlertsReader, AlertsWriter, Member
 from services.api.schemas import (
     Enabled,
     Id,
@@ -37,9 +37,9 @@ from services.tenancy.mailer import send_mail
 router = APIRouter(prefix="/v1", tags=["alerts and workspace"])
 
 
-def _spec(body: RuleIn, me: uuid.UUID) -> RuleSpec:
+def _spec(body: RuleIn, me: uuid.UUID | None) -> RuleSpec:
     data = body.model_dump(exclude_none=False)
-    data["recipients"] = data["recipients"] or [me]
+    data["recipients"] = data["recipients"] or ([me] if me else [])
     return RuleSpec(**data)
 
 
@@ -51,36 +51,36 @@ def _rule(ctx, rule_id: uuid.UUID) -> dict:
 
 
 @router.get("/alert-rules", response_model=list[RuleOut], summary="Alert rules")
-def list_rules(ctx: Member) -> list[RuleOut]:
+def list_rules(ctx: AlertsReader) -> list[RuleOut]:
     return rule_store.list_rules(ctx.cur)
 
 
 @router.post("/alert-rules", response_model=RuleWithSamples, status_code=201, summary="Create an alert rule; the answer includes sample alerts")
-def create_rule(body: RuleIn, ctx: Member) -> RuleWithSamples:
-    rid = rule_store.save(ctx.cur, ctx.workspace_id, _spec(body, ctx.user.user_id), actor=ctx.user.user_id)
+def create_rule(body: RuleIn, ctx: AlertsWriter) -> RuleWithSamples:
+    rid = rule_store.save(ctx.cur, ctx.workspace_id, _spec(body, ctx.by), actor=ctx.by)
     samples, total = sample_matches(ctx.cur, rid)
     return RuleWithSamples(**_rule(ctx, rid), samples=samples, sample_total=total)
 
 
 @router.put("/alert-rules/{rule_id}", response_model=RuleOut, summary="Change an alert rule")
-def update_rule(rule_id: uuid.UUID, body: RuleIn, ctx: Member) -> RuleOut:
-    rule_store.save(ctx.cur, ctx.workspace_id, _spec(body, ctx.user.user_id), actor=ctx.user.user_id, rule_id=rule_id)
+def update_rule(rule_id: uuid.UUID, body: RuleIn, ctx: AlertsWriter) -> RuleOut:
+    rule_store.save(ctx.cur, ctx.workspace_id, _spec(body, ctx.by), actor=ctx.by, rule_id=rule_id)
     return _rule(ctx, rule_id)
 
 
 @router.post("/alert-rules/{rule_id}/enabled", response_model=RuleOut, summary="Pause or resume an alert rule")
-def enable_rule(rule_id: uuid.UUID, body: Enabled, ctx: Member) -> RuleOut:
-    rule_store.set_enabled(ctx.cur, ctx.workspace_id, rule_id, body.enabled, actor=ctx.user.user_id)
+def enable_rule(rule_id: uuid.UUID, body: Enabled, ctx: AlertsWriter) -> RuleOut:
+    rule_store.set_enabled(ctx.cur, ctx.workspace_id, rule_id, body.enabled, actor=ctx.by)
     return _rule(ctx, rule_id)
 
 
 @router.delete("/alert-rules/{rule_id}", response_model=None, status_code=204, summary="Delete an alert rule", response_class=Response)
-def delete_rule(rule_id: uuid.UUID, ctx: Member) -> None:
-    rule_store.delete(ctx.cur, ctx.workspace_id, rule_id, actor=ctx.user.user_id)
+def delete_rule(rule_id: uuid.UUID, ctx: AlertsWriter) -> None:
+    rule_store.delete(ctx.cur, ctx.workspace_id, rule_id, actor=ctx.by)
 
 
 @router.get("/alert-rules/{rule_id}/samples", response_model=list[PermitMatch], summary="Recent permits this rule would have matched")
-def rule_samples(rule_id: uuid.UUID, ctx: Member, days: Annotated[int, Query(ge=1, le=730)] = 90) -> list[PermitMatch]:
+def rule_samples(rule_id: uuid.UUID, ctx: AlertsReader, days: Annotated[int, Query(ge=1, le=730)] = 90) -> list[PermitMatch]:
     _rule(ctx, rule_id)
     return sample_matches(ctx.cur, rule_id, days=days)[0]
 

@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from services.api.deps import Member, Public
+from services.api.deps import Exporter, Public
 from services.api.schemas import ExportColumn, ExportIn, ExportOut
 from services.db.engine import set_tenant
 from services.errors import Missing
@@ -20,13 +20,13 @@ router = APIRouter(prefix="/v1", tags=["exports"])
 
 
 @router.get("/exports/columns", response_model=list[ExportColumn], summary="The permit columns an export can hold")
-def export_columns(ctx: Member) -> list[dict]:
+def export_columns(ctx: Exporter) -> list[dict]:
     return [{"key": k, "label": label, "default": k in columns.DEFAULT_COLUMNS} for k, (label, _, _) in columns.PERMIT_COLUMNS.items()]
 
 
 @router.post("/exports", response_model=ExportOut, status_code=201, summary="Export a search, a watchlist, an operator or your areas")
-def create_export(body: ExportIn, ctx: Member, background: BackgroundTasks) -> dict:
-    job = jobs.create(ctx.cur, ctx.settings, ctx.workspace_id, ctx.user.user_id, kind=body.kind, fmt=body.format, columns=body.columns,
+def create_export(body: ExportIn, ctx: Exporter, background: BackgroundTasks) -> dict:
+    job = jobs.create(ctx.cur, ctx.settings, ctx.workspace_id, ctx.acting_user, kind=body.kind, fmt=body.format, columns=body.columns,
                       search_params=body.search.model_dump(mode="json", exclude_none=True, exclude_defaults=True) if body.search else None,
                       watchlist_id=body.watchlist_id, operator_id=body.operator_id)
     # queued once the request's transaction has committed, so the worker finds the job
@@ -35,12 +35,12 @@ def create_export(body: ExportIn, ctx: Member, background: BackgroundTasks) -> d
 
 
 @router.get("/exports", response_model=list[ExportOut], summary="Your workspace's exports, newest first")
-def list_exports(ctx: Member) -> list[dict]:
+def list_exports(ctx: Exporter) -> list[dict]:
     return jobs.list_jobs(ctx.cur, ctx.settings, ctx.workspace_id)
 
 
 @router.get("/exports/{export_id}", response_model=ExportOut, summary="One export: status, progress, its download link")
-def get_export(export_id: uuid.UUID, ctx: Member) -> dict:
+def get_export(export_id: uuid.UUID, ctx: Exporter) -> dict:
     return jobs.get_job(ctx.cur, ctx.settings, ctx.workspace_id, export_id)
 
 

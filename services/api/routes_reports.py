@@ -8,7 +8,7 @@ import uuid
 
 from fastapi import APIRouter, BackgroundTasks, Response
 
-from services.api.deps import Member
+from services.api.deps import Exporter, Member
 from services.api.schemas import ExportOut, ReportIn, ReportScheduleIn, ReportScheduleOut, ReportSchedulePatch
 from services.exports import jobs
 from services.exports import report_jobs as reports
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 
 
 @router.post("/reports", response_model=ExportOut, status_code=201, summary="Make an AOI Activity Report for an area and period")
-def create_report(body: ReportIn, ctx: Member, background: BackgroundTasks) -> dict:
-    job = reports.ask(ctx.cur, ctx.settings, ctx.workspace_id, ctx.user.user_id, body.aoi_id, body.start, body.end, body.recipients)
+def create_report(body: ReportIn, ctx: Exporter, background: BackgroundTasks) -> dict:
+    job = reports.ask(ctx.cur, ctx.settings, ctx.workspace_id, ctx.acting_user, body.aoi_id, body.start, body.end, body.recipients)
     background.add_task(jobs.enqueue, ctx.settings, job, ctx.workspace_id)
     return jobs.get_job(ctx.cur, ctx.settings, ctx.workspace_id, job)
 

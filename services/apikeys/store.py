@@ -37,6 +37,7 @@ class KeyPrincipal:
     scopes: frozenset[str]
     rate_per_minute: int | None  # the workspace's quota row; None: the defaults
     calls_per_month: int | None
+    made_by: uuid.UUID | None = None  # the member the key acts for (None: that account is gone)
 
 
 def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: list[str],
@@ -96,7 +97,7 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     row = cur.execute("SELECT * FROM api_key_for(%s)", (tokens.digest(key),)).fetchone()
     if row is None:
         raise KeyRefused("this API key is not valid (check it was copied whole)")
-    key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month = row
+    key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month, made_by = row
     now = datetime.now(UTC)
     if revoked is not None:
         raise KeyRefused("this API key was revoked; make a new one on the API keys screen")
@@ -107,7 +108,7 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     if last_used is None or now - last_used > timedelta(minutes=1):
         cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace_id),))
         cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (tokens.as_ip(ip), key_id))
-    return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month)
+    return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month, made_by)
 
 
 def quota_of(cur: psycopg.Cursor, workspace_id: uuid.UUID) -> tuple[int | None, int | None]:

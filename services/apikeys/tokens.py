@@ -21,9 +21,9 @@ LENGTH = len(PREFIX) + _BODY + _SUM
 SHOWN = 12  # characters kept to name a key: the prefix and 8 of its random part
 SCOPES = {
     "permits:read": "search permits, operators and changes, and read tiles",
-    "alerts:read": "read alert rules, events and the inbox",
+    "alerts:read": "read alert rules and the permits they would have matched",
     "alerts:write": "create and change alert rules",
-    "exports:write": "start exports and reports",
+    "exports:write": "start and follow exports and activity reports",
     "webhooks:write": "register and change webhook endpoints",
 }
 MOST_NETWORKS = 20

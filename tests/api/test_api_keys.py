@@ -57,6 +57,8 @@ def test_bad_revoked_expired_and_out_of_scope_keys_get_the_right_problem(admin, 
     r = _call(visitor, alerts_only)
     assert r.status_code == 403 and r.json()["param"] == "scope" and "permits:read" in r.json()["detail"]
     r = _call(visitor, key["key"], "/v1/exports")
+    assert r.status_code == 403 and r.json()["param"] == "scope" and "exports:write" in r.json()["detail"]
+    r = _call(visitor, key["key"], "/v1/report-schedules")
     assert r.status_code == 403 and r.json()["type"].endswith("session-only")
     assert admin.post(f"/v1/api-keys/{key['id']}/revoke").json()["revoked_at"]
     r = _call(visitor, key["key"])
@@ -176,3 +178,28 @@ def test_a_deprecated_operation_says_so_in_every_answer_and_its_callers_are_coun
     finally:
         from services.api.deprecations import REGISTRY
         app.state.deprecations = REGISTRY
+
+
+def test_alert_and_export_scopes_let_a_key_read_and_write_rules_and_start_exports_as_the_member_who_made_it(admin, visitor, web_settings):
+    reader, writer, exporter = (_key(admin, name=n, scopes=[s])["key"] for n, s in
+                                (("read", "alerts:read"), ("write", "alerts:write"), ("export", "exports:write")))
+    auth = {k: {"Authorization": f"Bearer {k}"} for k in (reader, writer, exporter)}
+    search = admin.post("/v1/saved-searches", json={"name": "Andrews", "filters": {"counties": ["003"]}}).json()
+    client = visitor()
+    refused = client.http.post("/v1/alert-rules", json={"name": "by key", "saved_search_id": search["id"]}, headers=auth[reader])
+    assert refused.status_code == 403 and "alerts:write" in refused.json()["detail"]
+    made = client.http.post("/v1/alert-rules", json={"name": "by key", "saved_search_id": search["id"]}, headers=auth[writer])
+    assert made.status_code == 201, made.text
+    me = admin.get("/auth/me").json()["user"]["id"]
+    assert made.json()["recipients"] == [me]  # a key acts for the member who made it
+    listed = client.http.get("/v1/alert-rules", headers=auth[reader])
+    assert listed.status_code == 200 and [r["name"] for r in listed.json()] == ["by key"]
+    paused = client.http.post(f"/v1/alert-rules/{made.json()['id']}/enabled", json={"enabled": False}, headers=auth[writer])
+    assert paused.status_code == 200 and paused.json()["enabled"] is False
+    export = client.http.post("/v1/exports", json={"kind": "permits", "format": "csv", "search": {"counties": ["Andrews"]}}, headers=auth[exporter])
+    assert export.status_code == 201, export.text
+    assert client.http.get(f"/v1/exports/{export.json()['id']}", headers=auth[exporter]).status_code == 200
+    with psycopg.connect(web_settings.database_owner_url) as conn:
+        makers = conn.execute("SELECT DISTINCT actor_user_id::text FROM audit_log WHERE action IN ('alert_rule.created', 'export.created')").fetchall()
+        creator = conn.execute("SELECT created_by::text FROM export_jobs").fetchone()[0]
+    assert makers == [(me,)] and creator == me

@@ -618,7 +618,7 @@ def keys_flow(page, base, settings, shots):
     page.get_by_role("button", name="New API key…").click()
     form = page.locator("#key-form")
     form.get_by_label("Name").fill("Nightly sync")
-    form.get_by_label("Read alert rules and events").check()
+    form.get_by_label("Read alert rules").check()
     shots(page, "key-new")
     form.get_by_role("button", name="Make the key").click()
     key = page.locator("#the-secret").inner_text().strip()

@@ -5,7 +5,7 @@ import { $, $$, esc, fmtTime, openModal, closeModal, showError, showOnce, toast 
 import { state } from "./state.js";
 import { section as webhooks } from "./webhooks.js";
 
-const SCOPES = [["permits:read", "Read permits, changes and usage"], ["alerts:read", "Read alert rules and events"],
+const SCOPES = [["permits:read", "Read permits, changes and usage"], ["alerts:read", "Read alert rules"],
   ["alerts:write", "Change alert rules"], ["exports:write", "Start exports and reports"], ["webhooks:write", "Manage webhooks"]];
 
 const n = (v) => (v ?? 0).toLocaleString();

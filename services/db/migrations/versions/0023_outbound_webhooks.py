@@ -3,7 +3,8 @@ permit changes. Deliveries are outbox rows (channel `webhook`), so they get the 
 leases, retries with backoff and dead letters; each attempt is logged (status, time taken,
 address, error) for the delivery log. An endpoint keeps salts, not secrets (see
 services.webhooks.signing), the previous one live until its overlap ends, and its place in
-the change feed.
+the change feed. A key now also names who made it, on whose behalf it acts (exports,
+rules, webhooks made with a key are that member's).
 
 Revision ID: 0023_outbound_webhooks
 Revises: 0022_change_feed
@@ -78,10 +79,28 @@ def upgrade() -> None:
       CREATE INDEX webhook_attempts_outbox_idx ON webhook_attempts (outbox_id, id);
       {_rls("webhook_attempts")}
       GRANT USAGE, SELECT ON SEQUENCE webhook_attempts_id_seq TO {APP}, {WORKER};
+      {_key_lookup(with_maker=True)}
     """)
 
 
+def _key_lookup(with_maker: bool) -> str:
+    maker = ", created_by uuid" if with_maker else ""
+    return f"""
+      DROP FUNCTION api_key_for(text);
+      CREATE FUNCTION api_key_for(digest text)
+        RETURNS TABLE (id uuid, workspace_id uuid, scopes text[], allowed_ips text[], revoked_at timestamptz, expires_at timestamptz,
+                       last_used_at timestamptz, rate_per_minute integer, calls_per_month integer{maker})
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+          SELECT k.id, k.workspace_id, k.scopes, k.allowed_ips::text[], k.revoked_at, k.expires_at, k.last_used_at,
+                 q.api_rate_per_minute, q.api_calls_per_month{", k.created_by" if with_maker else ""}
+          FROM api_keys k LEFT JOIN workspace_quotas q ON q.workspace_id = k.workspace_id WHERE k.key_hash = digest
+        $$;
+      REVOKE ALL ON FUNCTION api_key_for(text) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION api_key_for(text) TO {APP};"""
+
+
 def downgrade() -> None:
+    op.execute(_key_lookup(with_maker=False))
     op.execute("""
       DROP TABLE webhook_attempts;
       DELETE FROM notification_outbox WHERE channel = 'webhook';
