@@ -130,8 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             route = getattr(request.scope.get("route"), "path", None) or "unmatched"
             metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
             key = getattr(request.state, "api_key", None)
-            if key is not None:  # a Pro API request: one count in Redis, no database write
-                limiter.meter(app.state.redis, key.workspace_id, key.key_id, status >= 400)
+            if key is not None:  # a Pro API request: counted in Redis when admitted (or refused), no database write
+                if status >= 400 and getattr(request.state, "api_admitted", False):
+                    limiter.meter_error(app.state.redis, key.workspace_id, key.key_id)
                 if (gone := deprecations.find(app.state.deprecations, request.method, route)) is not None:
                     limiter.count_deprecated(app.state.redis, key.workspace_id, key.key_id, gone.operation)
 

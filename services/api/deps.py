@@ -20,7 +20,6 @@ from services.api.problems import Problem, unauthenticated
 from services.apikeys import limiter, limits
 from services.apikeys import store as apikeys
 from services.apikeys.store import KeyPrincipal
-from services.db.engine import set_tenant
 from services.errors import KeptRefusal
 from services.settings import Settings
 from services.tenancy import sessions
@@ -99,8 +98,7 @@ def check_csrf(request: Request, settings: Settings, session_token: str | None) 
 def _admit_key(cur: psycopg.Cursor, request: Request, settings: Settings) -> KeyPrincipal:
     """The key's workspace in context, within its rate limits and monthly quota (headers on
     the response), and metered when the response is sent."""
-    key = apikeys.authenticate(cur, bearer_key(request), request.client.host if request.client else "")
-    set_tenant(cur, key.workspace_id)
+    key = apikeys.authenticate(cur, bearer_key(request), request.client.host if request.client else "")  # and its RLS context
     policy = limits.policy_for(key.rate_per_minute, key.calls_per_month, default_per_minute=settings.api_rate_per_minute,
                                default_per_month=settings.api_calls_per_month)
     request.state.api_key = key
@@ -113,6 +111,7 @@ def _admit_key(cur: psycopg.Cursor, request: Request, settings: Settings) -> Key
     except limiter.QuotaUnknown as exc:
         raise Problem(503, "quota-unavailable", "Quota check unavailable", str(exc), headers={"Retry-After": "5"}) from None
     request.state.rate_headers = admitted.headers  # put on the response, whatever its kind, by the app's middleware
+    request.state.api_admitted = True  # counted; the middleware adds an error if the answer is one
     return key
 
 

@@ -7,7 +7,8 @@ Redis runs with an append-only file, so counts survive its restart).
   protects the service, and a Redis outage should not take the API down with it.
 - The monthly quota per workspace is a counter seeded from `api_usage_daily` when missing;
   it fails closed: without the counter, a request is refused with 503 and Retry-After.
-- Metering: each request (and each error) is one HINCRBY in a per-day hash; the sweep moves
+- Metering: each request is counted in a per-day hash by the same script that admits it
+  (one round trip for all three), an error after admission by one HINCRBY; the sweep moves
   the hashes into `api_usage_daily` exactly once (the hash is renamed to a flush id, and the
   id is recorded in the same transaction as the counts), with no database write per request.
 """
@@ -26,33 +27,47 @@ from services.apikeys.limits import Policy, policy_header, state_header, tightes
 from services.errors import DomainError
 from services.metrics import registry as metrics
 
-_WINDOWS = """
-local now = tonumber(ARGV[1])
+# One round trip admits a request: it is counted in the day's usage hash (every request the
+# limiter sees, refused ones as errors too), the windows are trimmed and checked, the month's
+# counter taken, and only then are the windows recorded, all atomically. -1: the month's
+# counter is missing (nothing was counted; seed it and ask again).
+_ADMIT = """
+local now, nwin = tonumber(ARGV[1]), tonumber(ARGV[3])
+local quota, field = tonumber(ARGV[4 + 2 * nwin]), ARGV[5 + 2 * nwin]
+local month, usage = KEYS[nwin + 1], KEYS[nwin + 2]
+if quota >= 0 and redis.call('EXISTS', month) == 0 then return {-1} end
+redis.call('HINCRBY', usage, field .. ':requests', 1)
 local states = {}
-for i = 1, #KEYS do
-  local limit, window = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+for i = 1, nwin do
+  local limit, window = tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[i])
   local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
   local reset = window
   if oldest[2] then reset = window - (now - tonumber(oldest[2])) end
-  if count >= limit then return {0, i, reset} end
+  if count >= limit then
+    redis.call('HINCRBY', usage, field .. ':errors', 1)
+    return {0, i, reset}
+  end
   states[i] = {count, reset}
 end
-local out = {1}
-for i = 1, #KEYS do
+local used = -1
+if quota >= 0 then
+  used = redis.call('INCR', month)
+  if used > quota then
+    redis.call('DECR', month)
+    redis.call('HINCRBY', usage, field .. ':errors', 1)
+    return {-2}
+  end
+end
+local out = {1, used}
+for i = 1, nwin do
   redis.call('ZADD', KEYS[i], now, ARGV[2])
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[2 + 2 * i]))
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 + 2 * i]))
   table.insert(out, states[i][1] + 1)
   table.insert(out, states[i][2])
 end
 return out
-"""
-_QUOTA = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local used = redis.call('INCR', KEYS[1])
-if used > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) return -2 end
-return used
 """
 
 
@@ -83,61 +98,60 @@ def _month_key(workspace_id: uuid.UUID, now: datetime) -> str:
 
 def admit(redis: Redis, conn: psycopg.Connection | None, key_id: uuid.UUID, workspace_id: uuid.UUID, policy: Policy,
           now: datetime | None = None) -> Admitted:
-    """Admit one request of a key, or raise SlowDown / QuotaSpent / QuotaUnknown."""
+    """Admit one request of a key, counted in the day's usage, or raise SlowDown /
+    QuotaSpent / QuotaUnknown (the refusal counted as an error)."""
     now = now or datetime.now(UTC)
     ms = int(now.timestamp() * 1000)
     windows = policy.windows()
     headers = {"RateLimit-Policy": policy_header(policy)}
-    states: list[tuple[str, int, int]] = []
+    quota = -1 if policy.per_month is None else policy.per_month
+    keys = [f"apirate:{key_id}:{name}" for name, _, _ in windows] + [_month_key(workspace_id, now), _day_key(now)]
+    args: list = [ms, f"{ms}-{uuid.uuid4().hex[:8]}", len(windows)]
+    for _, q, w in windows:
+        args += [q, w * 1000]
+    args += [quota, f"{workspace_id}:{key_id}"]
     try:
-        args: list = [ms, f"{ms}-{uuid.uuid4().hex[:8]}"]
-        for _, q, w in windows:
-            args += [q, w * 1000]
-        res = redis.eval(_WINDOWS, len(windows), *[f"apirate:{key_id}:{name}" for name, _, _ in windows], *args)
-    except RedisError:
+        res = _script(redis)(keys=keys, args=args)
+        if res[0] == -1:  # first request of the month, or Redis lost the counter: seed it from the books
+            seed = _month_from_books(conn, workspace_id, now) + unflushed(redis, workspace_id, now)
+            redis.set(keys[-2], seed, nx=True, ex=40 * 86400)
+            res = _script(redis)(keys=keys, args=args)
+    except RedisError as exc:
         metrics.ratelimit_fail_open.inc()
-        res = None
-    if res is not None:
-        if res[0] == 0:
-            name, q, _ = windows[int(res[1]) - 1]
-            retry = max(1, -(-int(res[2]) // 1000))
-            raise SlowDown(f"more than {q} requests per {'second' if name == 'burst' else 'minute'} with this key; retry in {retry} s",
-                           {**headers, "RateLimit": state_header(name, 0, retry), "Retry-After": str(retry)})
-        for i, (name, q, _) in enumerate(windows):
-            states.append((name, q - int(res[1 + 2 * i]), max(1, -(-int(res[2 + 2 * i]) // 1000))))
+        metrics.metering_lost.inc()
+        if policy.per_month is not None:
+            raise QuotaUnknown("the API's quota counter cannot be reached just now; retry in a few seconds") from exc
+        return Admitted(headers)
+    reset = int((_next_month(now) - now).total_seconds())
+    if res[0] == -1:
+        raise QuotaUnknown("the API's quota counter could not be set up; retry in a few seconds")
+    if res[0] == -2:
+        raise QuotaSpent(f"this workspace has used its {policy.per_month:,} API requests for this month; more from "
+                         f"{_next_month(now):%B 1} (UTC), or raise the plan's quota",
+                         {**headers, "RateLimit": state_header("month", 0, reset), "Retry-After": str(reset)})
+    if res[0] == 0:
+        name, q, _ = windows[int(res[1]) - 1]
+        retry = max(1, -(-int(res[2]) // 1000))
+        raise SlowDown(f"more than {q} requests per {'second' if name == 'burst' else 'minute'} with this key; retry in {retry} s",
+                       {**headers, "RateLimit": state_header(name, 0, retry), "Retry-After": str(retry)})
+    states = [(name, q - int(res[2 + 2 * i]), max(1, -(-int(res[3 + 2 * i]) // 1000))) for i, (name, q, _) in enumerate(windows)]
     if policy.per_month is not None:
-        used = _month_used(redis, conn, workspace_id, policy.per_month, now)
-        reset = int((_next_month(now) - now).total_seconds())
-        if used is None:
-            raise QuotaSpent(f"this workspace has used its {policy.per_month:,} API requests for this month; more from "
-                             f"{_next_month(now):%B 1} (UTC), or raise the plan's quota",
-                             {**headers, "RateLimit": state_header("month", 0, reset), "Retry-After": str(reset)})
-        states.append(("month", policy.per_month - used, reset))
-    if states:
-        headers["RateLimit"] = state_header(*tightest(states))
+        states.append(("month", policy.per_month - int(res[1]), reset))
+    headers["RateLimit"] = state_header(*tightest(states))
     return Admitted(headers)
+
+
+def _script(redis: Redis):
+    """The admission script, sent by its digest (EVALSHA) once Redis has it."""
+    script = getattr(redis, "_permitwatch_admit", None)
+    if script is None:
+        script = redis.register_script(_ADMIT)
+        redis._permitwatch_admit = script
+    return script
 
 
 def _next_month(now: datetime) -> datetime:
     return datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
-
-
-def _month_used(redis: Redis, conn: psycopg.Connection | None, workspace_id: uuid.UUID, quota: int, now: datetime) -> int | None:
-    """Requests used this month after counting this one, or None when the quota is spent."""
-    key = _month_key(workspace_id, now)
-    try:
-        for _ in range(2):
-            used = int(redis.eval(_QUOTA, 1, key, quota))
-            if used == -2:
-                return None
-            if used >= 0:
-                return used
-            # no counter (first request of the month, or Redis lost it): seed it from the books
-            seed = _month_from_books(conn, workspace_id, now) + unflushed(redis, workspace_id, now)
-            redis.set(key, seed, nx=True, ex=40 * 86400)
-    except RedisError as exc:
-        raise QuotaUnknown("the API's quota counter cannot be reached just now; retry in a few seconds") from exc
-    raise QuotaUnknown("the API's quota counter could not be set up; retry in a few seconds")
 
 
 def _month_from_books(conn: psycopg.Connection | None, workspace_id: uuid.UUID, now: datetime) -> int:
@@ -154,16 +168,11 @@ def _day_key(now: datetime) -> str:
     return f"apiuse:{now:%Y-%m-%d}"
 
 
-def meter(redis: Redis, workspace_id: uuid.UUID, key_id: uuid.UUID, error: bool, now: datetime | None = None) -> None:
-    """Count one request (and whether it failed) of a key; never raises (a lost count is
-    better than a failed request; the loss is counted)."""
-    now = now or datetime.now(UTC)
+def meter_error(redis: Redis, workspace_id: uuid.UUID, key_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Count an admitted request that failed (its request was counted when admitted); never
+    raises (a lost count is better than a failed request; the loss is counted)."""
     try:
-        pipe = redis.pipeline(transaction=True)
-        pipe.hincrby(_day_key(now), f"{workspace_id}:{key_id}:requests", 1)
-        if error:
-            pipe.hincrby(_day_key(now), f"{workspace_id}:{key_id}:errors", 1)
-        pipe.execute()
+        redis.hincrby(_day_key(now or datetime.now(UTC)), f"{workspace_id}:{key_id}:errors", 1)
     except RedisError:
         metrics.metering_lost.inc()
 

@@ -90,14 +90,17 @@ def roll(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, key_i
 
 
 def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
-    """The workspace and scopes of a live key, or KeyRefused / KeyNotHere; last use is
-    written at most once a minute per key."""
+    """The workspace and scopes of a live key, its workspace set as the transaction's RLS
+    context, or KeyRefused / KeyNotHere; last use is written at most once a minute per key."""
     if not tokens.well_formed(key):
         raise KeyRefused("this API key is not valid (check it was copied whole)")
-    row = cur.execute("SELECT * FROM api_key_for(%s)", (tokens.digest(key),)).fetchone()
+    # The key's workspace becomes the transaction's RLS context in the same round trip (a
+    # refused key's transaction is rolled back with it).
+    row = cur.execute("""SELECT k.*, set_config('app.workspace_id', k.workspace_id::text, true), set_config('app.user_id', '', true)
+                         FROM api_key_for(%s) k""", (tokens.digest(key),)).fetchone()
     if row is None:
         raise KeyRefused("this API key is not valid (check it was copied whole)")
-    key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month, made_by = row
+    key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month, made_by = row[:10]
     now = datetime.now(UTC)
     if revoked is not None:
         raise KeyRefused("this API key was revoked; make a new one on the API keys screen")
@@ -106,7 +109,6 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     if not tokens.ip_allowed(ip, nets):
         raise KeyNotHere(f"this API key is not allowed from {ip}; its allow-list is on the API keys screen")
     if last_used is None or now - last_used > timedelta(minutes=1):
-        cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace_id),))
         cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (tokens.as_ip(ip), key_id))
     return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month, made_by)
 

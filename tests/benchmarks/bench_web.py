@@ -21,6 +21,7 @@ Usage:  .venv/bin/python tests/benchmarks/bench_web.py [--runs 40] [--keep]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -75,6 +76,7 @@ def ensure_data(env: dict) -> dict:
         have = 0
     if have >= SIZE * 0.9:
         print(f"reusing {DB}: {have:,} permits", flush=True)
+        subprocess.run([sys.executable, "-m", "services", "db", "upgrade"], env=child, check=True)  # the code's schema
         return steady(child)
     files = sorted((BENCH / f"p{SIZE}").glob("*.dat*"))
     if not files:
@@ -226,16 +228,11 @@ def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, 
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--keep", action="store_true", help="keep the 1M database for the next run")
-    parser.add_argument("--search-only", action="store_true", help="the list and the search box, without the tiles")
-    args = parser.parse_args()
-    env = localstack.up()
-    child = ensure_data(env)
+@contextlib.contextmanager
+def serve(child: dict, log_name: str = "web-server.log"):
+    """`permitwatch web` (one uvicorn worker) on a free port, for the block; its base URL."""
     port = free_port()
-    log = (BENCH / "web-server.log").open("w")
+    log = (BENCH / log_name).open("w")
     server = subprocess.Popen([sys.executable, "-m", "services", "web", "--port", str(port)], env=child, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -246,11 +243,32 @@ def main() -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            http.get("/auth/me")
-            h = {"X-CSRF-Token": http.cookies["pw_csrf"]}
-            r = http.post("/auth/signup", json={"email": f"bench{time.time_ns()}@example.com", "password": "benchmark pass 1"}, headers=h)
-            assert r.status_code == 201, r.text
-            h = {"X-CSRF-Token": http.cookies["pw_csrf"]}
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def signed_up(http: httpx.Client) -> dict:
+    """A new account's session on this client; the CSRF header its writes need."""
+    http.get("/auth/me")
+    h = {"X-CSRF-Token": http.cookies["pw_csrf"]}
+    r = http.post("/auth/signup", json={"email": f"bench{time.time_ns()}@example.com", "password": "benchmark pass 1"}, headers=h)
+    assert r.status_code == 201, r.text
+    return {"X-CSRF-Token": http.cookies["pw_csrf"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the 1M database for the next run")
+    parser.add_argument("--search-only", action="store_true", help="the list and the search box, without the tiles")
+    args = parser.parse_args()
+    env = localstack.up()
+    child = ensure_data(env)
+    with serve(child) as base:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            h = signed_up(http)
             redis = Redis.from_url(child["PERMITWATCH_REDIS_URL"])
             # The raw-SQL side runs with the server pool's session options (services/api/app.py).
             with psycopg.connect(child["PERMITWATCH_DATABASE_URL"], options=WEB_SESSION_OPTIONS) as conn:
@@ -263,9 +281,6 @@ def main() -> None:
                            "search_box": bench_search_box(http, conn, args.runs)}
                 if not args.search_only:
                     results["tiles"] = bench_tiles(http, conn, redis, lon, lat, args.runs)
-    finally:
-        server.terminate()
-        server.wait(10)
     (BENCH / "web-results.json").write_text(json.dumps(results, indent=1))
     print(f"\nresults: {BENCH / 'web-results.json'}")
     if not args.keep:

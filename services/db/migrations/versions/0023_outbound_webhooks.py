@@ -84,17 +84,20 @@ def upgrade() -> None:
 
 
 def _key_lookup(with_maker: bool) -> str:
+    # PL/pgSQL keeps the lookup's plan for the connection's life; a SQL function with
+    # SECURITY DEFINER is planned on every call, and every keyed request makes one.
     maker = ", created_by uuid" if with_maker else ""
+    body = f"""SELECT k.id, k.workspace_id, k.scopes, k.allowed_ips::text[], k.revoked_at, k.expires_at, k.last_used_at,
+                 q.api_rate_per_minute, q.api_calls_per_month{", k.created_by" if with_maker else ""}
+          FROM api_keys k LEFT JOIN workspace_quotas q ON q.workspace_id = k.workspace_id WHERE k.key_hash = digest"""
+    language = f"plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN QUERY {body}; END $$" if with_maker \
+        else f"sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ {body} $$"
     return f"""
       DROP FUNCTION api_key_for(text);
       CREATE FUNCTION api_key_for(digest text)
         RETURNS TABLE (id uuid, workspace_id uuid, scopes text[], allowed_ips text[], revoked_at timestamptz, expires_at timestamptz,
                        last_used_at timestamptz, rate_per_minute integer, calls_per_month integer{maker})
-        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-          SELECT k.id, k.workspace_id, k.scopes, k.allowed_ips::text[], k.revoked_at, k.expires_at, k.last_used_at,
-                 q.api_rate_per_minute, q.api_calls_per_month{", k.created_by" if with_maker else ""}
-          FROM api_keys k LEFT JOIN workspace_quotas q ON q.workspace_id = k.workspace_id WHERE k.key_hash = digest
-        $$;
+        LANGUAGE {language};
       REVOKE ALL ON FUNCTION api_key_for(text) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION api_key_for(text) TO {APP};"""
 
