@@ -6,11 +6,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import time
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -34,6 +33,7 @@ from services.api import (
     routes_webhooks,
 )
 from services.api.deps import PUBLIC
+from services.api.edge import Edge
 from services.api.schemas import PROBLEM_RESPONSES, Health, MapConfig
 from services.apikeys import limiter
 from services.metrics import registry as metrics
@@ -91,8 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.pool = ConnectionPool(settings.database_url, min_size=2, max_size=settings.db_pool_size, open=True,
                                         name="permitwatch-web", kwargs={"options": WEB_SESSION_OPTIONS})
+        # Public records read by one statement (permit tiles behind a tile pass): no
+        # transaction to open and close around them.
+        app.state.read_pool = ConnectionPool(settings.database_url, min_size=1, max_size=max(2, settings.db_pool_size // 2), open=True,
+                                             name="permitwatch-read", kwargs={"options": WEB_SESSION_OPTIONS, "autocommit": True})
         app.state.redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         yield
+        app.state.read_pool.close()
         app.state.pool.close()
         app.state.redis.close()
 
@@ -106,35 +111,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     headers = _security_headers(settings)
     _problems_as_problem_json(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for k, v in headers.items():
-            response.headers.setdefault(k, v)
-        return response
+    def extra_headers(scope) -> dict[str, str]:
+        out = dict(scope.get("state", {}).get("rate_headers") or {})
+        if (gone := deprecations.find(app.state.deprecations, scope["method"], getattr(scope.get("route"), "path", None))) is not None:
+            out.update(deprecations.headers(gone, settings.public_base_url))
+        return out
 
-    @app.middleware("http")
-    async def observe_latency(request: Request, call_next):
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers.update(getattr(request.state, "rate_headers", None) or {})
-            route_path = getattr(request.scope.get("route"), "path", None)
-            if (gone := deprecations.find(app.state.deprecations, request.method, route_path)) is not None:
-                response.headers.update(deprecations.headers(gone, settings.public_base_url))
-            return response
-        finally:
-            # the route's template, never the raw path: one series per route, not per permit
-            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-            metrics.http_latency.labels(request.method, route, str(status)).observe(time.perf_counter() - started)
-            key = getattr(request.state, "api_key", None)
-            if key is not None:  # a Pro API request: counted in Redis when admitted (or refused), no database write
-                if status >= 400 and getattr(request.state, "api_admitted", False):
-                    limiter.meter_error(app.state.redis, key.workspace_id, key.key_id)
-                if (gone := deprecations.find(app.state.deprecations, request.method, route)) is not None:
-                    limiter.count_deprecated(app.state.redis, key.workspace_id, key.key_id, gone.operation)
+    def done(scope, status: int, seconds: float) -> None:
+        # the route's template, never the raw path: one series per route, not per permit
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        metrics.http_latency.labels(scope["method"], route, str(status)).observe(seconds)
+        state = scope.get("state", {})
+        if (key := state.get("api_key")) is not None:  # a Pro API request: counted in Redis when admitted (or refused)
+            if status >= 400 and state.get("api_admitted"):
+                limiter.meter_error(app.state.redis, key.workspace_id, key.key_id)
+            if (gone := deprecations.find(app.state.deprecations, scope["method"], route)) is not None:
+                limiter.count_deprecated(app.state.redis, key.workspace_id, key.key_id, gone.operation)
+
+    app.add_middleware(Edge, security=headers, extra_headers=extra_headers, done=done)
 
     @app.get("/metrics", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
     def prometheus_metrics() -> Response:

@@ -7,6 +7,7 @@ CSRF token bound to the session."""
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,7 +23,7 @@ from services.apikeys import store as apikeys
 from services.apikeys.store import KeyPrincipal
 from services.errors import KeptRefusal
 from services.settings import Settings
-from services.tenancy import sessions
+from services.tenancy import sessions, tile_pass
 from services.tenancy.credentials import csrf_token, same_secret
 from services.tenancy.members import Actor
 from services.tenancy.roles import require
@@ -41,6 +42,7 @@ class Ctx:
     request: Request
     session: sessions.Session | None
     key: KeyPrincipal | None = None  # a Pro API key instead of a session
+    passed: str | None = None  # a tile pass's user: no session, no database (cur is None)
 
     @property
     def user(self) -> sessions.Session:
@@ -153,6 +155,8 @@ def bearer_key(request: Request) -> str | None:
 def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
     if level == "public":
         return
+    if ctx.passed is not None and level == "signed_in":
+        return
     if ctx.key is not None:
         if key_scope is None:
             raise Problem(403, "session-only", "Not open to API keys", "this route takes a signed-in session, not an API key")
@@ -164,6 +168,18 @@ def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
         return
     ctx.workspace_id  # noqa: B018 -- raises 403 without a workspace
     require(ctx.user.role, ROLE_AT_LEAST[level], "this action")
+
+
+def tile_unit(request: Request):
+    """Permit tiles: a valid tile pass admits without a session lookup or a transaction; a
+    tile that needs the workspace (operator groups), or no pass, takes the session."""
+    settings = settings_of(request)
+    passed = None if "operator_groups" in request.query_params else \
+        tile_pass.check(settings.secret_key, request.cookies.get(tile_pass.COOKIE), time.time())
+    if passed is not None:
+        yield Ctx(None, settings, request.app.state.redis, request, None, passed=passed)
+        return
+    yield from unit_of_work(request)
 
 
 def provider_unit_of_work(request: Request):
@@ -210,6 +226,7 @@ AlertsReader = Annotated[Ctx, Depends(access("member", key_scope="alerts:read"),
 AlertsWriter = Annotated[Ctx, Depends(access("member", key_scope="alerts:write"), scope="function")]
 Exporter = Annotated[Ctx, Depends(access("member", key_scope="exports:write"), scope="function")]
 PUBLIC = Depends(public_without_db)
+TileReader = Annotated[Ctx, Depends(access("signed_in", tile_unit), scope="function")]
 # Anyone may call, and the route proves who by the provider's signature.
 SignedByProvider = Annotated[Ctx, Depends(access("public", provider_unit_of_work), scope="function")]
 

@@ -4,7 +4,6 @@ never build error responses themselves and every error says what was wrong."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -70,7 +69,7 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
 ]
 
 
-def _response(request: Request, status: int, slug: str, title: str, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
+def response(request: Request, status: int, slug: str, title: str, detail: str, headers: dict | None = None, **extra) -> JSONResponse:
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": request.url.path, **extra}
     return JSONResponse(body, status_code=status, media_type=MEDIA, headers=headers)
 
@@ -78,52 +77,30 @@ def _response(request: Request, status: int, slug: str, title: str, detail: str,
 def install(app) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
-        return _response(request, exc.status, exc.slug, exc.title, exc.detail, exc.headers, **exc.extra)
+        return response(request, exc.status, exc.slug, exc.title, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         errors = [{"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['where']}: {e['problem']}" for e in errors)
-        return _response(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
+        return response(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        return _response(request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail), getattr(exc, "headers", None))
+        return response(request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail), getattr(exc, "headers", None))
 
     @app.exception_handler(WebhookRefused)
     async def _webhook(request: Request, exc: WebhookRefused):
-        return _response(request, exc.status, exc.slug, "Webhook refused", exc.detail)
+        return response(request, exc.status, exc.slug, "Webhook refused", exc.detail)
 
     for cls, status, slug, title, field in TABLE:
         app.add_exception_handler(cls, _domain(status, slug, title, field))
-
-    @app.middleware("http")
-    async def bounded_body(request: Request, call_next):
-        """A request that declares a body past MAX_BODY is refused before any route reads it
-        (the largest legitimate body is an area import, at most imports.MAX_BYTES)."""
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _response(request, 413, "too-large", "Request too large", f"a request body is at most {MAX_BODY // 1024 // 1024} MB")
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def unexpected(request: Request, call_next):
-        """Any other exception is a bug: a 500 problem whose trace id is in the log beside the
-        traceback, and never the exception's own message (it may carry internals)."""
-        try:
-            return await call_next(request)
-        except Exception:
-            trace = uuid.uuid4().hex
-            log.exception("unhandled error trace_id=%s %s %s", trace, request.method, request.url.path)
-            return _response(request, 500, "internal-error", "Internal error",
-                             f"something went wrong on our side; quote trace id {trace} if you report it",
-                             {"X-Trace-Id": trace}, trace_id=trace)
 
 
 def _domain(status: int, slug: str, title: str, field: str | None):
     async def handler(request: Request, exc: Exception):
         extra = {"param": getattr(exc, field)} if field and getattr(exc, field, None) else {}
         detail = getattr(exc, "detail", None) if field else None
-        return _response(request, status, slug, title, f"{extra['param']}: {detail}" if extra and detail else str(exc), **extra)
+        return response(request, status, slug, title, f"{extra['param']}: {detail}" if extra and detail else str(exc), **extra)
     return handler
 

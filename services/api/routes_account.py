@@ -8,7 +8,7 @@ from pydantic import Field
 
 from services.api.deps import SESSION_COOKIE, Public, SignedIn
 from services.api.schemas import Accepted, AccountOut, In
-from services.tenancy import account_mail, profile
+from services.tenancy import account_mail, profile, tile_pass
 from services.tenancy.credentials import token_hash
 from services.tenancy.mailer import send_mail, send_sms
 
@@ -106,3 +106,4 @@ def confirm_email(body: TokenIn, ctx: Public) -> Accepted:
 def delete_account(body: PasswordOnly, ctx: SignedIn, response: Response) -> None:
     profile.delete_account(ctx.cur, ctx.user.user_id, body.password)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(tile_pass.COOKIE, path=tile_pass.PATH)

@@ -15,7 +15,7 @@ from services.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Public, SignedIn
 from services.api.problems import Problem
 from services.api.schemas import Accepted, In, InvitationPreview, Me, Sent, SignedUp, UserRef, Verified, WorkspaceRef
 from services.audit.trail import audit
-from services.tenancy import account_mail, accounts, members, ratelimit, sessions
+from services.tenancy import account_mail, accounts, members, ratelimit, sessions, tile_pass
 from services.tenancy.credentials import csrf_token
 from services.tenancy.mailer import send_mail
 
@@ -117,6 +117,7 @@ def logout(ctx: Public, response: Response) -> Response:
         sessions.revoke(ctx.cur, ctx.session.token)
     response.status_code = 204
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(tile_pass.COOKIE, path=tile_pass.PATH)
     response.set_cookie(CSRF_COOKIE, new_anonymous_csrf(), samesite="lax", secure=ctx.settings.cookie_secure, path="/")
     return response
 

@@ -102,3 +102,28 @@ def test_tiles_need_a_session_and_the_counties_base_map_is_served(user, visitor)
     assert anon.get("/tiles/permits/6/14/26.mvt").status_code == 401
     counties = mapbox_vector_tile.decode(user.get("/tiles/counties/{}/{}/{}.mvt".format(*_tile_of(*ANDREWS, 7))).content)["counties"]["features"]
     assert "Andrews" in {f["properties"]["name"] for f in counties}
+
+
+def test_a_tile_pass_serves_permit_tiles_without_the_session_until_it_is_forged_expired_or_signed_out(user, visitor, web_settings):
+    from services.tenancy import tile_pass
+
+    url = "/tiles/permits/{}/{}/{}.mvt".format(*_tile_of(*ANDREWS, 12))
+    first = user.get(url)
+    assert first.status_code == 200 and tile_pass.COOKIE in first.cookies
+    good = first.cookies[tile_pass.COOKIE]
+    alone = visitor()  # no session cookie at all: the pass is enough for permit tiles
+    alone.http.cookies.set(tile_pass.COOKIE, good, path=tile_pass.PATH)
+    by_pass = alone.get(url)
+    assert by_pass.status_code == 200 and by_pass.content == first.content and tile_pass.COOKIE not in by_pass.cookies
+    assert alone.get("/v1/permits").status_code == 401  # and for nothing else
+    grouped = alone.get(url, params={"operator_groups": "00000000-0000-0000-0000-000000000000"})
+    assert grouped.status_code == 401  # a tile that needs the workspace takes the session
+    user_id, expires, _ = good.split(".")
+    for bad in (f"{user_id}.{int(expires) + 3600}.{good.split('.')[2]}",  # a longer life, same signature
+                tile_pass.make("another-secret", user_id, 1e10), tile_pass.make(web_settings.secret_key, user_id, 0)):  # expired
+        forged = visitor()
+        forged.http.cookies.set(tile_pass.COOKIE, bad, path=tile_pass.PATH)
+        assert forged.get(url).status_code == 401, bad
+    out = user.post("/auth/logout")
+    deleted = [c for c in out.headers.get_list("set-cookie") if c.startswith(f"{tile_pass.COOKIE}=")]
+    assert out.status_code == 204 and len(deleted) == 1 and "Max-Age=0" in deleted[0] and f"Path={tile_pass.PATH}" in deleted[0]

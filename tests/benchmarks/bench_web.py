@@ -11,7 +11,10 @@ process, signs a user up over HTTP, and measures over one keep-alive HTTP connec
   tiles   zooms 4 to 16 over the densest spot: the server uncached (the tile generation is
           bumped before each request, outside the timing), the server cached, and the same
           tile SQL run directly; plus, up to zoom 9, the naive raw-points ST_AsMVT query the
-          grid replaces (tiles-baseline.md's SQL), to show what aggregation saves
+          grid replaces (tiles-baseline.md's SQL), to show what aggregation saves; and the
+          peer tile server, tipg 1.6.1 (installed into .local/bench/tipg-venv on first use),
+          over the same table and database, configured as tiles-baseline.md's "B": every
+          point, buffer 64, the 3857 column, two properties, uncompressed
 
 Every figure is a median and p95 over repeated requests; ratios are taken within this run.
 
@@ -189,9 +192,50 @@ def bench_search_box(http: httpx.Client, conn, runs: int) -> dict:
     return out
 
 
-def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, runs: int) -> list[dict]:
+TIPG = BENCH / "tipg-venv"
+TIPG_VERSION = "1.6.1"
+TIPG_QUERY = {"geom-column": "geom_3857", "properties": "status_number,status"}
+
+
+@contextlib.contextmanager
+def tipg(child: dict):
+    """tipg on a free port over the benchmark database (its own venv, made once); its tile URL
+    template, or None when it cannot be installed here."""
+    if not (TIPG / "bin" / "uvicorn").exists():
+        print(f"installing tipg {TIPG_VERSION} into {TIPG} (once)…", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG)], check=True)
+        done = subprocess.run([str(TIPG / "bin" / "pip"), "install", "-q", f"tipg=={TIPG_VERSION}", "uvicorn"], check=False)
+        if done.returncode:
+            print("tipg could not be installed: no peer column", flush=True)
+            yield None
+            return
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PERMITWATCH_", "TIPG_"))},
+           "DATABASE_URL": child["PERMITWATCH_DATABASE_OWNER_URL"], "TIPG_MAX_FEATURES_PER_TILE": "1000000", "TIPG_TILE_BUFFER": "64",
+           "TIPG_DB_SCHEMAS": '["public"]'}
+    log = (BENCH / "tipg.log").open("w")
+    server = subprocess.Popen([str(TIPG / "bin" / "uvicorn"), "tipg.main:app", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+                              env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}/collections/public.permits_current/tiles/WebMercatorQuad"
+    try:
+        for _ in range(600):  # it reads the whole catalogue first: half a minute here
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/collections", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, runs: int, peer: str | None = None) -> list[dict]:
     print(f"\ntiles over the densest spot ({lon:.3f}, {lat:.3f}); ms p50/p95")
-    print(f"{'z':>3} {'mode':>7} {'feat':>6} {'bytes':>9} | {'raw SQL':>15} | {'uncached':>15} | {'cached':>13} | {'ratio':>5} | naive points")
+    print(f"{'z':>3} {'mode':>7} {'feat':>6} {'bytes':>9} | {'raw SQL':>15} | {'uncached':>15} | {'cached':>13} | {'ratio':>5} | "
+          f"{'tipg':>15} | naive points")
+    peer_http = httpx.Client(timeout=120, headers={"Accept-Encoding": "identity"}) if peer else None
     rows = []
     for z in range(4, 17):
         zxy = tile_of(lon, lat, z)
@@ -215,6 +259,12 @@ def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, 
         row = {"z": z, "tile": "/".join(map(str, zxy)), "mode": tiles.mode(z, {}), "features": features, "bytes": len(data),
                "raw_sql_ms": summary(raw), "uncached_ms": summary(miss), "cached_ms": summary(hits),
                "ratio_p50": round(statistics.median(miss) / statistics.median(raw), 2)}
+        if peer_http is not None:
+            purl = "{}/{}/{}/{}".format(peer, *zxy)
+            peer_http.get(purl, params=TIPG_QUERY).raise_for_status()
+            pt = timed_ms(lambda u=purl: peer_http.get(u, params=TIPG_QUERY).raise_for_status(), runs if z >= 8 else max(3, runs // 8))
+            row["tipg_ms"] = summary(pt)
+            row["tipg_vs_uncached_p50"] = round(statistics.median(pt) / statistics.median(miss), 2)
         if z <= tiles.GRID_MAX_ZOOM:
             naive = conn.execute(NAIVE, dict(zip("zxy", zxy, strict=True))).fetchone()[0]
             nt = timed_ms(lambda v=dict(zip("zxy", zxy, strict=True)): conn.execute(NAIVE, v).fetchone(), 3)
@@ -222,9 +272,12 @@ def bench_tiles(http: httpx.Client, conn, redis: Redis, lon: float, lat: float, 
         conn.commit()
         rows.append(row)
         nv = f"{row['naive_points']['ms']['p50']:8.1f} ms {row['naive_points']['bytes'] / 1e6:6.2f} MB" if "naive_points" in row else ""
+        tp = f"{row['tipg_ms']['p50']:6.2f} / {row['tipg_ms']['p95']:6.2f}" if "tipg_ms" in row else "-"
         print(f"{z:>3} {row['mode']:>7} {features:>6} {len(data):>9,} | {row['raw_sql_ms']['p50']:6.2f} / {row['raw_sql_ms']['p95']:6.2f} | "
               f"{row['uncached_ms']['p50']:6.2f} / {row['uncached_ms']['p95']:6.2f} | {row['cached_ms']['p50']:5.2f} / {row['cached_ms']['p95']:5.2f} | "
-              f"{row['ratio_p50']:5.2f} | {nv}", flush=True)
+              f"{row['ratio_p50']:5.2f} | {tp:>15} | {nv}", flush=True)
+    if peer_http is not None:
+        peer_http.close()
     return rows
 
 
@@ -263,10 +316,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the 1M database for the next run")
     parser.add_argument("--search-only", action="store_true", help="the list and the search box, without the tiles")
+    parser.add_argument("--tiles-only", action="store_true", help="the tiles, without the list and the search box")
+    parser.add_argument("--no-tipg", action="store_true", help="leave out the peer tile server")
     args = parser.parse_args()
     env = localstack.up()
     child = ensure_data(env)
-    with serve(child) as base:
+    with serve(child) as base, (tipg(child) if not (args.no_tipg or args.search_only) else contextlib.nullcontext()) as peer:
         with httpx.Client(base_url=base, timeout=60) as http:
             h = signed_up(http)
             redis = Redis.from_url(child["PERMITWATCH_REDIS_URL"])
@@ -277,10 +332,11 @@ def main() -> None:
                 conn.commit()
                 print(f"machine: {os.cpu_count()} cores; {permits:,} permits; server: `permitwatch web` (1 uvicorn worker), "
                       f"client: httpx, one keep-alive connection, {args.runs} runs per figure")
-                results = {"permits": permits, "runs": args.runs, "list": bench_list(http, h, conn, county, args.runs),
-                           "search_box": bench_search_box(http, conn, args.runs)}
+                results = {"permits": permits, "runs": args.runs}
+                if not args.tiles_only:
+                    results |= {"list": bench_list(http, h, conn, county, args.runs), "search_box": bench_search_box(http, conn, args.runs)}
                 if not args.search_only:
-                    results["tiles"] = bench_tiles(http, conn, redis, lon, lat, args.runs)
+                    results["tiles"] = bench_tiles(http, conn, redis, lon, lat, args.runs, peer)
     (BENCH / "web-results.json").write_text(json.dumps(results, indent=1))
     print(f"\nresults: {BENCH / 'web-results.json'}")
     if not args.keep:
