@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import ConnectionPool
@@ -109,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    routes_webhook_endpoints, routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
-    _problems_as_problem_json(app)
+    _finish_document(app)
 
     def extra_headers(scope) -> dict[str, str]:
         out = dict(scope.get("state", {}).get("rate_headers") or {})
@@ -175,19 +176,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _problems_as_problem_json(app: FastAPI) -> None:
-    """FastAPI files a response model under application/json; errors are application/problem+json."""
+def _access_of(dependant) -> tuple[str, str | None] | None:
+    """(access level, API key scope) a route declared through its dependencies."""
+    for dep in dependant.dependencies:
+        level = getattr(dep.call, "access_level", None)
+        if level:
+            return level, getattr(dep.call, "key_scope", None)
+        if (found := _access_of(dep)) is not None:
+            return found
+    return None
+
+
+SECURITY_SCHEMES = {
+    "apiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "pwk_ + 36 characters",
+               "description": "A Pro API key (Team > API keys and usage). It may call the operations that name its scope."},
+    "session": {"type": "apiKey", "in": "cookie", "name": "pw_session",
+                "description": "The web app's session; state-changing calls also send the pw_csrf cookie's value as X-CSRF-Token."},
+}
+
+
+def _finish_document(app: FastAPI) -> None:
+    """What FastAPI's document lacks: errors as application/problem+json (it files them under
+    application/json), and who may call each operation (the security schemes)."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
             doc = build()
-            for ops in doc["paths"].values():
-                for op in ops.values():
+            access = {(m.lower(), c.path): _access_of(c.original_route.dependant)
+                      for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute) for m in c.methods}
+            doc.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            for path, ops in doc["paths"].items():
+                for method, op in ops.items():
                     for code, resp in op.get("responses", {}).items():
                         content = resp.get("content", {})
                         if code[0] in "45" and "application/json" in content:
                             content["application/problem+json"] = content.pop("application/json")
+                    level, scope = access.get((method, path)) or ("public", None)
+                    if level == "public":
+                        op["security"] = []
+                    else:
+                        op["security"] = [{"session": []}] + ([{"apiKey": []}] if scope else [])
+                        who = {"signed_in": "signed-in users", "member": "workspace members", "admin": "owners and admins",
+                               "owner": "owners"}[level]
+                        op["description"] = (op.get("description", "") + f"\n\nWho: {who}"
+                                             + (f", or an API key with the `{scope}` scope." if scope else " (not API keys).")).strip()
             app.openapi_schema = doc
         return app.openapi_schema
     app.openapi = openapi

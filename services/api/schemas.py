@@ -839,12 +839,13 @@ class ReportScheduleOut(Out):
 
 # ---- Pro API keys ------------------------------------------------------------------------
 class ApiKeyIn(In):
-    name: str = Name
+    name: str = Field(min_length=1, max_length=120, examples=["Nightly sync"])
     scopes: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
-        min_length=1, max_length=10, description="permits:read, alerts:read, alerts:write, exports:write, webhooks:write")
-    expires_at: datetime | None = Field(default=None, description="optional; after it the key is refused")
-    allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] = Field(default_factory=list, max_length=20,
-                                                                                 description="optional allow-list of addresses or CIDR networks")
+        min_length=1, max_length=10, description="permits:read, alerts:read, alerts:write, exports:write, webhooks:write",
+        examples=[["permits:read", "alerts:read"]])
+    expires_at: datetime | None = Field(default=None, description="optional; after it the key is refused", examples=["2027-06-30T23:59:59Z"])
+    allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=20, description="optional allow-list of addresses or CIDR networks", examples=[["203.0.113.0/24"]])
 
 
 class ApiKeyRollIn(In):

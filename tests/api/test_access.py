@@ -57,6 +57,18 @@ def test_the_levels_in_use_are_the_known_ones_and_writes_need_a_member():
 
 
 
+def test_the_document_says_who_may_call_each_operation_and_which_take_an_api_key():
+    doc = create_app(Settings(_env_file=None, secret_key="routes-only")).openapi()
+    assert set(doc["components"]["securitySchemes"]) == {"apiKey", "session"}
+    keyed = {(m, p) for p, ops in doc["paths"].items() for m, op in ops.items() if {"apiKey": []} in op["security"]}
+    assert {("get", "/v1/permits"), ("get", "/v1/changes"), ("post", "/v1/webhooks"), ("post", "/v1/exports")} <= keyed
+    assert ("get", "/v1/account") not in keyed and doc["paths"]["/v1/account"]["get"]["security"] == [{"session": []}]
+    assert doc["paths"]["/v1/changelog"]["get"]["security"] == []
+    levels = {(m.lower(), path): _levels(r.dependant).pop() for path, methods, r in _routes() for m in methods}
+    assert {k for k, lvl in levels.items() if lvl == "public"} == {
+        (m, p) for p, ops in doc["paths"].items() for m, op in ops.items() if op["security"] == []}
+
+
 def test_an_unexpected_error_is_a_500_problem_with_a_trace_id_and_no_internals(web_settings, caplog):
     from fastapi.testclient import TestClient
 
