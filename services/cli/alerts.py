@@ -128,7 +128,7 @@ def worker(evaluate: Annotated[bool, typer.Option(help="evaluate new permit chan
     """The long-running alert worker (woken by ingestion; SIGTERM stops it after the round)."""
     import logging
 
-    from services.alerting.worker import run
+    from services.alert_worker import run
     from services.metrics import serve as metrics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

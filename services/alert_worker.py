@@ -1,6 +1,8 @@
 """The long-running alert worker: evaluate new permit changes, assemble digests due,
-deliver the outbox; woken by the ingestion's NOTIFY, and polling besides (a notification
-can be missed while reconnecting; the cursor and the outbox never are)."""
+deliver the outbox (SMS, e-mail, in-app, and the workspaces' webhooks, which build on the
+alerting package, hence this module above both); woken by the ingestion's NOTIFY, and
+polling besides (a notification can be missed while reconnecting; the cursor and the
+outbox never are)."""
 
 from __future__ import annotations
 
