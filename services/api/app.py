@@ -23,6 +23,7 @@ from services.api import (
     routes_account,
     routes_alerts,
     routes_areas,
+    routes_audit,
     routes_auth,
     routes_exports,
     routes_keys,
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.deprecations = deprecations.REGISTRY
     problems.install(app)
     for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports, routes_keys,
-                   routes_webhook_endpoints, routes_tiles, routes_webhooks):
+                   routes_audit, routes_webhook_endpoints, routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _finish_document(app)

@@ -1012,3 +1012,36 @@ class WebhookDelivery(Out):
 class WebhookEventType(Out):
     name: str
     description: str
+
+
+# ---- the audit log ------------------------------------------------------------------------------
+class AuditEntry(Out):
+    id: int
+    at: datetime
+    action: str = Field(description="the action's code, e.g. webhook.created")
+    what: str = Field(description="the action in words")
+    actor_id: uuid.UUID | None
+    actor_name: str | None = Field(description="who did it; null for an API key's or the system's action, or a former member")
+    entity_type: str | None
+    entity_id: str | None
+    details: dict[str, Any]
+
+
+class AuditPage(Out):
+    items: list[AuditEntry]
+    next_before: int | None = Field(description="pass as before= for older entries; null at the end")
+
+
+class AuditAction(Out):
+    action: str
+    what: str
+
+
+class AuditPerson(Out):
+    id: uuid.UUID
+    name: str
+
+
+class AuditChoices(Out):
+    actions: list[AuditAction]
+    people: list[AuditPerson]

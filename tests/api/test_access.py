@@ -39,6 +39,7 @@ def test_the_levels_in_use_are_the_known_ones_and_writes_need_a_member():
     assert levels[("POST", "/v1/workspace/invitations")] == "admin"
     assert levels[("PATCH", "/v1/workspace/members/{user_id}")] == "admin"
     assert levels[("GET", "/v1/permits")] == "signed_in"
+    assert levels[("GET", "/v1/audit")] == levels[("GET", "/v1/audit.csv")] == "admin"
     assert levels[("POST", "/auth/login")] == "public"
     # no workspace data is open to the public, and nothing under /v1 that writes is below member
     public_v1 = sorted(p for (m, p), lvl in levels.items() if lvl == "public" and p.startswith("/v1"))

@@ -712,3 +712,37 @@ def test_a_webhook_added_in_the_browser_gets_a_signed_test_event_shown_in_its_lo
 @pytest.mark.browser_context_args(**PHONE)
 def test_a_webhook_added_in_the_browser_gets_a_signed_test_event_shown_in_its_log_on_a_phone(page, live, shots, watch, webhook_ca):
     webhooks_flow(page, *live, shots, webhook_ca)
+
+
+def audit_flow(page, base, shots):
+    """An owner opens the audit log from Team, reads who did what in words, narrows it to
+    revoked keys, and downloads the same entries as CSV."""
+    http = signed_in(page, base)
+    api(http, base, "PATCH", "/v1/account", json={"display_name": "Ann Landman"})
+    api(http, base, "POST", "/v1/api-keys", json={"name": "Nightly sync", "scopes": ["permits:read"]})
+    old = api(http, base, "POST", "/v1/api-keys", json={"name": "Old laptop", "scopes": ["permits:read"]})
+    api(http, base, "POST", f"/v1/api-keys/{old['id']}/revoke")
+    _open(page, base, "/team")
+    page.get_by_role("link", name="Audit log").click()
+    rows = page.locator("#audit-rows")
+    expect(rows).to_contain_text("Ann Landman revoked an API key")
+    expect(rows).to_contain_text("Ann Landman made an API key")
+    expect(rows).to_contain_text("name: Old laptop")
+    shots(page, "audit-log")
+    page.get_by_label("What").select_option(label="revoked an API key")
+    page.get_by_role("button", name="Show").click()
+    expect(rows.locator("li")).to_have_count(1)
+    shots(page, "audit-filtered")
+    with page.expect_download() as got:
+        page.get_by_role("link", name="Download CSV").click()
+    text = open(got.value.path(), encoding="utf-8").read().splitlines()
+    assert text[0].startswith("when_utc,who,what") and len(text) == 2 and "api_key.revoked" in text[1]
+
+
+def test_an_owner_reads_filters_and_downloads_the_audit_log_on_a_desktop(page, live, shots, watch):
+    audit_flow(page, live[0], shots)
+
+
+@pytest.mark.browser_context_args(**PHONE)
+def test_an_owner_reads_filters_and_downloads_the_audit_log_on_a_phone(page, live, shots, watch):
+    audit_flow(page, live[0], shots)

@@ -15,10 +15,11 @@ import * as account from "./account.js";
 import * as operators from "./operators.js";
 import * as exportsView from "./exports.js";
 import * as keys from "./keys.js";
+import * as audit from "./audit.js";
 
 const VIEWS = {
   permits: () => permits.listView(), permit: (ref) => permits.detailView(ref), areas: () => areas.view(), alerts: () => alerts.view(),
-  inbox: () => inbox.view(), team: () => team.view(), exports: () => exportsView.view(), account: () => account.view(), keys: () => keys.view(), welcome: () => areas.onboarding(),
+  inbox: () => inbox.view(), team: () => team.view(), exports: () => exportsView.view(), account: () => account.view(), keys: () => keys.view(), audit: () => audit.view(), welcome: () => areas.onboarding(),
   operator: (id, params) => operators.profileView(id, params), group: (id) => operators.groupView(id), compare: (_, params) => operators.compareView(params),
 };
 
@@ -118,7 +119,7 @@ function route() {
   if (auth.ROUTES[name]) return auth.ROUTES[name](params);
   if (!state.me?.user) { location.hash = "#/signin"; return; }
   if (!$("#modal").dataset.locked) closeModal();
-  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare", group: "compare", keys: "team" }[name] || name))));
+  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare", group: "compare", keys: "team", audit: "team" }[name] || name))));
   $("#panel").classList.remove("collapsed");
   (VIEWS[name] || VIEWS.permits)(arg && decodeURIComponent(arg), params);
 }
