@@ -57,7 +57,8 @@ _SELECT = """SELECT a.id, a.created_at AS at, a.action, a.entity_type, a.entity_
 
 
 def _entry(r: dict) -> dict:
-    return {**r, "what": describe(r["action"]), "details": r.pop("metadata") or {}}
+    details = r.pop("metadata") or {}
+    return {**r, "what": describe(r["action"]), "details": details}
 
 
 def page(cur: psycopg.Cursor, f: Filters, limit: int, before: int | None) -> dict:
