@@ -163,6 +163,7 @@ SELECT e.workspace_id, e.id, e.alert_rule_id, 'webhook', w.url, 'pending', 'webh
 FROM tmp_events e JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.enabled AND 'alert.created' = ANY(w.events)
 """
 
+
 def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime | None = None) -> EvalResult:
     """Evaluate up to `limit` changes after the cursor, in one transaction."""
     now = now or datetime.now(UTC)

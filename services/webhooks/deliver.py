@@ -26,6 +26,7 @@ from services.webhooks import endpoints, sender, signing
 CHANGES_PER_EVENT = 100
 PAGES_PER_ROUND = 10
 
+
 def fan_out_changes(conn: psycopg.Connection, *, pages: int = PAGES_PER_ROUND) -> int:
     """Queue `permit.changed` events for the changes each subscribed endpoint has not had."""
     made = 0
@@ -104,8 +105,5 @@ def deliver(conn: psycopg.Connection, settings: Settings, post: sender.Sender, *
                             VALUES (%s, %s, %s, %s, %s, %s)""",
                          (row["workspace_id"], row["id"], attempt.address, attempt.status_code, attempt.duration_ms, attempt.error))
         metrics.webhook_seconds.observe(attempt.duration_ms / 1000)
-        if failure is None:
-            delivery.settle(conn, settings, row, None, res, provider_id=f"HTTP {attempt.status_code}")
-        else:
-            delivery.settle(conn, settings, row, failure, res)
+        delivery.settle(conn, settings, row, failure, res, provider_id=None if failure else f"HTTP {attempt.status_code}")
     return res

@@ -32,8 +32,8 @@ _SELECT = """SELECT w.id, w.url, w.description, w.events, w.enabled, w.created_a
                                 ORDER BY o.id DESC LIMIT 1) last ON true"""
 
 
-def checked(settings: Settings, url: str, events: list[str]) -> tuple[str, list[str]]:
-    """The URL and events as stored, or a FieldError naming what is wrong."""
+def checked_url(settings: Settings, url: str) -> str:
+    """The URL as stored, or a FieldError naming what is wrong with it (where it points too)."""
     target = addresses.parse(url)
     try:
         sender.destination(target, addresses.networks(settings.webhook_allow_networks))
@@ -41,16 +41,20 @@ def checked(settings: Settings, url: str, events: list[str]) -> tuple[str, list[
         raise FieldError("url", str(exc)) from None
     except sender.Unreachable as exc:
         raise FieldError("url", f"{exc}; register a name that resolves") from None
+    return url.strip()
+
+
+def checked_events(events: list[str]) -> list[str]:
     unknown = sorted(set(events) - EVENTS.keys())
     if unknown or not events:
         raise FieldError("events", f"choose one or more of {', '.join(EVENTS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
-    return url.strip(), sorted(set(events))
+    return sorted(set(events))
 
 
 def create(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, actor: uuid.UUID | None, url: str,
            events: list[str], description: str) -> tuple[uuid.UUID, str]:
     """(the endpoint's id, its signing secret: shown this once)."""
-    url, events = checked(settings, url, events)
+    url, events = checked_url(settings, url), checked_events(events)
     count = cur.execute("SELECT count(*) FROM webhook_endpoints").fetchone()[0]
     if count >= settings.webhook_endpoints_per_workspace:
         raise FieldError("url", f"a workspace has at most {settings.webhook_endpoints_per_workspace} webhook endpoints; delete one first")
@@ -75,19 +79,23 @@ def get(cur: psycopg.Cursor, endpoint_id: uuid.UUID) -> dict:
 
 def update(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, actor: uuid.UUID | None, endpoint_id: uuid.UUID,
            changes: dict) -> None:
-    now = get(cur, endpoint_id)
-    url, events = checked(settings, changes.get("url") or now["url"], changes.get("events") or now["events"])
-    description = changes["description"].strip() if changes.get("description") is not None else now["description"]
-    enabled = changes["enabled"] if changes.get("enabled") is not None else now["enabled"]
+    was = get(cur, endpoint_id)
+    # An unchanged URL is not resolved again: an endpoint whose name stopped resolving can
+    # still be turned off or described (every send checks where it goes anyway).
+    url = checked_url(settings, changes["url"]) if changes.get("url") and changes["url"].strip() != was["url"] else was["url"]
+    events = checked_events(changes["events"]) if changes.get("events") else was["events"]
+    description = changes["description"].strip() if changes.get("description") is not None else was["description"]
+    enabled = changes["enabled"] if changes.get("enabled") is not None else was["enabled"]
     # Turned back on, an endpoint starts at the feed's head: what changed while it was off
     # is in /v1/changes, not in a burst of old events.
+    restart_at = feed.head(cur.connection) if enabled and not was["enabled"] else None
     cur.execute("""UPDATE webhook_endpoints SET url = %s, events = %s, description = %s, enabled = %s, updated_at = now(),
-                     changes_cursor = CASE WHEN %s AND NOT enabled THEN %s ELSE changes_cursor END
-                   WHERE id = %s""", (url, events, description, enabled, enabled, feed.head(cur.connection), endpoint_id))
+                     changes_cursor = coalesce(%s, changes_cursor)
+                   WHERE id = %s""", (url, events, description, enabled, restart_at, endpoint_id))
     if not enabled:  # queued deliveries to an endpoint turned off are not sent
         cur.execute("""UPDATE notification_outbox SET status = 'dead', last_error = 'the endpoint was turned off', updated_at = now()
                        WHERE webhook_endpoint_id = %s AND channel = 'webhook' AND status IN ('pending', 'failed')""", (endpoint_id,))
-    said = {k: v for k, v in {"url": url, "events": events, "description": description, "enabled": enabled}.items() if v != now[k]}
+    said = {k: v for k, v in {"url": url, "events": events, "description": description, "enabled": enabled}.items() if v != was[k]}
     audit(cur, workspace_id, actor, "webhook.updated", "webhook_endpoint", endpoint_id, said)
 
 

@@ -127,7 +127,7 @@ def test_internal_addresses_are_refused_when_saved_and_again_when_sent(owner, re
                 "https://[::ffff:192.168.0.1]/x", "https://100.64.0.1/x", "http://example.com/x", "https://user:pw@example.com/x",
                 "https://no-such-host.invalid/x"):
         with pytest.raises(FieldError) as refused:
-            endpoints.checked(closed, url, ["alert.created"])
+            endpoints.checked_url(closed, url)
         assert refused.value.field == "url", url
     r = owner.post("/v1/webhooks", json={"url": "http://hooks.example.com/x", "events": ["alert.created"]})
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json") and "HTTPS" in r.text
@@ -179,8 +179,12 @@ def test_keys_manage_endpoints_only_with_webhooks_write_and_every_change_is_audi
     off = as_writer.http.patch(f"/v1/webhooks/{eid}", json={"enabled": False})
     assert off.status_code == 200 and off.json()["enabled"] is False
     assert as_writer.http.post(f"/v1/webhooks/{eid}/test").status_code == 422  # off: nothing to send to
+    with psycopg.connect(web_settings.database_owner_url) as conn:  # its name stopped resolving since
+        conn.execute("UPDATE webhook_endpoints SET url = 'https://gone.invalid/hook' WHERE id = %s", (eid,))
+    described = as_writer.http.patch(f"/v1/webhooks/{eid}", json={"description": "old CRM"})
+    assert described.status_code == 200 and described.json()["description"] == "old CRM"
     assert as_writer.http.delete(f"/v1/webhooks/{eid}").status_code == 204
     assert as_writer.http.get(f"/v1/webhooks/{eid}/deliveries").status_code == 404
     with psycopg.connect(web_settings.database_owner_url) as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE entity_type = 'webhook_endpoint' ORDER BY id").fetchall()]
-    assert actions == ["webhook.created", "webhook.updated", "webhook.deleted"]
+    assert actions == ["webhook.created", "webhook.updated", "webhook.updated", "webhook.deleted"]
