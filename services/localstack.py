@@ -239,6 +239,12 @@ def up(cfg: StackConfig | None = None) -> dict[str, str]:
         cfg.root.mkdir(parents=True, exist_ok=True)
         cfg.root.chmod(0o755)
     env = _secrets(cfg)
+    if "PERMITWATCH_STRIPE_SECRET_KEY" not in env:
+        # The local stack bills through its own Stripe stand-in (`billing standin`).
+        env["PERMITWATCH_STRIPE_SECRET_KEY"] = f"sk_test_local_{secrets.token_urlsafe(18)}"
+        env["PERMITWATCH_STRIPE_WEBHOOK_SECRET"] = f"whsec_{secrets.token_urlsafe(24)}"
+        env["PERMITWATCH_STRIPE_API_BASE"] = f"http://127.0.0.1:{get_settings().stack_stripe_port}"
+        _write_env(env)
     if "PERMITWATCH_RRC_GODRIVE_URL" not in env:
         # The local stack reads the RRC's shares from its own GoDrive server (`sources serve`).
         env["PERMITWATCH_RRC_GODRIVE_URL"] = f"http://127.0.0.1:{get_settings().stack_godrive_port}"
@@ -303,7 +309,7 @@ def start_daemon(name: str, argv: list[str], cfg: StackConfig | None = None) -> 
 # The app's own processes on the local stack: what Kubernetes runs as Deployments.
 APP_PROCESSES = {"mail-catcher": ["mail", "catch"], "alert-worker": ["alerts", "worker"], "web": ["web"],
                  "godrive": ["sources", "serve"], "source-watch": ["sources", "watch", "--interval", "5"],
-                 "export-worker": ["exports", "worker"]}
+                 "export-worker": ["exports", "worker"], "stripe-standin": ["billing", "standin"]}
 
 
 def start_app_processes(cfg: StackConfig | None = None) -> list[str]:

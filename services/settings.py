@@ -137,14 +137,12 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = Field(default=None, repr=False)
     s3_region: str = "us-east-1"
     export_link_hours: int = 72  # how long a download link, and the file behind it, live
-    export_default_per_day: int = 50  # exports a workspace may start per day when its WorkspaceQuota sets none
     export_stale_seconds: int = 300  # a running export whose heartbeat is older lost its worker: retried
     export_max_attempts: int = 3
     report_link_days: int = 30  # an AOI Activity Report's shareable link (and its files) live this long
 
-    # --- the Pro API (a WorkspaceQuota overrides these per workspace) ---
+    # --- the Pro API (its monthly calls come with the plan; a WorkspaceQuota overrides both) ---
     api_rate_per_minute: int = 60  # per key, sliding minute; the burst is a sixth of it per second
-    api_calls_per_month: int = 100_000  # per workspace, calendar month (UTC)
     # Outbound webhooks: networks opened for receivers that would otherwise be refused as
     # internal (comma-separated CIDRs; tests, an on-premises hub), a CA file to trust beyond
     # the system's, and how long a receiver has to answer.
@@ -152,6 +150,13 @@ class Settings(BaseSettings):
     webhook_ca_file: str | None = None
     webhook_timeout_seconds: float = 10.0
     webhook_endpoints_per_workspace: int = 10
+
+    # --- billing (Stripe). The local stack points the SDK at its own Stripe stand-in. ---
+    stripe_secret_key: str | None = Field(default=None, repr=False)
+    stripe_api_base: str | None = None  # only to point the SDK at another host (the stand-in, tests)
+    stripe_webhook_secret: str | None = Field(default=None, repr=False)  # whsec_...: checks Stripe-Signature
+    stripe_timeout_seconds: float = 10.0
+    stack_stripe_port: int = 56082  # the local stack's Stripe stand-in
 
     # --- metrics and the Kubernetes operator ---
     # Port of the Prometheus /metrics listener of processes that serve no HTTP of their

@@ -23,6 +23,9 @@ from services.alerting.filters import new_ground_predicate, sql_predicate, watch
 from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
 from services.alerting.rules import EMAIL_PAUSED_SQL, FILING_TYPES, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
+from services.billing import account
+from services.billing.entitlements import entitlements, sms_ceiling
+from services.billing.plans import WEBHOOKS
 from services.metrics import registry as metrics
 
 CURSOR = "evaluator"
@@ -161,6 +164,7 @@ INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, ch
                                  webhook_endpoint_id, payload)
 SELECT e.workspace_id, e.id, e.alert_rule_id, 'webhook', w.url, 'pending', 'webhook', 'alert.created', w.id, '{}'::jsonb
 FROM tmp_events e JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.enabled AND 'alert.created' = ANY(w.events)
+WHERE e.workspace_id <> ALL(%s::uuid[])
 """
 
 
@@ -247,7 +251,7 @@ def _write(cur: psycopg.Cursor, now: datetime) -> tuple[int, int]:
     _copy(cur, "tmp_rule_plans", rule_plans)
     _copy(cur, "tmp_planned", planned_ids)
     _copy(cur, "tmp_outbox", rows)
-    outbox = cur.execute(OUTBOX_SQL).rowcount + cur.execute(WEBHOOK_SQL).rowcount
+    outbox = cur.execute(OUTBOX_SQL).rowcount + cur.execute(WEBHOOK_SQL, (list(usage.no_webhooks),)).rowcount
     for (channel, ws, day), used in usage.used.items():
         if used == usage.start.get((channel, ws, day)):
             continue
@@ -300,12 +304,19 @@ def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UU
     """Today's SMS counts, locked for this transaction so two evaluators cannot both take
     the last allowed message."""
     usage = Usage()
-    for r in cur.execute("SELECT workspace_id, sms_per_day, sms_per_month, email_per_day, email_per_month FROM workspace_quotas "
-                         "WHERE workspace_id = ANY(%s)", (workspaces,)).fetchall():
+    for r in cur.execute("SELECT workspace_id, sms_per_day, email_per_day FROM workspace_quotas WHERE workspace_id = ANY(%s)",
+                         (workspaces,)).fetchall():
         for channel in CHANNELS:
             usage.per_day[(channel, r["workspace_id"])] = r[f"{channel}_per_day"]
-            if r[f"{channel}_per_month"] is not None:
-                usage.per_month[(channel, r["workspace_id"])] = r[f"{channel}_per_month"]
+    # Monthly limits and whether messages go at all: the workspace's plan and standing.
+    for ws, billing in account.load_many(cur.connection.cursor(), workspaces).items():
+        ent = entitlements(billing, now)
+        usage.per_month[("sms", ws)] = sms_ceiling(ent)
+        usage.per_month[("email", ws)] = ent.limits.email_per_month
+        if not ent.standing.sends:
+            usage.paused[ws] = ent.standing.message or "alerts are paused"
+        if not (ent.standing.sends and ent.has(WEBHOOKS)):
+            usage.no_webhooks.add(ws)
     days = sorted({(rule.workspace_id, local_day(now, rule.timezone).isoformat()) for rule in rules.values()})
     for ws, day in days:
         for channel in CHANNELS:

@@ -53,9 +53,13 @@ class Usage:
     # what other days of the month already used
     month_other_days: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)
     takes: int = 0  # messages taken so far (a plan that took none did not change the usage)
+    paused: dict[uuid.UUID, str] = field(default_factory=dict)  # workspaces whose billing lapsed: why
+    no_webhooks: set[uuid.UUID] = field(default_factory=set)
 
     def refusal(self, channel: str, workspace: uuid.UUID, day: str) -> str | None:
         """Why one more message on this channel may not go today, or None."""
+        if workspace in self.paused:
+            return "Text and e-mail alerts are paused until billing is sorted out on the Billing page"
         name = CHANNEL_NAMES[channel]
         limit = self.per_day.get((channel, workspace), DEFAULT_PER_DAY[channel])
         if self.used.get((channel, workspace, day), 0) >= limit:
@@ -118,7 +122,7 @@ def plan(event: dict, rule: RuleDelivery, members: dict[uuid.UUID, Member], usag
                 notes.append(note)
                 if email_now:
                     email_note = note  # the email going out now carries the alert and says why
-                elif email_ok:
+                elif email_ok and rule.workspace_id not in usage.paused:
                     due = next_digest_time(now, rule.timezone, "daily", rule.digest_at)
                     rows.append(OutboxRow("email", uid, m.email, "held", due, f"overflow:{rule.workspace_id}:{uid}:{due.isoformat()}",
                                           {"note": note, "rule_name": "SMS overflow", "mode": "daily"}))

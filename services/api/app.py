@@ -25,6 +25,7 @@ from services.api import (
     routes_areas,
     routes_audit,
     routes_auth,
+    routes_billing,
     routes_exports,
     routes_keys,
     routes_operators,
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.deprecations = deprecations.REGISTRY
     problems.install(app)
     for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports, routes_keys,
-                   routes_audit, routes_webhook_endpoints, routes_tiles, routes_webhooks):
+                   routes_audit, routes_webhook_endpoints, routes_billing, routes_tiles, routes_webhooks):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _finish_document(app)

@@ -10,6 +10,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 import psycopg
@@ -21,6 +22,9 @@ from services.api.problems import Problem, unauthenticated
 from services.apikeys import limiter, limits
 from services.apikeys import store as apikeys
 from services.apikeys.store import KeyPrincipal
+from services.billing import account as billing
+from services.billing.entitlements import entitlements, require_feature, require_writable
+from services.billing.plans import API
 from services.errors import KeptRefusal
 from services.settings import Settings
 from services.tenancy import sessions, tile_pass
@@ -101,8 +105,11 @@ def _admit_key(cur: psycopg.Cursor, request: Request, settings: Settings) -> Key
     """The key's workspace in context, within its rate limits and monthly quota (headers on
     the response), and metered when the response is sent."""
     key = apikeys.authenticate(cur, bearer_key(request), request.client.host if request.client else "")  # and its RLS context
-    policy = limits.policy_for(key.rate_per_minute, key.calls_per_month, default_per_minute=settings.api_rate_per_minute,
-                               default_per_month=settings.api_calls_per_month)
+    ent = entitlements(key.billing, datetime.now(UTC))
+    require_feature(ent, API)
+    require_writable(ent)  # the API is a paid feature: a lapsed workspace's keys wait for its billing
+    policy = limits.policy_for(key.rate_per_minute, ent.limits.api_calls_per_month, default_per_minute=settings.api_rate_per_minute,
+                               default_per_month=None)
     request.state.api_key = key
     try:
         admitted = limiter.admit(request.app.state.redis, cur.connection, key.key_id, key.workspace_id, policy)
@@ -168,6 +175,14 @@ def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
         return
     ctx.workspace_id  # noqa: B018 -- raises 403 without a workspace
     require(ctx.user.role, ROLE_AT_LEAST[level], "this action")
+    if ctx.request.method not in STILL_OPEN_WHEN_READ_ONLY and not ctx.request.url.path.startswith(READ_ONLY_EXEMPT):
+        billing.check_writable(ctx.cur, ctx.workspace_id)
+
+
+# A lapsed workspace is read-only, except to put billing right, look after one's own
+# account, mark alerts read, and remove things (a key revoked, a member gone).
+STILL_OPEN_WHEN_READ_ONLY = {"GET", "HEAD", "OPTIONS", "DELETE"}
+READ_ONLY_EXEMPT = ("/v1/billing", "/v1/account", "/v1/notifications/read")
 
 
 def tile_unit(request: Request):

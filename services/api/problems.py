@@ -16,6 +16,9 @@ from services.alerting.webhooks import WebhookRefused
 from services.apikeys.store import KeyNotHere, KeyRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
+from services.billing.checkout import AlreadySubscribed
+from services.billing.entitlements import PaymentRequired
+from services.billing.stripe_api import BillingUnavailable
 from services.errors import DomainError, FieldError, InvalidInput, Missing
 from services.exports.links import LinkRefused
 from services.exports.quota import ExportQuotaSpent
@@ -58,6 +61,8 @@ TABLE: list[tuple[type[Exception], int, str, str, str | None]] = [
     (KeyRefused, 401, "invalid-api-key", "API key refused", None),
     (KeyNotHere, 403, "api-key-address", "API key not allowed from here", None),
     (ExportQuotaSpent, 429, "export-quota-spent", "Export limit reached", None),
+    (AlreadySubscribed, 409, "already-subscribed", "Already subscribed", None),
+    (BillingUnavailable, 503, "billing-unavailable", "Billing unavailable", None),
     (Forbidden, 403, "forbidden", "Not allowed", None),
     (AreaNotFound, 404, "not-found", "Not found", None),
     (NotFound, 404, "not-found", "Not found", None),
@@ -88,6 +93,12 @@ def install(app) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         return response(request, exc.status_code, f"http-{exc.status_code}", str(exc.detail), str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(PaymentRequired)
+    async def _payment(request: Request, exc: PaymentRequired):
+        # names the plan that has it and where to upgrade, so a client can show the way
+        extra = {"plan": exc.plan.code, "plan_name": exc.plan.name} if exc.plan else {}
+        return response(request, 402, exc.slug, exc.title, exc.detail, upgrade_url="/app#/billing", **extra)
 
     @app.exception_handler(WebhookRefused)
     async def _webhook(request: Request, exc: WebhookRefused):

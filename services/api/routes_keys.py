@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from services.api.deps import PUBLIC, Admin, UsageReader
 from services.api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRollIn, Changelog, UsageOut
-from services.apikeys import limits, store, usage
+from services.apikeys import store, usage
 
 router = APIRouter(prefix="/v1", tags=["api keys"])
 
@@ -40,9 +40,7 @@ def roll_key(key_id: uuid.UUID, body: ApiKeyRollIn, ctx: Admin) -> dict:
 
 @router.get("/usage", response_model=UsageOut, summary="This month's API use: per key, per day, against the quota")
 def api_usage(ctx: UsageReader) -> dict:
-    quota = store.quota_of(ctx.cur, ctx.workspace_id)
-    policy = limits.policy_for(*quota, default_per_minute=ctx.settings.api_rate_per_minute, default_per_month=ctx.settings.api_calls_per_month)
-    return usage.month(ctx.cur, ctx.redis, ctx.workspace_id, policy)
+    return usage.month(ctx.cur, ctx.redis, ctx.workspace_id, store.policy_of(ctx.cur, ctx.workspace_id, ctx.settings.api_rate_per_minute))
 
 
 @router.get("/changelog", response_model=Changelog, dependencies=[PUBLIC],

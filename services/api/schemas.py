@@ -1045,3 +1045,122 @@ class AuditPerson(Out):
 class AuditChoices(Out):
     actions: list[AuditAction]
     people: list[AuditPerson]
+
+
+# ---- billing ----------------------------------------------------------------------------------
+class PlanName(Out):
+    code: Literal["trial", "basic", "pro"]
+    name: str
+    price: str | None = Field(description="a month, in dollars; none for the trial")
+
+
+class AddOnHeld(Out):
+    code: str
+    name: str
+    quantity: int
+    unit: str
+    price: str = Field(description="a month, for this quantity")
+
+
+class NextInvoice(Out):
+    amount_cents: int
+    amount: str
+    on: datetime
+
+
+class UsageLine(Out):
+    limit: str
+    label: str
+    used: int
+    allowed: int
+
+
+class LimitNotice(Out):
+    limit: str
+    level: Literal["near", "reached"] = Field(description="near: 80% or more used; reached: all used")
+    message: str
+
+
+class AlertsByChannel(Out):
+    sms: int
+    email: int
+    in_app: int
+    webhook: int
+
+
+class ValueDelivered(Out):
+    permits_matched: int
+    alerts_sent: int
+    alerts_opened: int
+    median_minutes_after_rrc: float | None = Field(description="from the RRC publishing a permit to its alert leaving permitwatch")
+    operators_tracked: int
+    exports_made: int
+
+
+class BillingOut(Out):
+    plan: PlanName
+    status: Literal["trialing", "active", "past_due", "canceled", "comped"]
+    standing: Literal["trial", "paid", "grace", "lapsed"] = Field(description="lapsed: read-only, texts and e-mails paused")
+    message: str | None = Field(description="what to show in the banner, in words")
+    days_left: int | None
+    until: datetime | None = Field(description="trial end, grace end, or when a cancelled subscription ends")
+    cancel_at_period_end: bool
+    addons: list[AddOnHeld]
+    next_invoice: NextInvoice | None = Field(description="an estimate from the plan, add-ons and text messages beyond the plan so far")
+    usage: list[UsageLine]
+    notices: list[LimitNotice]
+    alerts_by_channel: AlertsByChannel = Field(description="alerts sent this month")
+    sms_beyond_plan: int
+    sms_beyond_plan_cost: str | None
+    has_subscription: bool
+    has_customer: bool
+    value: ValueDelivered | None = Field(description="during the trial: what it has delivered so far")
+
+
+class PlanLimits(Out):
+    areas: int
+    alert_rules: int
+    seats: int
+    sms_per_month: int
+    email_per_month: int
+    exports_per_day: int
+    api_calls_per_month: int
+
+
+class PlanOffer(Out):
+    code: Literal["basic", "pro"]
+    name: str
+    price: str
+    cents_per_month: int
+    summary: str
+    limits: PlanLimits
+    features: list[str]
+
+
+class AddOnOffer(Out):
+    code: str
+    name: str
+    price: str
+    unit: str
+    plans: list[str]
+
+
+class Catalogue(Out):
+    trial_days: int
+    plans: list[PlanOffer]
+    addons: list[AddOnOffer]
+    sms_beyond_plan: str
+
+
+class CheckoutIn(In):
+    plan: Literal["basic", "pro"]
+    addons: dict[Annotated[str, StringConstraints(max_length=40)], Annotated[int, Field(ge=0, le=20)]] = Field(
+        default_factory=dict, max_length=10, description="add-on code -> quantity, e.g. {\"sms_pack\": 1}")
+
+
+class RedirectOut(Out):
+    url: str = Field(description="open this page (Stripe Checkout or the Customer Portal)")
+
+
+class StripeReceived(Out):
+    applied: bool = Field(description="false for a repeat or an event type permitwatch does not act on")

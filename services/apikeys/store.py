@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from psycopg.rows import dict_row
 
-from services.apikeys import tokens
+from services.apikeys import limits, tokens
 from services.audit.trail import audit
+from services.billing import account as billing
+from services.billing.entitlements import Billing
+from services.billing.plans import API
 from services.errors import DomainError, FieldError, Missing
 
 MOST_ROLL_HOURS = 24 * 7
@@ -35,14 +38,15 @@ class KeyPrincipal:
     key_id: uuid.UUID
     workspace_id: uuid.UUID
     scopes: frozenset[str]
-    rate_per_minute: int | None  # the workspace's quota row; None: the defaults
-    calls_per_month: int | None
+    rate_per_minute: int | None  # the workspace's quota row; None: the default
+    billing: Billing  # the workspace's plan and standing (its monthly calls come from there)
     made_by: uuid.UUID | None = None  # the member the key acts for (None: that account is gone)
 
 
 def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: list[str],
            expires_at: datetime | None, allowed_ips: list[str]) -> tuple[uuid.UUID, str]:
     """(the key's id, the key itself: shown this once)."""
+    billing.check_feature(cur, workspace_id, API)
     scopes, nets = tokens.checked_scopes(scopes), tokens.checked_networks(allowed_ips)
     if expires_at is not None and expires_at <= datetime.now(UTC):
         raise FieldError("expires_at", "the expiry must be in the future")
@@ -101,6 +105,10 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
     if row is None:
         raise KeyRefused("this API key is not valid (check it was copied whole)")
     key_id, workspace_id, scopes, nets, revoked, expires, last_used, per_minute, per_month, made_by = row[:10]
+    plan, status, trial_end, past_due, period_end, cancels, addons, sms_month, email_month, exports_day = row[10:20]
+    billing = Billing(plan, status, trial_end, past_due, period_end, bool(cancels), dict(addons or {}),
+                      {"sms_per_month": sms_month, "email_per_month": email_month, "exports_per_day": exports_day,
+                       "api_calls_per_month": per_month})
     now = datetime.now(UTC)
     if revoked is not None:
         raise KeyRefused("this API key was revoked; make a new one on the API keys screen")
@@ -110,10 +118,11 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
         raise KeyNotHere(f"this API key is not allowed from {ip}; its allow-list is on the API keys screen")
     if last_used is None or now - last_used > timedelta(minutes=1):
         cur.execute("UPDATE api_keys SET last_used_at = now(), last_used_ip = %s WHERE id = %s", (tokens.as_ip(ip), key_id))
-    return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, per_month, made_by)
+    return KeyPrincipal(key_id, workspace_id, frozenset(scopes), per_minute, billing, made_by)
 
 
-def quota_of(cur: psycopg.Cursor, workspace_id: uuid.UUID) -> tuple[int | None, int | None]:
-    """(requests per minute, requests per month) from the workspace's quota row (None: defaults)."""
-    row = cur.execute("SELECT api_rate_per_minute, api_calls_per_month FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+def policy_of(cur: psycopg.Cursor, workspace_id: uuid.UUID, default_per_minute: int) -> limits.Policy:
+    """The workspace's rate (its quota row, or the default) and monthly calls (its plan)."""
+    row = cur.execute("SELECT api_rate_per_minute FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
+    per_month = billing.now_for(cur, workspace_id).limits.api_calls_per_month
+    return limits.policy_for(row[0] if row else None, per_month, default_per_minute=default_per_minute, default_per_month=None)

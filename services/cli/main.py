@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from services import localstack
+from services.cli.billing import catalog_when_up
 from services.cli.common import console, history_with_progress, print_status
 from services.cli.db import migrate_to
 from services.cli.demo import generate_files
@@ -37,6 +38,7 @@ def up(permits: Annotated[int, typer.Option(help="demo universe size", min=1)] =
     console.print("alert worker, mail catcher and web app running (logs in .local/log/, mail in .local/mail/, SMS in .local/sms/)")
     generate_files(out_dir=DEMO_DIR, seed=seed, permits=permits, start=DEMO_START, days=DEMO_SPAN_DAYS)
     ensure_demo_workspace(get_settings())
+    catalog_when_up()
     failed = 0
     try:
         # What the RRC published before the demo's last day, as history (no alerts);

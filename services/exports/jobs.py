@@ -23,6 +23,8 @@ from psycopg.rows import dict_row
 from services.alerting.filters import describe
 from services.apikeys import limiter
 from services.audit.trail import audit
+from services.billing import metering
+from services.billing import notices as billing_notices
 from services.db.engine import set_tenant
 from services.errors import FieldError, InvalidInput, Missing
 from services.exports import columns as C
@@ -339,7 +341,8 @@ def sweep(settings: Settings) -> dict:
     """Across workspaces (the owner role's maintenance policy): delete expired files, give a
     job whose worker died back to the queue (or fail it after the last attempt), queue
     again a job that never reached the queue, start the reports whose schedule is due, and
-    move the Pro API's metered counts from Redis into api_usage_daily."""
+    move the Pro API's metered counts from Redis into api_usage_daily; and for billing, send
+    the notices due (trial ending, alerts paused) and report text messages beyond the plan."""
     store = storage(settings)
     done = {"expired": 0, "requeued": 0, "failed": 0, "reports": 0, "usage_rows": 0}
     with psycopg.connect(settings.database_owner_url) as conn:
@@ -366,6 +369,10 @@ def sweep(settings: Settings) -> dict:
         reports = schedules.start_due(conn)
         done["reports"] = len(reports)
         conn.commit()
+        now = datetime.now(UTC)
+        done |= billing_notices.sweep(conn.cursor(), settings, now)
+        conn.commit()
+        done["sms_metered"] = metering.report_overage(conn, settings, now)
         done["usage_rows"] = limiter.flush(redis_client(settings), conn)
     for job_id, workspace_id, attempts in stale:
         if attempts < settings.export_max_attempts:

@@ -1,5 +1,5 @@
-"""The WorkspaceQuota's daily export limit (reports count as exports), with a message that
-says when more can start."""
+"""The plan's daily export limit (reports count as exports; a WorkspaceQuota may set
+another), with a message that says when more can start and which plan allows more."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import uuid
 
 import psycopg
 
+from services.billing import account
+from services.billing.plans import cheapest_with
 from services.errors import DomainError
 from services.settings import Settings
 
@@ -16,10 +18,11 @@ class ExportQuotaSpent(DomainError):
 
 
 def check_quota(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID) -> None:
-    limit = cur.execute("SELECT exports_per_day FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
-    limit = limit[0] if limit and limit[0] is not None else settings.export_default_per_day
+    ent = account.now_for(cur, workspace_id)
+    limit = ent.limits.exports_per_day
     used = cur.execute("SELECT count(*) FROM export_jobs WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
                        ).fetchone()[0]
     if used >= limit:
-        raise ExportQuotaSpent(f"this workspace has started its {limit} exports for today (UTC); more can start after midnight UTC, "
-                               "or an owner can raise the limit")
+        better = cheapest_with(limit="exports_per_day", at_least=limit + 1)
+        more = f", or move to {better.name} for {better.limits.exports_per_day} a day" if better and better.code != ent.plan.code else ""
+        raise ExportQuotaSpent(f"this workspace has started its {limit} exports for today (UTC); more can start after midnight UTC{more}")

@@ -8,7 +8,7 @@ import html
 from services.alerting.channels import Message
 
 
-def _payload(subject: str, lines: list[str], link: str, action: str) -> dict:
+def compose(subject: str, lines: list[str], link: str, action: str) -> dict:
     text = "\n\n".join([*lines, f"{action}: {link}", "If this wasn't you, ignore this e-mail.", "- permitwatch"])
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
     page = (f"<html><body style=\"font-family:sans-serif\">{body}<p><a href=\"{html.escape(link)}\" "
@@ -18,26 +18,26 @@ def _payload(subject: str, lines: list[str], link: str, action: str) -> dict:
 
 
 def verify_email(base_url: str, token: str) -> dict:
-    return _payload("Confirm your e-mail for permitwatch",
+    return compose("Confirm your e-mail for permitwatch",
                     ["Welcome to permitwatch. Confirm this address so we can send you permit alerts by e-mail."],
                     f"{base_url.rstrip('/')}/#/verify?token={token}", "Confirm e-mail")
 
 
 def reset_password(base_url: str, token: str) -> dict:
-    return _payload("Reset your permitwatch password",
+    return compose("Reset your permitwatch password",
                     ["Someone asked to reset the password of this permitwatch account. The link works for one hour."],
                     f"{base_url.rstrip('/')}/#/reset?token={token}", "Choose a new password")
 
 
 def invitation(base_url: str, token: str, workspace: str, inviter: str) -> dict:
-    return _payload(f"{inviter} invited you to {workspace} on permitwatch",
+    return compose(f"{inviter} invited you to {workspace} on permitwatch",
                     [f"{inviter} invited you to the workspace \"{workspace}\" on permitwatch, to share areas, alerts and permits.",
                      "The invitation works for seven days."],
                     f"{base_url.rstrip('/')}/#/invite?token={token}", "Join the workspace")
 
 
 def change_email(base_url: str, token: str) -> dict:
-    return _payload("Confirm your new e-mail for permitwatch",
+    return compose("Confirm your new e-mail for permitwatch",
                     ["Someone asked to move a permitwatch account to this address. The link works for one day; "
                      "the account keeps its old address until it is opened."],
                     f"{base_url.rstrip('/')}/#/email?token={token}", "Use this address")

@@ -31,7 +31,7 @@ class Created:
 
 
 def create_workspace(conn: psycopg.Connection, name: str, owner_email: str, *, phone: str | None = None,
-                     verified: bool = False, plan: str = "basic", sms_per_day: int = 50) -> Created:
+                     verified: bool = False, plan: str = "pro", sms_per_day: int = 50) -> Created:
     ws = uuid.uuid4()
     with conn.transaction():
         cur = conn.cursor()

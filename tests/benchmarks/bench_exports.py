@@ -46,8 +46,7 @@ print(status, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).
 
 def settings_for(child: dict, data_dir: Path) -> Settings:
     return Settings(_env_file=None, database_url=child["PERMITWATCH_DATABASE_URL"], database_owner_url=child["PERMITWATCH_DATABASE_OWNER_URL"],
-                    redis_url=child["PERMITWATCH_REDIS_URL"], secret_key=child["PERMITWATCH_SECRET_KEY"], data_dir=data_dir,
-                    export_default_per_day=10_000)
+                    redis_url=child["PERMITWATCH_REDIS_URL"], secret_key=child["PERMITWATCH_SECRET_KEY"], data_dir=data_dir)
 
 
 def ask(settings: Settings, owner_url: str, fmt: str) -> tuple[uuid.UUID, uuid.UUID]:
@@ -56,6 +55,8 @@ def ask(settings: Settings, owner_url: str, fmt: str) -> tuple[uuid.UUID, uuid.U
                             (f"bench-{uuid.uuid4().hex[:8]}@example.com",)).fetchone()[0]
         ws = conn.execute("INSERT INTO workspaces (name) VALUES ('bench exports') RETURNING id").fetchone()[0]
         conn.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')", (ws, user))
+        # many exports a day, as a WorkspaceQuota would allow
+        conn.execute("INSERT INTO workspace_quotas (workspace_id, exports_per_day) VALUES (%s, 10000)", (ws,))
     with psycopg.connect(settings.database_url) as conn, conn.transaction():
         cur = conn.cursor()
         set_tenant(cur, ws, user)
