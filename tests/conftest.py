@@ -203,3 +203,20 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API leaves an event loop set on the main thread,
     and pytest-asyncio (the operator tests) cannot start its own loop after that."""
     items.sort(key=lambda item: "tests/browser/" in str(item.path).replace("\\", "/"))
+
+
+@pytest.fixture
+def stripe_standin():
+    """The project's local Stripe stand-in, holding its webhooks until a test sends them
+    (so a test chooses their order, and sends them again)."""
+    from services.billing.standin import StripeStandIn
+
+    s = StripeStandIn(api_key="sk_test_standin_" + uuid.uuid4().hex[:8], webhook_secret="whsec_" + uuid.uuid4().hex, webhook_url=None).start()
+    s.hold = True
+    yield s
+    s.stop()
+
+
+def stripe_settings(standin) -> dict:
+    return {"stripe_secret_key": standin.api_key, "stripe_api_base": standin.url, "stripe_webhook_secret": standin.webhook_secret,
+            "stripe_timeout_seconds": 5.0}

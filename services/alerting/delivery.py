@@ -30,6 +30,7 @@ from psycopg.rows import dict_row
 from services.alerting import messages
 from services.alerting.channels import Message, Permanent, Retryable
 from services.alerting.schedule import backoff
+from services.engagement.links import token as link_token
 from services.metrics import registry as metrics
 from services.settings import Settings
 
@@ -93,7 +94,8 @@ def deliver_external(conn: psycopg.Connection, settings: Settings, providers: di
     events = event_payloads(conn, [r["alert_event_id"] for r in rows if r["alert_event_id"]])
     for row in rows:
         body = row["payload"] if row["kind"] in ("digest", "report") else messages.render(
-            row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"), now)
+            row["channel"], events[row["alert_event_id"]], settings.public_base_url, (row["payload"] or {}).get("note"), now,
+            link_token(settings.secret_key, row["id"]))
         try:
             msg = Message(row["id"], row["channel"], row["to_address"], body, attachments=_attachments(settings, body))
             provider_id = providers[row["channel"]].send(msg)
@@ -188,7 +190,7 @@ def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime 
     return len(rows)
 
 
-def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime | None = None) -> int:
+def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime | None = None, secret: str = "") -> int:
     """Fold due held rows into one digest row per (digest key, channel, recipient)."""
     now = now or datetime.now(UTC)
     with conn.transaction():
@@ -203,7 +205,8 @@ def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime |
         made = 0
         for (key, channel, user_id), members in groups.items():
             first = members[0]["payload"]
-            items = [{**m["event_payload"], **({"note": m["payload"]["note"]} if m["payload"].get("note") else {})} for m in members]
+            items = [{**m["event_payload"], "link_token": link_token(secret, m["id"]),
+                      **({"note": m["payload"]["note"]} if m["payload"].get("note") else {})} for m in members]
             body = messages.digest(items, first.get("rule_name", "your alerts"),
                                    first.get("mode", "daily"), base_url)
             payload = {"text": body["sms"]} if channel == "sms" else body
@@ -231,7 +234,7 @@ def requeue_dead(conn: psycopg.Connection, ids: list[int] | None = None) -> int:
 def deliver_due(conn: psycopg.Connection, settings: Settings, providers: dict, *, now: datetime | None = None) -> DeliveryResult:
     """One round: digests due, in-app, then SMS and email."""
     res = DeliveryResult()
-    res.digests = assemble_digests(conn, base_url=settings.public_base_url, now=now)
+    res.digests = assemble_digests(conn, base_url=settings.public_base_url, now=now, secret=settings.secret_key)
     res.in_app = deliver_in_app(conn, now=now)
     ext = deliver_external(conn, settings, providers, now=now)
     res.sent, res.retried, res.dead = ext.sent, ext.retried, ext.dead

@@ -23,9 +23,9 @@ from services.alerting.filters import new_ground_predicate, sql_predicate, watch
 from services.alerting.plan import CHANNEL_NAMES, RuleDelivery, Usage, plan
 from services.alerting.rules import EMAIL_PAUSED_SQL, FILING_TYPES, NOTIFY_ON, SMS_PAUSED_SQL, Member
 from services.alerting.schedule import local_day
-from services.billing import account
-from services.billing.entitlements import entitlements, sms_ceiling
-from services.billing.plans import WEBHOOKS
+from services.entitlements import checks as account
+from services.entitlements.decide import entitlements, sms_ceiling
+from services.entitlements.plans import WEBHOOKS
 from services.metrics import registry as metrics
 
 CURSOR = "evaluator"

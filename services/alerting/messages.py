@@ -30,10 +30,14 @@ def gsm7(text: str) -> str:
     return "".join(ch if ch in _GSM else " " for ch in plain)
 
 
-def links(p: dict, base_url: str) -> dict[str, str]:
+def links(p: dict, base_url: str, token: str | None = None) -> dict[str, str]:
+    """token: the delivery's signed token (services.engagement.links), so opening the link
+    counts as opening the alert."""
     base = base_url.rstrip("/")
-    return {"permit": f"{base}/permits/{p['status_number']}", "map": f"{base}/map?permit={p['status_number']}",
-            "short": f"{base}/p/{p['status_number']}"}
+    t = f"t={token}" if token else ""
+    return {"permit": f"{base}/permits/{p['status_number']}{'?' + t if t else ''}",
+            "map": f"{base}/map?permit={p['status_number']}{'&' + t if t else ''}",
+            "short": f"{base}/p/{p['status_number']}{'?' + t if t else ''}"}
 
 
 def _miles(meters: float | None) -> str | None:
@@ -64,9 +68,9 @@ def headline(p: dict) -> str:
     return f"{what}: {p.get('operator_name') or 'unknown operator'} - {_well(p)} ({p.get('county') or '?'} County)"
 
 
-def sms(p: dict, base_url: str, note: str | None = None) -> str:
+def sms(p: dict, base_url: str, note: str | None = None, token: str | None = None) -> str:
     """One segment where possible: the fields are cut to fit, never the link."""
-    link = links(p, base_url)["short"]
+    link = links(p, base_url, token)["short"]
     what = ("NEW PERMIT HERE" if p.get("first_located") else CHANGE_WORDS.get(p.get("change_type"), "Update")).upper()
     parts = [f"{what} {p['status_number']}", _cut(p.get("operator_name") or "", 24), _cut(_well(p), 26),
              f"{p.get('county') or '?'} Co", _profile_depth(p), _where(p)]
@@ -130,8 +134,8 @@ def timing(p: dict, sent_at: datetime | None = None) -> list[tuple[str, str]]:
     return rows
 
 
-def email(p: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None) -> dict[str, str]:
-    ln = links(p, base_url)
+def email(p: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None, token: str | None = None) -> dict[str, str]:
+    ln = links(p, base_url, token)
     facts = _facts(p) + timing(p, sent_at)
     rule = f"Alert rule: {p.get('rule_name')}" if p.get("rule_name") else ""
     text = "\n".join([*(x for x in (note,) if x), headline(p), "", *(f"{k}: {v}" for k, v in facts), "",
@@ -155,18 +159,19 @@ def digest(items: list[dict], rule_name: str, mode: str, base_url: str) -> dict[
     subject = f"{n} drilling permit update{'s' if n != 1 else ''} for {rule_name} ({mode} digest)"
     lines, rows = [], []
     for p in items:
-        ln = links(p, base_url)
+        ln = links(p, base_url, p.get("link_token"))
         where = _where(p)
         lines.append(f"- {headline(p)}{', ' + where if where else ''}\n  {ln['permit']}")
         rows.append(f"<li><a href='{html.escape(ln['permit'])}'>{html.escape(headline(p))}</a>"
                     f"{html.escape(', ' + where) if where else ''}{_note_html(p)}</li>")
     notes = sorted({p["note"] for p in items if p.get("note")})
     text = "\n".join([subject, "", *notes, *([""] if notes else []), *lines]) + "\n"
+    one = links(items[0], base_url, items[0].get("link_token"))
     body = (f"<html><body><h2>{html.escape(subject)}</h2>"
             + "".join(f"<p><strong>{html.escape(x)}</strong></p>" for x in notes)
             + f"<ul>{''.join(rows)}</ul></body></html>")
     return {"subject": subject, "text": text, "html": body,
-            "sms": gsm7(f"{subject}. {links(items[0], base_url)['short'] if n == 1 else base_url.rstrip('/') + '/alerts'}")[:SMS_SEGMENT]}
+            "sms": gsm7(f"{subject}. {one['short'] if n == 1 else base_url.rstrip('/') + '/app#/inbox'}")[:SMS_SEGMENT]}
 
 
 def _note_html(p: dict) -> str:
@@ -178,10 +183,11 @@ def safe_header(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text)
 
 
-def render(channel: str, event: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None) -> dict:
+def render(channel: str, event: dict, base_url: str, note: str | None = None, sent_at: datetime | None = None,
+           token: str | None = None) -> dict:
     """The message for one channel, made when it is sent (with the current base URL)."""
     if channel == "sms":
-        return {"text": sms(event, base_url, note)}
+        return {"text": sms(event, base_url, note, token)}
     if channel == "email":
-        return email(event, base_url, note, sent_at)
+        return email(event, base_url, note, sent_at, token)
     return in_app(event, note)

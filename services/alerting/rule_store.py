@@ -11,7 +11,7 @@ import psycopg
 
 from services.alerting.rules import EMAIL_PAUSED_SQL, SMS_PAUSED_SQL, Member, RuleContext, RuleNotFound, RuleSpec, validate
 from services.audit.trail import audit, delete_audited
-from services.billing import account as billing
+from services.entitlements import checks as entitled
 
 
 def load_context(cur: psycopg.Cursor, spec: RuleSpec) -> RuleContext:
@@ -42,7 +42,7 @@ def save(cur: psycopg.Cursor, workspace_id: uuid.UUID, spec: RuleSpec, *, actor:
     cols = ["name", "enabled", "aoi_id", "saved_search_id", "watchlist_id", "notify_on", "notify_on_filings", "new_acreage_only", "change_types",
             "channels", "quiet_hours", "timezone", "digest_mode", "digest_at", "digest_weekday", "recipients"]
     if rule_id is None:
-        billing.check_room(cur, workspace_id, "alert_rules")
+        entitled.check_room(cur, workspace_id, "alert_rules")
         rule_id = cur.execute(
             f"INSERT INTO alert_rules (workspace_id, created_by, {', '.join(cols)}) "
             f"VALUES (%(ws)s, %(actor)s, {', '.join('%(' + c + ')s' for c in cols)}) RETURNING id",

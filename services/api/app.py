@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,11 +26,13 @@ from services.api import (
     routes_audit,
     routes_auth,
     routes_billing,
+    routes_engagement,
     routes_exports,
     routes_keys,
     routes_operators,
     routes_permits,
     routes_reports,
+    routes_site,
     routes_tiles,
     routes_webhook_endpoints,
     routes_webhooks,
@@ -109,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.deprecations = deprecations.REGISTRY
     problems.install(app)
     for module in (routes_auth, routes_account, routes_permits, routes_operators, routes_areas, routes_alerts, routes_exports, routes_reports, routes_keys,
-                   routes_audit, routes_webhook_endpoints, routes_billing, routes_tiles, routes_webhooks):
+                   routes_audit, routes_webhook_endpoints, routes_billing, routes_engagement, routes_tiles, routes_webhooks, routes_site):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     headers = _security_headers(settings)
     _finish_document(app)
@@ -161,10 +163,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def config() -> MapConfig:
         return {"basemap_raster_url": settings.basemap_raster_url or None, "basemap_attribution": settings.basemap_attribution,
                 "map_style_url": settings.map_style_url, "mapbox_token": settings.mapbox_token}
-
-    @app.get("/", response_model=None, include_in_schema=False, dependencies=[PUBLIC])
-    def index() -> FileResponse:
-        return FileResponse(WEB / "src" / "index.html", headers={"Cache-Control": "no-cache"})
 
     app.mount("/static", StaticFiles(directory=WEB / "src"), name="static")
     for name, sub in VENDOR.items():
@@ -220,7 +218,7 @@ def _finish_document(app: FastAPI) -> None:
                     else:
                         op["security"] = [{"session": []}] + ([{"apiKey": []}] if scope else [])
                         who = {"signed_in": "signed-in users", "member": "workspace members", "admin": "owners and admins",
-                               "owner": "owners"}[level]
+                               "owner": "owners", "platform": "platform admins (who run permitwatch)"}[level]
                         op["description"] = (op.get("description", "") + f"\n\nWho: {who}"
                                              + (f", or an API key with the `{scope}` scope." if scope else " (not API keys).")).strip()
             app.openapi_schema = doc

@@ -22,9 +22,9 @@ from services.api.problems import Problem, unauthenticated
 from services.apikeys import limiter, limits
 from services.apikeys import store as apikeys
 from services.apikeys.store import KeyPrincipal
-from services.billing import account as billing
-from services.billing.entitlements import entitlements, require_feature, require_writable
-from services.billing.plans import API
+from services.entitlements import checks as entitled
+from services.entitlements.decide import entitlements, require_feature, require_writable
+from services.entitlements.plans import API
 from services.errors import KeptRefusal
 from services.settings import Settings
 from services.tenancy import sessions, tile_pass
@@ -150,7 +150,7 @@ def unit_of_work(request: Request):
 # Who may call a route, declared once per route as the type of its context parameter (or
 # as a route dependency when it needs no database). A test walks the app's routes and fails
 # on any route without one of these.
-ACCESS_LEVELS = ("public", "signed_in", "member", "admin", "owner")
+ACCESS_LEVELS = ("public", "signed_in", "member", "admin", "owner", "platform")
 ROLE_AT_LEAST = {"member": {"owner", "admin", "member"}, "admin": {"owner", "admin"}, "owner": {"owner"}}
 
 
@@ -173,10 +173,14 @@ def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
     ctx.user  # noqa: B018 -- raises 401 when signed out
     if level == "signed_in":
         return
+    if level == "platform":
+        if not ctx.user.platform_admin:
+            raise Problem(403, "platform-admins-only", "Platform admins only", "this is for the people who run permitwatch")
+        return
     ctx.workspace_id  # noqa: B018 -- raises 403 without a workspace
     require(ctx.user.role, ROLE_AT_LEAST[level], "this action")
     if ctx.request.method not in STILL_OPEN_WHEN_READ_ONLY and not ctx.request.url.path.startswith(READ_ONLY_EXEMPT):
-        billing.check_writable(ctx.cur, ctx.workspace_id)
+        entitled.check_writable(ctx.cur, ctx.workspace_id)
 
 
 # A lapsed workspace is read-only, except to put billing right, look after one's own
@@ -233,6 +237,7 @@ SignedIn = Annotated[Ctx, Depends(access("signed_in"), scope="function")]
 Member = Annotated[Ctx, Depends(access("member"), scope="function")]
 Admin = Annotated[Ctx, Depends(access("admin"), scope="function")]
 Owner = Annotated[Ctx, Depends(access("owner"), scope="function")]
+PlatformAdmin = Annotated[Ctx, Depends(access("platform"), scope="function")]
 # Signed-in members, or a Pro API key with the scope.
 PermitsReader = Annotated[Ctx, Depends(access("signed_in", key_scope="permits:read"), scope="function")]
 UsageReader = Annotated[Ctx, Depends(access("member", key_scope="permits:read"), scope="function")]

@@ -17,8 +17,8 @@ from services.apikeys.store import KeyNotHere, KeyRefused
 from services.areas.shapes import ShapeError
 from services.areas.store import AreaNotFound
 from services.billing.checkout import AlreadySubscribed
-from services.billing.entitlements import PaymentRequired
 from services.billing.stripe_api import BillingUnavailable
+from services.entitlements.decide import PaymentRequired
 from services.errors import DomainError, FieldError, InvalidInput, Missing
 from services.exports.links import LinkRefused
 from services.exports.quota import ExportQuotaSpent

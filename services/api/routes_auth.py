@@ -63,7 +63,8 @@ def _start_session(ctx: Ctx, response: Response, user_id: uuid.UUID, workspace_i
 
 def _me(ctx: Ctx) -> dict:
     s = ctx.user
-    return {"user": {"id": str(s.user_id), "email": s.email, "display_name": s.display_name, "email_verified": s.email_verified},
+    return {"user": {"id": str(s.user_id), "email": s.email, "display_name": s.display_name, "email_verified": s.email_verified,
+                     "platform_admin": s.platform_admin},
             "workspace_id": str(s.workspace_id) if s.workspace_id else None, "role": s.role,
             "workspaces": sessions.workspaces_of(ctx.cur, s.user_id)}
 

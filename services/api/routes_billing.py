@@ -12,7 +12,7 @@ from services.api.deps import PUBLIC, Member, Owner, SignedByProvider
 from services.api.routes_webhooks import raw_body
 from services.api.schemas import BillingOut, Catalogue, CheckoutIn, RedirectOut, StripeReceived
 from services.billing import checkout, events, summary
-from services.billing.plans import Choice
+from services.entitlements.plans import Choice
 
 router = APIRouter(tags=["billing"])
 

@@ -73,7 +73,7 @@ def twilio_inbound(ctx: SignedByProvider, params: Form, x_twilio_signature: Anno
             profile.sms_keyword(ctx.cur, sender, word)
     elif word == "help":
         reply = (f"<Message>permitwatch permit alerts. Reply STOP to stop texts, START to resume. Settings: "
-                 f"{ctx.settings.public_base_url.rstrip('/')}/#/account</Message>")
+                 f"{ctx.settings.public_base_url.rstrip('/')}/app#/account</Message>")
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{reply}</Response>', media_type=TWIML)
 
 

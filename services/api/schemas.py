@@ -72,6 +72,7 @@ class UserOut(Out):
     email: str
     display_name: str | None
     email_verified: bool
+    platform_admin: bool = Field(default=False, description="runs the service: may see the product metrics")
 
 
 class WorkspaceOut(Out):
@@ -1164,3 +1165,26 @@ class RedirectOut(Out):
 
 class StripeReceived(Out):
     applied: bool = Field(description="false for a repeat or an event type permitwatch does not act on")
+
+
+# ---- product metrics ----------------------------------------------------------------------------
+class Opened(Out):
+    counted: bool = Field(description="true the first time this alert was opened")
+
+
+class ProductWeek(Out):
+    week_start: date
+    computed_at: datetime
+    alerts_opened: int
+    actionable_alerts_opened: int
+    active_accounts: int
+    actionable_per_active_account: float = Field(description="the North Star: weekly actionable alerts opened per active account")
+    signups: int
+    activation_rate: float | None = Field(description="sign-ups whose first session made an area or saved search")
+    trials_ended: int
+    trial_to_paid_rate: float | None
+
+
+class ProductMetrics(Out):
+    weeks: list[ProductWeek]
+    definitions: dict[str, str]

@@ -13,9 +13,9 @@ from psycopg.rows import dict_row
 
 from services.apikeys import limits, tokens
 from services.audit.trail import audit
-from services.billing import account as billing
-from services.billing.entitlements import Billing
-from services.billing.plans import API
+from services.entitlements import checks as entitled
+from services.entitlements.decide import Billing
+from services.entitlements.plans import API
 from services.errors import DomainError, FieldError, Missing
 
 MOST_ROLL_HOURS = 24 * 7
@@ -46,7 +46,7 @@ class KeyPrincipal:
 def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, user_id: uuid.UUID, name: str, scopes: list[str],
            expires_at: datetime | None, allowed_ips: list[str]) -> tuple[uuid.UUID, str]:
     """(the key's id, the key itself: shown this once)."""
-    billing.check_feature(cur, workspace_id, API)
+    entitled.check_feature(cur, workspace_id, API)
     scopes, nets = tokens.checked_scopes(scopes), tokens.checked_networks(allowed_ips)
     if expires_at is not None and expires_at <= datetime.now(UTC):
         raise FieldError("expires_at", "the expiry must be in the future")
@@ -124,5 +124,5 @@ def authenticate(cur: psycopg.Cursor, key: str, ip: str) -> KeyPrincipal:
 def policy_of(cur: psycopg.Cursor, workspace_id: uuid.UUID, default_per_minute: int) -> limits.Policy:
     """The workspace's rate (its quota row, or the default) and monthly calls (its plan)."""
     row = cur.execute("SELECT api_rate_per_minute FROM workspace_quotas WHERE workspace_id = %s", (workspace_id,)).fetchone()
-    per_month = billing.now_for(cur, workspace_id).limits.api_calls_per_month
+    per_month = entitled.now_for(cur, workspace_id).limits.api_calls_per_month
     return limits.policy_for(row[0] if row else None, per_month, default_per_minute=default_per_minute, default_per_month=None)

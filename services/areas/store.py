@@ -11,7 +11,7 @@ import psycopg
 from services.alerting.rules import MAX_AOI_KM2
 from services.areas.shapes import Area, ShapeError
 from services.audit.trail import audit
-from services.billing import account as billing
+from services.entitlements import checks as entitled
 from services.errors import Missing
 
 # The geometry as PostGIS sees it: drawn or imported polygons as given, circles made on
@@ -44,7 +44,7 @@ def check(cur: psycopg.Cursor, area: Area) -> None:
 def create(cur: psycopg.Cursor, workspace_id: uuid.UUID, actor: uuid.UUID | None, name: str, area: Area, *, source: str = "drawn") -> uuid.UUID:
     name = _name(name)
     check(cur, area)
-    billing.check_room(cur, workspace_id, "areas")
+    entitled.check_room(cur, workspace_id, "areas")
     aoi = cur.execute(f"INSERT INTO aois (workspace_id, name, geom, buffer_meters, buffer_unit, shape, source, created_by) "
                       f"VALUES (%(ws)s, %(name)s, {_GEOM}, %(buffer)s, %(unit)s, %(shape)s, %(source)s, %(actor)s) RETURNING id",
                       {**_params(area), "ws": workspace_id, "name": name, "source": source, "actor": actor}).fetchone()[0]

@@ -17,7 +17,12 @@ DOINGS = {
 }
 SPECIAL = {"member.removed": "removed a member", "member.role_changed": "changed a member's role", "user.signed_up": "signed up",
            "export.completed": "an export finished", "quota.applied": "the workspace's quota was set",
-           "quota.released": "the workspace's quota was released"}
+           "quota.released": "the workspace's quota was released",
+           "billing.checkout_started": "opened Stripe Checkout", "billing.subscribed": "the subscription started",
+           "billing.plan_changed": "the plan changed", "billing.addons_changed": "the add-ons changed",
+           "billing.payment_failed": "a payment failed", "billing.payment_recovered": "a failed payment went through",
+           "billing.canceled": "the subscription ended", "billing.cancel_scheduled": "the subscription was set to end",
+           "billing.renewed": "the subscription was renewed"}
 
 
 def describe(action: str) -> str:

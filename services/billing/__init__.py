@@ -1,2 +1,3 @@
-"""Plans, entitlements and Stripe: what a workspace may do, what it pays, and the
-subscription state Stripe reports."""
+"""Paying for permitwatch: Stripe through its SDK (the catalogue, Checkout, the Portal,
+subscription state from its webhook, meter events), the billing notices, the Billing
+screen's facts, and a local stand-in for Stripe. What a plan allows is services.entitlements."""

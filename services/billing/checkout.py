@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import psycopg
 
 from services.audit.trail import audit
-from services.billing import account
-from services.billing.plans import Choice, check_choice
 from services.billing.stripe_api import checkout_url, client, ensure_customer, portal_url
+from services.entitlements import checks as account
+from services.entitlements.plans import Choice, check_choice
 from services.errors import DomainError, FieldError
 from services.settings import Settings
 

@@ -16,9 +16,10 @@ import stripe
 
 from services.alerting.webhooks import WebhookRefused, first_time
 from services.audit.trail import audit
-from services.billing import account, notices
+from services.billing import notices
 from services.billing.stripe_api import SubscriptionState, client, subscription
 from services.db.engine import set_tenant
+from services.entitlements import checks as account
 from services.settings import Settings
 
 log = logging.getLogger("permitwatch.billing")
@@ -57,7 +58,7 @@ def handle(cur: psycopg.Cursor, settings: Settings, body: bytes, header: str | N
         return Outcome(event.id, event.type, False)
     if event.type not in HANDLED:
         return Outcome(event.id, event.type, False)
-    obj = event.data.object
+    obj = event.data.object.to_dict()  # plain dicts: StripeObject has no .get
     sc = client(settings)
     if event.type == "checkout.session.completed":
         ws = _workspace(cur, obj.get("customer"), obj.get("client_reference_id"))

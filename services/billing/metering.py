@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from services.billing import account
-from services.billing.entitlements import entitlements
-from services.billing.plans import SMS_OVERAGE
 from services.billing.stripe_api import BillingUnavailable, client, report_sms
+from services.entitlements import checks as account
+from services.entitlements.decide import entitlements
+from services.entitlements.plans import SMS_OVERAGE
 from services.settings import Settings
 
 log = logging.getLogger("permitwatch.billing")

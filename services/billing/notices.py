@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from services.alerting.channels import DeliveryError, Message
-from services.billing import account, mail
-from services.billing.entitlements import entitlements
-from services.billing.plans import GRACE_DAYS
+from services.billing import mail
+from services.entitlements import checks as account
+from services.entitlements.decide import entitlements
+from services.entitlements.plans import GRACE_DAYS
 from services.settings import Settings
 
 log = logging.getLogger("permitwatch.billing")

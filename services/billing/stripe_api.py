@@ -1,4 +1,4 @@
-"""Stripe through the official SDK: the catalogue made from services.billing.plans, checkout
+"""Stripe through the official SDK: the catalogue made from services.entitlements.plans, checkout
 and portal sessions, a subscription's current state, and meter events. Every write carries
 an idempotency key derived from what it is for, so a retried job cannot buy twice."""
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import stripe
 
-from services.billing.plans import ADDONS, CURRENCY, PLANS, SMS_OVERAGE, Choice, choice_from_items, line_items
+from services.entitlements.plans import ADDONS, CURRENCY, PLANS, SMS_OVERAGE, Choice, choice_from_items, line_items
 from services.errors import DomainError
 from services.settings import Settings
 
@@ -118,11 +118,12 @@ def _when(ts) -> datetime | None:
 
 
 def subscription(sc: stripe.StripeClient, sub_id: str) -> SubscriptionState:
-    s = _call(sc.v1.subscriptions.retrieve, sub_id)
+    s = _call(sc.v1.subscriptions.retrieve, sub_id).to_dict()
     items = s["items"]["data"]
     held = [(i["price"].get("lookup_key"), int(i.get("quantity") or 0)) for i in items]
     ends = [i.get("current_period_end") for i in items if i.get("current_period_end")] or [s.get("current_period_end")]
-    return SubscriptionState(s.id, s.customer if isinstance(s.customer, str) else s.customer.id, s.status, choice_from_items(held),
+    customer = s["customer"] if isinstance(s["customer"], str) else s["customer"]["id"]
+    return SubscriptionState(s["id"], customer, s["status"], choice_from_items(held),
                              _when(min(e for e in ends if e) if any(ends) else None), bool(s.get("cancel_at_period_end")),
                              (s.get("metadata") or {}).get("workspace_id"))
 

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from services.billing import account, notices
-from services.billing.entitlements import LIMIT_WORDS, entitlements
-from services.billing.entitlements import notices as limit_notices
-from services.billing.plans import ADDONS, PLANS, SMS_OVERAGE, TRIAL_DAYS, Choice, dollars, monthly_cents
+from services.billing import notices
+from services.entitlements import checks as account
+from services.entitlements.decide import LIMIT_WORDS, entitlements
+from services.entitlements.decide import notices as limit_notices
+from services.entitlements.plans import ADDONS, PLANS, SMS_OVERAGE, TRIAL_DAYS, Choice, dollars, monthly_cents
 
 ORDER = ("areas", "alert_rules", "seats", "sms_per_month", "email_per_month", "exports_per_day", "api_calls_per_month")
 

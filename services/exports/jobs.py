@@ -26,6 +26,7 @@ from services.audit.trail import audit
 from services.billing import metering
 from services.billing import notices as billing_notices
 from services.db.engine import set_tenant
+from services.engagement import compute as product_metrics
 from services.errors import FieldError, InvalidInput, Missing
 from services.exports import columns as C
 from services.exports import links, report_jobs, writers
@@ -373,6 +374,7 @@ def sweep(settings: Settings) -> dict:
         done |= billing_notices.sweep(conn.cursor(), settings, now)
         conn.commit()
         done["sms_metered"] = metering.report_overage(conn, settings, now)
+        done["metric_weeks"] = len(product_metrics.refresh(conn, now))
         done["usage_rows"] = limiter.flush(redis_client(settings), conn)
     for job_id, workspace_id, attempts in stale:
         if attempts < settings.export_max_attempts:

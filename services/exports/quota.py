@@ -7,8 +7,8 @@ import uuid
 
 import psycopg
 
-from services.billing import account
-from services.billing.plans import cheapest_with
+from services.entitlements import checks as account
+from services.entitlements.plans import cheapest_with
 from services.errors import DomainError
 from services.settings import Settings
 

@@ -32,6 +32,8 @@ QUERIES = {
     "qa": """SELECT r.source, q.check_name, count(*) FROM data_quality_checks q JOIN ingestion_runs r ON r.id = q.ingestion_run_id
              WHERE q.status = 'fail' GROUP BY 1, 2""",
     "outbox": "SELECT channel, status, count(*) FROM notification_outbox WHERE status <> 'sent' GROUP BY 1, 2",
+    # the newest week the platform sweep computed (this week so far)
+    "product": """SELECT metric, value FROM product_metrics_weekly WHERE week_start = (SELECT max(week_start) FROM product_metrics_weekly)""",
     "backlog": """SELECT count(*), coalesce(extract(epoch FROM now() - min(c.created_at)), 0)
                   FROM permit_changes c WHERE c.id > (SELECT last_change_id FROM alert_cursors WHERE name = 'evaluator')""",
 }
@@ -102,4 +104,9 @@ def families(rows: dict[str, list[tuple]]):
     backlog.add_metric([], pending)
     age = GaugeMetricFamily("permitwatch_evaluation_oldest_pending_seconds", "Age of the oldest change not yet evaluated (0 if none).")
     age.add_metric([], float(oldest))
-    yield from (runs, last_run, last_ok, permits, new, lag, missed, qa, depth, dead, backlog, age)
+    product = GaugeMetricFamily("permitwatch_product_week", "This week's product figures so far (see docs: alerts opened, actionable, "
+                                "active accounts, actionable per active account, activation and trial-to-paid rates).", labels=["metric"])
+    for metric, value in rows.get("product", []):
+        if value is not None:
+            product.add_metric([metric], float(value))
+    yield from (runs, last_run, last_ok, permits, new, lag, missed, qa, depth, dead, backlog, age, product)

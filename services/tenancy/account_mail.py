@@ -20,27 +20,27 @@ def compose(subject: str, lines: list[str], link: str, action: str) -> dict:
 def verify_email(base_url: str, token: str) -> dict:
     return compose("Confirm your e-mail for permitwatch",
                     ["Welcome to permitwatch. Confirm this address so we can send you permit alerts by e-mail."],
-                    f"{base_url.rstrip('/')}/#/verify?token={token}", "Confirm e-mail")
+                    f"{base_url.rstrip('/')}/app#/verify?token={token}", "Confirm e-mail")
 
 
 def reset_password(base_url: str, token: str) -> dict:
     return compose("Reset your permitwatch password",
                     ["Someone asked to reset the password of this permitwatch account. The link works for one hour."],
-                    f"{base_url.rstrip('/')}/#/reset?token={token}", "Choose a new password")
+                    f"{base_url.rstrip('/')}/app#/reset?token={token}", "Choose a new password")
 
 
 def invitation(base_url: str, token: str, workspace: str, inviter: str) -> dict:
     return compose(f"{inviter} invited you to {workspace} on permitwatch",
                     [f"{inviter} invited you to the workspace \"{workspace}\" on permitwatch, to share areas, alerts and permits.",
                      "The invitation works for seven days."],
-                    f"{base_url.rstrip('/')}/#/invite?token={token}", "Join the workspace")
+                    f"{base_url.rstrip('/')}/app#/invite?token={token}", "Join the workspace")
 
 
 def change_email(base_url: str, token: str) -> dict:
     return compose("Confirm your new e-mail for permitwatch",
                     ["Someone asked to move a permitwatch account to this address. The link works for one day; "
                      "the account keeps its old address until it is opened."],
-                    f"{base_url.rstrip('/')}/#/email?token={token}", "Use this address")
+                    f"{base_url.rstrip('/')}/app#/email?token={token}", "Use this address")
 
 
 def phone_code_text(code: str) -> str:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from services.audit.trail import audit
-from services.billing import account as billing
 from services.db.engine import set_tenant
+from services.entitlements import checks as entitled
 from services.errors import InvalidInput
 from services.tenancy.credentials import (
     CredentialError,
@@ -52,7 +52,7 @@ def signup(cur: psycopg.Cursor, email: str, password: str, *, workspace_name: st
     set_tenant(cur, ws, user_id)
     name = (workspace_name or "").strip() or f"{email.split('@')[0]}'s workspace"
     cur.execute("INSERT INTO workspaces (id, name, plan) VALUES (%s, %s, 'trial')", (ws, name[:120]))
-    trial_ends = billing.start_trial(cur, ws, datetime.now(UTC))
+    trial_ends = entitled.start_trial(cur, ws, datetime.now(UTC))
     cur.execute("INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (%s, %s, 'owner')", (ws, user_id))
     cur.execute("INSERT INTO workspace_quotas (workspace_id, sms_per_day) VALUES (%s, %s)", (ws, sms_per_day))
     audit(cur, ws, user_id, "user.signed_up", "user", user_id, {"email": email, "trial_ends": trial_ends.isoformat()})

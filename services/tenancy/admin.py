@@ -106,3 +106,15 @@ def _tenant(conn: psycopg.Connection, workspace_id: uuid.UUID, user_id: uuid.UUI
         cur = conn.cursor()
         set_tenant(cur, workspace_id, user_id)
         yield cur
+
+
+def set_platform_admin(conn: psycopg.Connection, email: str, on: bool) -> bool:
+    """Make (or stop making) an account a platform admin, who sees the product metrics.
+    Owner role; False when no such account exists."""
+    with conn.transaction():
+        row = conn.execute("UPDATE users SET platform_admin = %s WHERE lower(email) = lower(%s) RETURNING id", (on, email)).fetchone()
+        if row is None:
+            return False
+        conn.execute("INSERT INTO audit_log (workspace_id, actor_user_id, action, entity_type, entity_id, metadata) "
+                      "VALUES (NULL, NULL, %s, 'user', %s, '{}')", ("user.platform_admin_granted" if on else "user.platform_admin_revoked", str(row[0])))
+    return True

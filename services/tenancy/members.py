@@ -10,8 +10,8 @@ from datetime import timedelta
 import psycopg
 
 from services.audit.trail import audit
-from services.billing import account as billing
 from services.db.engine import set_tenant
+from services.entitlements import checks as entitled
 from services.errors import InvalidInput, Missing
 from services.tenancy.credentials import new_token, normalize_email, token_hash
 from services.tenancy.roles import MANAGE_MEMBERS, Forbidden, check_role_change, require
@@ -64,7 +64,7 @@ def invite(cur: psycopg.Cursor, actor: Actor, email: str, role: str) -> tuple[uu
     if cur.execute("SELECT 1 FROM workspace_members m JOIN users u ON u.id = m.user_id "
                    "WHERE m.workspace_id = app_workspace_id() AND lower(u.email) = lower(%s)", (email,)).fetchone():
         raise InvalidInput(f"{email} is already a member")
-    billing.check_room(cur, actor.workspace_id, "seats")
+    entitled.check_room(cur, actor.workspace_id, "seats")
     token, digest = new_token()
     cur.execute("UPDATE workspace_invitations SET revoked_at = now() WHERE lower(email) = lower(%s) "
                 "AND accepted_at IS NULL AND revoked_at IS NULL", (email,))

@@ -23,6 +23,7 @@ class Session:
     email_verified: bool
     workspace_id: uuid.UUID | None
     role: str | None
+    platform_admin: bool = False  # runs the service: sees the product metrics
 
 
 def create(cur: psycopg.Cursor, user_id: uuid.UUID, workspace_id: uuid.UUID | None, *, days: int,
@@ -31,6 +32,10 @@ def create(cur: psycopg.Cursor, user_id: uuid.UUID, workspace_id: uuid.UUID | No
     cur.execute("INSERT INTO user_sessions (token_hash, user_id, workspace_id, expires_at, ip, user_agent) "
                 "VALUES (%s, %s, %s, now() + %s, %s, %s)",
                 (digest, user_id, workspace_id, timedelta(days=days), ip, (user_agent or "")[:300]))
+    if workspace_id is not None:
+        set_tenant(cur, workspace_id, user_id, digest)
+        cur.execute("INSERT INTO user_activity_days (user_id, workspace_id, day) VALUES (%s, %s, (now() AT TIME ZONE 'UTC')::date) "
+                    "ON CONFLICT DO NOTHING", (user_id, workspace_id))
     return token
 
 
@@ -40,12 +45,12 @@ def load(cur: psycopg.Cursor, token: str | None) -> Session | None:
         return None
     row = cur.execute(
         "SELECT s.user_id, u.email, u.display_name, u.email_verified_at IS NOT NULL, s.workspace_id, "
-        "s.last_seen_at < now() - interval '5 minutes' FROM user_sessions s JOIN users u ON u.id = s.user_id "
+        "s.last_seen_at < now() - interval '5 minutes', u.platform_admin FROM user_sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = %s AND s.revoked_at IS NULL AND s.expires_at > now() AND u.disabled_at IS NULL",
         (token_hash(token),)).fetchone()
     if row is None:
         return None
-    user_id, email, name, verified, ws, touch = row
+    user_id, email, name, verified, ws, touch, platform_admin = row
     set_tenant(cur, None, user_id)
     memberships = dict(cur.execute("SELECT workspace_id, role FROM workspace_members WHERE user_id = %s ORDER BY created_at",
                                    (user_id,)).fetchall())
@@ -54,8 +59,11 @@ def load(cur: psycopg.Cursor, token: str | None) -> Session | None:
         cur.execute("UPDATE user_sessions SET workspace_id = %s WHERE token_hash = %s", (ws, token_hash(token)))
     elif touch:
         cur.execute("UPDATE user_sessions SET last_seen_at = now() WHERE token_hash = %s", (token_hash(token),))
-    set_tenant(cur, ws, user_id)
-    return Session(token, user_id, email, name, verified, ws, memberships.get(ws))
+    set_tenant(cur, ws, user_id, token_hash(token))
+    if touch and ws is not None:  # at most every 5 minutes: the day this member was active
+        cur.execute("INSERT INTO user_activity_days (user_id, workspace_id, day) VALUES (%s, %s, (now() AT TIME ZONE 'UTC')::date) "
+                    "ON CONFLICT DO NOTHING", (user_id, ws))
+    return Session(token, user_id, email, name, verified, ws, memberships.get(ws), platform_admin)
 
 
 def switch_workspace(cur: psycopg.Cursor, session: Session, workspace_id: uuid.UUID) -> bool:

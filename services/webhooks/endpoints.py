@@ -11,8 +11,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from services.audit.trail import audit
-from services.billing import account as billing
-from services.billing.plans import WEBHOOKS
+from services.entitlements import checks as entitled
+from services.entitlements.plans import WEBHOOKS
 from services.errors import FieldError, Missing
 from services.permits import feed
 from services.settings import Settings
@@ -56,7 +56,7 @@ def checked_events(events: list[str]) -> list[str]:
 def create(cur: psycopg.Cursor, settings: Settings, workspace_id: uuid.UUID, actor: uuid.UUID | None, url: str,
            events: list[str], description: str) -> tuple[uuid.UUID, str]:
     """(the endpoint's id, its signing secret: shown this once)."""
-    billing.check_feature(cur, workspace_id, WEBHOOKS)
+    entitled.check_feature(cur, workspace_id, WEBHOOKS)
     url, events = checked_url(settings, url), checked_events(events)
     count = cur.execute("SELECT count(*) FROM webhook_endpoints").fetchone()[0]
     if count >= settings.webhook_endpoints_per_workspace:

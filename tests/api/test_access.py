@@ -45,11 +45,13 @@ def test_the_levels_in_use_are_the_known_ones_and_writes_need_a_member():
     public_v1 = sorted(p for (m, p), lvl in levels.items() if lvl == "public" and p.startswith("/v1"))
     # the e-mail link's token is its own proof, and it may be opened signed out; so is an
     # export's signed download link (like a presigned URL, it is the permission); the API's
-    # changelog and the webhook event catalogue are for anyone deciding whether to build on it
-    assert public_v1 == ["/v1/account/email/confirm", "/v1/changelog", "/v1/config", "/v1/exports/{export_id}/file", "/v1/filters", "/v1/status",
+    # changelog and the webhook event catalogue are for anyone deciding whether to build on it,
+    # and the plans and prices for anyone deciding whether to buy
+    assert public_v1 == ["/v1/account/email/confirm", "/v1/billing/plans", "/v1/changelog", "/v1/config", "/v1/exports/{export_id}/file",
+                         "/v1/filters", "/v1/status",
                          "/v1/webhook-events"]
     owned = ("/v1/aois", "/v1/saved", "/v1/watchlists", "/v1/alert", "/v1/workspace", "/v1/exports", "/v1/operator-groups", "/v1/reports",
-             "/v1/report-schedules", "/v1/api-keys", "/v1/webhooks")
+             "/v1/report-schedules", "/v1/api-keys", "/v1/webhooks", "/v1/billing", "/v1/notifications", "/v1/activity")
     workspace_writes = [(m, p) for (m, p), lvl in levels.items() if p.startswith(owned)
                         and m in {"POST", "PUT", "PATCH", "DELETE"} and lvl in {"public", "signed_in"}]
     assert workspace_writes == []

@@ -22,11 +22,14 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
 from services.api.app import MAX_REQUEST_HEAD, create_app, openapi_document
+from services.billing.standin import StripeStandIn
+from services.billing.stripe_api import client, sync_catalog
 from services.ingestion.pipeline import ingest
-from tests.conftest import make_settings, sample
+from tests.conftest import make_settings, sample, stripe_settings
 
 PASSWORD = "pump jack sunrise 42"
-# webhooks are configured, so the fuzz meets their signature checks rather than "not configured"
+# webhooks (and billing, through the Stripe stand-in) are configured, so the fuzz meets their
+# signature checks rather than "not configured"
 FUZZ_SENDGRID_KEY = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==")
 schema = schemathesis.openapi.from_dict(openapi_document())
 # Both what the document allows and what it forbids: hostile input must be a 4xx problem, not a 500.
@@ -46,9 +49,12 @@ def live(stack_env, admin_url, template_db, tmp_path_factory):
     name = f"permitwatch_fuzz_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER permitwatch_owner").format(sql.Identifier(name), sql.Identifier(template_db)))
+    stand_in = StripeStandIn(api_key="sk_test_fuzz", webhook_secret="whsec_fuzz", webhook_url=None).start()
+    stand_in.hold = True
     s = make_settings(stack_env, name, tmp_path_factory.mktemp("fuzz"), secret_key="fuzz-secret", basemap_raster_url="",
                       email_provider="none", sms_provider="none", login_attempts_per_15min=1000,
-                      twilio_auth_token="fuzz-twilio-token", sendgrid_webhook_public_key=FUZZ_SENDGRID_KEY)
+                      twilio_auth_token="fuzz-twilio-token", sendgrid_webhook_public_key=FUZZ_SENDGRID_KEY, **stripe_settings(stand_in))
+    sync_catalog(client(s))
     ingest(s, str(sample("2026-07-28")))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(s), host="127.0.0.1", port=port, log_level="warning", lifespan="on",
@@ -68,6 +74,7 @@ def live(stack_env, admin_url, template_db, tmp_path_factory):
     yield base, http
     server.should_exit = True
     thread.join(10)
+    stand_in.stop()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 

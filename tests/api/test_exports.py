@@ -178,7 +178,8 @@ def test_a_job_whose_worker_died_is_retried_and_never_links_a_half_file(landman,
         conn.execute("UPDATE export_jobs SET status = 'running', attempts = 1, heartbeat_at = now() - interval '1 hour' WHERE id = %s", (r["id"],))
     running = landman.get(f"/v1/exports/{r['id']}").json()
     assert running["status"] == "running" and running["download_url"] is None
-    assert jobs.sweep(web_settings) == {"expired": 0, "requeued": 1, "failed": 0, "reports": 0, "usage_rows": 0}
+    assert jobs.sweep(web_settings) == {"expired": 0, "requeued": 1, "failed": 0, "reports": 0, "usage_rows": 0,
+                                        "trial_ending": 0, "paused": 0, "sms_metered": 0, "metric_weeks": 2}
     _work(web_settings)
     done = landman.get(f"/v1/exports/{r['id']}").json()
     assert done["status"] == "completed" and done["attempts"] == 2 and done["download_url"]

@@ -43,6 +43,22 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "timeout": 30_000, "args": ARGS}
 
 
+def _serve(settings, port: int = 0):
+    from services.queueing import redis_client
+
+    redis_client(settings).flushdb()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server.should_exit = True
+    thread.join(10)
+
+
 @pytest.fixture
 def live(stack_env, fresh_db, tmp_path, smtp, webhook_ca):
     """(base URL, settings) of a running server; its e-mails go to the test's SMTP server
@@ -50,20 +66,30 @@ def live(stack_env, fresh_db, tmp_path, smtp, webhook_ca):
     settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
                              email_provider="smtp", smtp_port=smtp.port, webhook_allow_networks=LOOPBACK,
                              webhook_ca_file=str(webhook_ca[1]))
-    from services.queueing import redis_client
+    for base in _serve(settings):
+        yield base, settings
 
-    redis_client(settings).flushdb()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", settings
-    server.should_exit = True
-    thread.join(10)
+
+@pytest.fixture
+def live_billed(stack_env, fresh_db, tmp_path, smtp, stripe_standin):
+    """(base URL, settings, stand-in) of a running server billed through the Stripe stand-in,
+    which sends its signed webhooks to the server as Stripe does (not held)."""
+    import socket
+
+    from services.billing.stripe_api import client, sync_catalog
+    from tests.conftest import stripe_settings
+
+    with socket.socket() as probe:  # the public URL must be known before the server starts
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(stack_env, fresh_db, tmp_path, secret_key="browser-" + fresh_db, basemap_raster_url="",
+                             email_provider="smtp", smtp_port=smtp.port, **stripe_settings(stripe_standin))
+    settings = settings.model_copy(update={"public_base_url": base})
+    sync_catalog(client(settings))
+    stripe_standin.webhook_url, stripe_standin.hold = f"{base}/webhooks/stripe", False
+    for url in _serve(settings, port):
+        yield url, settings, stripe_standin
 
 
 class Watch:

@@ -61,7 +61,7 @@ def _box(lon, lat, d=0.02):
 
 
 def _open(page, base, hash_: str):
-    page.goto(f"{base}/#{hash_}")
+    page.goto(f"{base}/app#{hash_}")
     page.wait_for_function("() => document.body.dataset.mapIdle === 'true'", timeout=30_000)
 
 
@@ -363,7 +363,7 @@ def team_flow(browser, page, base, settings, smtp, shots, context_args):
     other = browser.new_context(**context_args)
     try:
         bob = other.new_page()
-        bob.goto(f"{base}/#/invite?token={token}")
+        bob.goto(f"{base}/app#/invite?token={token}")
         expect(bob.get_by_role("heading", name="Join Acme")).to_be_visible()
         bob.get_by_role("link", name="Create an account").click()
         bob.get_by_label("E-mail").fill("bob@example.com")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.billing.entitlements import (
+from services.entitlements.decide import (
     Billing,
     PaymentRequired,
     entitlements,
@@ -19,7 +19,7 @@ from services.billing.entitlements import (
     sms_ceiling,
     standing,
 )
-from services.billing.plans import (
+from services.entitlements.plans import (
     API,
     PLANS,
     WEBHOOKS,

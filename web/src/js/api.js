@@ -1,5 +1,7 @@
 // The one way the browser talks to the server: JSON with the CSRF header, problem+json
 // errors turned into exceptions that carry the server's own explanation.
+import { emit } from "./state.js";
+
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
@@ -28,6 +30,7 @@ export async function api(path, { method = "GET", body, form, query } = {}) {
   if (res.status === 204) return null;
   const type = res.headers.get("content-type") || "";
   const data = type.includes("json") ? await res.json() : await res.text();
+  if (res.status === 402) emit("payment-required", data);  // the shell shows the way to the plans
   if (!res.ok) throw new ApiError(res.status, typeof data === "object" ? data : { detail: data });
   return data;
 }

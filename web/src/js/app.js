@@ -16,10 +16,12 @@ import * as operators from "./operators.js";
 import * as exportsView from "./exports.js";
 import * as keys from "./keys.js";
 import * as audit from "./audit.js";
+import * as billing from "./billing.js";
+import * as platform from "./platform.js";
 
 const VIEWS = {
   permits: () => permits.listView(), permit: (ref) => permits.detailView(ref), areas: () => areas.view(), alerts: () => alerts.view(),
-  inbox: () => inbox.view(), team: () => team.view(), exports: () => exportsView.view(), account: () => account.view(), keys: () => keys.view(), audit: () => audit.view(), welcome: () => areas.onboarding(),
+  inbox: () => inbox.view(), team: () => team.view(), exports: () => exportsView.view(), account: () => account.view(), keys: () => keys.view(), audit: () => audit.view(), billing: (_, params) => billing.view(params), platform: () => platform.view(), welcome: () => areas.onboarding(),
   operator: (id, params) => operators.profileView(id, params), group: (id) => operators.groupView(id), compare: (_, params) => operators.compareView(params),
 };
 
@@ -32,6 +34,7 @@ async function boot() {
   }
   on("session", startApp);
   on("chrome", refreshChrome);
+  on("payment-required", (problem) => showPlanBanner(problem.detail, "warn"));
   window.addEventListener("hashchange", route);
   $("#modal").addEventListener("click", (e) => { if (e.target.id === "modal" && !$("#modal").dataset.locked) closeModal(); });
   $("#menu-btn").addEventListener("click", toggleMenu);
@@ -55,6 +58,14 @@ async function startApp(next) {
   state.meta = state.meta || await api("/v1/filters");
   if (!state.map) {
     state.map = createMap($("#map"), state.cfg, { onPermitClick: (n) => (location.hash = `#/permit/${n}`) });
+    // The member looking at the map (their own pan, zoom or click, not the app moving it):
+    // what makes an opened alert "actionable" in the product metrics. At most every 3 minutes.
+    let told = 0;
+    state.map.on("moveend", (e) => {
+      if (!e.originalEvent || !state.me?.workspace_id || Date.now() - told < 180000) return;
+      told = Date.now();
+      api("/v1/activity/map-viewed", { method: "POST" }).catch(() => { told = 0; });
+    });
   }
   renderLegend();
   refreshChrome();
@@ -67,7 +78,16 @@ async function startApp(next) {
 async function refreshChrome() {
   if (!state.me?.user) return;
   try {
-    const [st, n] = await Promise.all([api("/v1/status"), api("/v1/notifications/unread-count")]);
+    const [st, n, b] = await Promise.all([api("/v1/status"), api("/v1/notifications/unread-count"),
+      state.me.workspace_id ? api("/v1/billing") : null]);
+    if (b) {
+      let words = b.message || b.notices.map((x) => x.message).join(" ");
+      if (b.standing === "trial" && b.days_left <= 3 && b.value) {  // the trial's value, before it ends
+        const v = b.value;
+        words += ` So far: ${v.permits_matched.toLocaleString()} permits matched in your areas, ${v.alerts_sent.toLocaleString()} alerts sent (${v.alerts_opened.toLocaleString()} opened), ${v.operators_tracked.toLocaleString()} operators tracked, ${v.exports_made.toLocaleString()} exports.`;
+      }
+      showPlanBanner(words, b.standing === "lapsed" || b.standing === "grace" || b.notices.some((x) => x.level === "reached") ? "warn" : "");
+    }
     const el = $("#freshness");
     // How new the RRC data is (its newest file), and when we last looked for a newer one.
     // A share's "Modified On" is a time of day; a file known only by the day in its name is midnight UTC.
@@ -88,6 +108,16 @@ async function refreshChrome() {
   } catch (err) { if (err.status === 401) location.hash = "#/signin"; }
 }
 
+// The plan's standing (trial days, a failed payment, read-only) and limits near, above
+// every view, with the way to the Billing page.
+function showPlanBanner(words, kind) {
+  const el = $("#plan-banner");
+  el.hidden = !words;
+  if (!words) return;
+  el.className = `plan-banner ${kind || ""}`;
+  el.innerHTML = `${esc(words)} <a href="#/billing">${location.hash.startsWith("#/billing") ? "" : "Billing and plans"}</a>`;
+}
+
 function renderLegend() {
   $("#legend").innerHTML = state.me?.user ? `<strong>Filing purpose</strong>` +
     PURPOSE_COLORS.map(([, label, c]) => `<span><i style="background:${c}"></i>${esc(label)}</span>`).join("") +
@@ -100,7 +130,9 @@ function toggleMenu() {
   if (!me?.user) { location.hash = "#/signin"; return; }
   m.innerHTML = `<p class="muted">${esc(me.user.email)}</p>` +
     me.workspaces.map((w) => `<button role="menuitem" data-ws="${esc(w.id)}" class="${w.id === me.workspace_id ? "current" : ""}">${esc(w.name)} <small>${esc(w.role)}</small></button>`).join("") +
-    `<a role="menuitem" href="#/account">Account settings</a><a role="menuitem" href="/docs" target="_blank" rel="noopener">API docs</a>` +
+    `<a role="menuitem" href="#/account">Account settings</a><a role="menuitem" href="#/billing">Billing and plans</a>` +
+    (me.user.platform_admin ? `<a role="menuitem" href="#/platform">Product metrics</a>` : "") +
+    `<a role="menuitem" href="/docs" target="_blank" rel="noopener">API docs</a>` +
     `<button role="menuitem" id="signout">Sign out</button>`;
   m.hidden = !open;
   $("#menu-btn").setAttribute("aria-expanded", String(open));
@@ -119,7 +151,7 @@ function route() {
   if (auth.ROUTES[name]) return auth.ROUTES[name](params);
   if (!state.me?.user) { location.hash = "#/signin"; return; }
   if (!$("#modal").dataset.locked) closeModal();
-  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare", group: "compare", keys: "team", audit: "team" }[name] || name))));
+  $$(".tabs a").forEach((a) => a.setAttribute("aria-selected", String(a.dataset.tab === ({ permit: "permits", operator: "compare", group: "compare", keys: "team", audit: "team", billing: "team" }[name] || name))));
   $("#panel").classList.remove("collapsed");
   (VIEWS[name] || VIEWS.permits)(arg && decodeURIComponent(arg), params);
 }

@@ -31,7 +31,7 @@ export async function view() {
     $$("[data-read]").forEach((b) => b.addEventListener("click", async () => {
       await api("/v1/notifications/read", { method: "POST", body: { ids: [b.dataset.read] } }); load(); emit("chrome");
     }));
-    $$("[data-open]").forEach((a) => a.addEventListener("click", () => api("/v1/notifications/read", { method: "POST", body: { ids: [a.dataset.open] } }).then(() => emit("chrome"))));
+    $$("[data-open]").forEach((a) => a.addEventListener("click", () => api(`/v1/notifications/${a.dataset.open}/opened`, { method: "POST" }).then(() => emit("chrome"))));
   };
   $("#read-all").addEventListener("click", async () => { await api("/v1/notifications/read", { method: "POST", body: {} }); load(); emit("chrome"); });
   $("#unread-only").addEventListener("change", load);

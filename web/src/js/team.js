@@ -19,7 +19,7 @@ export async function view() {
       <label>E-mail <input name="email" type="email" required></label>
       <label>Role <select name="role"><option>member</option><option>admin</option></select></label>
       <button class="primary" type="submit">Send invitation</button></form>` : `<p class="muted">Owners and admins invite teammates.</p>`}
-    <p><a href="#/account">Your account settings</a> · <a href="#/keys">API keys and usage</a>${admin ? ` · <a href="#/audit">Audit log</a>` : ""}</p>`;
+    <p><a href="#/account">Your account settings</a> · <a href="#/keys">API keys and usage</a> · <a href="#/billing">Billing and plans</a>${admin ? ` · <a href="#/audit">Audit log</a>` : ""}</p>`;
   $("#invite-form")?.addEventListener("submit", async (e) => {
     e.preventDefault();
     try { await api("/v1/workspace/invitations", { method: "POST", body: formData(e.target) }); toast("Invitation sent."); view(); }

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
-from services.billing.entitlements import Billing, Entitlements, entitlements, require_feature, require_room, require_writable
-from services.billing.plans import TRIAL_DAYS
+from services.entitlements.decide import Billing, Entitlements, entitlements, require_feature, require_room, require_writable
+from services.entitlements.plans import TRIAL_DAYS
 from services.errors import Missing
 
 OVERRIDES = ("sms_per_month", "email_per_month", "exports_per_day", "api_calls_per_month")
@@ -69,12 +69,13 @@ def start_trial(cur: psycopg.Cursor, workspace: uuid.UUID, now: datetime) -> dat
 
 
 def usage(cur: psycopg.Cursor, workspace: uuid.UUID, now: datetime) -> dict[str, int]:
-    """This month's (and today's) use of everything a plan limits, keyed like Limits."""
+    """This month's (and today's) use of everything a plan limits, keyed like Limits. Text
+    messages are those sent (what services.billing.metering bills beyond the plan)."""
     month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     row = cur.execute(f"""
       SELECT ({COUNTS["areas"]}), ({COUNTS["alert_rules"]}), ({COUNTS["seats"]}),
-             (SELECT coalesce(sum(count), 0) FROM delivery_usage_daily WHERE workspace_id = %(w)s AND channel = 'sms' AND day >= %(m)s::date),
+             (SELECT count(*) FROM notification_outbox WHERE workspace_id = %(w)s AND channel = 'sms' AND status = 'sent' AND updated_at >= %(m)s),
              (SELECT count(*) FROM notification_outbox WHERE workspace_id = %(w)s AND channel = 'email' AND kind = 'alert'
                 AND status = 'sent' AND updated_at >= %(m)s),
              (SELECT count(*) FROM export_jobs WHERE workspace_id = %(w)s AND created_at >= %(d)s),

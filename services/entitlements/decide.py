@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 
-from services.billing.plans import ADDONS, FEATURE_NAMES, GRACE_DAYS, NOTICE_AT, PLANS, Limits, Plan, cheapest_with
+from services.entitlements.plans import ADDONS, FEATURE_NAMES, GRACE_DAYS, NOTICE_AT, PLANS, Limits, Plan, cheapest_with
 from services.errors import DomainError
 
 STATUSES = ("trialing", "active", "past_due", "canceled", "comped")

@@ -1,0 +1,1 @@
+"""The public site: the landing page, robots.txt and the sitemap."""
