@@ -484,7 +484,7 @@ class StripeStandIn:
     @staticmethod
     def _frame(title: str, body: str) -> str:
         return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{html.escape(title)}</title><style>
+<title>{html.escape(title)}</title><link rel="icon" href="data:,"><style>
 body{{font-family:system-ui,sans-serif;margin:0;background:#f6f9fc;color:#1a1f36}}main{{max-width:520px;margin:0 auto;padding:24px 16px}}
 .card{{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:20px;margin:16px 0}}
 .test{{background:#ffde92;color:#5b3e00;font-size:13px;padding:4px 8px;border-radius:4px;display:inline-block}}

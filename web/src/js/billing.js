@@ -3,7 +3,7 @@
 // Checkout to subscribe, the Customer Portal to change or cancel (owners only).
 import { api } from "./api.js";
 import { $, $$, esc, fmtDate, toast, showError } from "./ui.js";
-import { state } from "./state.js";
+import { state, emit } from "./state.js";
 
 const CHANNELS = { email: "E-mail", sms: "Text", in_app: "In-app", webhook: "Webhook" };
 const PERCENT = (u) => (u.allowed ? Math.min(100, Math.round((u.used * 100) / u.allowed)) : 0);
@@ -31,6 +31,7 @@ function planCards(catalogue, current, owner) {
 
 export async function view(params) {
   const [b, catalogue] = await Promise.all([api("/v1/billing"), api("/v1/billing/plans")]);
+  emit("chrome");  // the banner says the same as this page
   const owner = state.me.role === "owner";
   const back = params?.get("checkout") === "done";
   if (back && !b.has_subscription && (params.get("tries") || 0) < 15) {
@@ -50,13 +51,12 @@ export async function view(params) {
   const status = { trial: `Trial, ${b.days_left} day${b.days_left === 1 ? "" : "s"} left`, paid: b.status === "comped" ? "Provided by permitwatch" : "Active",
     grace: "Payment failed: grace period", lapsed: "Read-only" }[b.standing];
   $("#view").innerHTML = `<h2>Billing</h2>
-    ${b.message ? `<p class="banner ${b.standing === "lapsed" || b.standing === "grace" ? "warn" : ""}" role="status">${esc(b.message)}</p>` : ""}
     <section><h3>Plan: ${esc(b.plan.name)}${b.plan.price ? ` <span class="muted">(${esc(b.plan.price)} a month)</span>` : ""}</h3>
-      <p>${esc(status)}${b.until && b.standing !== "trial" ? ` · until ${esc(fmtDate(b.until))}` : ""}</p>
+      <p>${esc(status)}${b.until && b.standing !== "trial" ? ` · ${b.standing === "paid" && !b.cancel_at_period_end ? "renews" : b.cancel_at_period_end ? "ends" : "until"} ${esc(fmtDate(b.until))}` : ""}</p>
       ${b.addons.length ? `<p>Add-ons: ${b.addons.map((a) => `${esc(a.name)} × ${a.quantity} (${esc(a.price)} a month)`).join(", ")}</p>` : ""}
       ${b.next_invoice ? `<p>Next invoice: <b>${esc(b.next_invoice.amount)}</b> on ${esc(fmtDate(b.next_invoice.on))} <span class="muted">(estimate)</span></p>` : ""}
       ${b.sms_beyond_plan ? `<p>Texts beyond the plan this month: ${b.sms_beyond_plan.toLocaleString()} (${esc(b.sms_beyond_plan_cost)}, on the next invoice)</p>` : ""}
-      ${owner && b.has_customer ? `<button class="primary" id="portal">Manage billing</button> <span class="muted">Change plan or add-ons, update the card, download invoices, or cancel.</span>` : ""}
+      ${owner && b.has_customer ? `<button class="primary" id="portal">Manage billing</button><br><span class="muted">Change plan or add-ons, update the card, download invoices, or cancel.</span>` : ""}
     </section>
     ${b.notices.length ? `<ul class="notices">${b.notices.map((n) => `<li class="${n.level}">${esc(n.message)}</li>`).join("")}</ul>` : ""}
     <section class="usage"><h3>This month</h3><ul class="results usage-lines">${usage}</ul>

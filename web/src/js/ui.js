@@ -20,6 +20,9 @@ export function toast(message, kind = "info") {
 export function showError(form, err) {
   const box = $(".form-error", form) || form.appendChild(Object.assign(document.createElement("p"), { className: "form-error", role: "alert" }));
   box.textContent = err.message || String(err);
+  if (err.status === 402) {  // not in the plan: the way to one that has it
+    box.append(" ", Object.assign(document.createElement("a"), { href: "#/billing", textContent: "See plans" }));
+  }
   const field = err.problem?.param;
   $$("[aria-invalid]", form).forEach((el) => el.removeAttribute("aria-invalid"));
   if (field && form.elements[field]) form.elements[field].setAttribute("aria-invalid", "true");
