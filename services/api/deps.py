@@ -184,9 +184,10 @@ def _check_access(level: str, ctx: Ctx, key_scope: str | None = None) -> None:
 
 
 # A lapsed workspace is read-only, except to put billing right, look after one's own
-# account, mark alerts read, and remove things (a key revoked, a member gone).
+# account, read and open alerts (they keep arriving in the inbox), and remove things (a
+# key revoked, a member gone).
 STILL_OPEN_WHEN_READ_ONLY = {"GET", "HEAD", "OPTIONS", "DELETE"}
-READ_ONLY_EXEMPT = ("/v1/billing", "/v1/account", "/v1/notifications/read")
+READ_ONLY_EXEMPT = ("/v1/billing", "/v1/account", "/v1/notifications", "/v1/activity")
 
 
 def tile_unit(request: Request):

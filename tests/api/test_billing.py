@@ -219,6 +219,8 @@ def test_failed_payment_keeps_alerts_through_grace_then_makes_the_workspace_read
     assert owner.get("/v1/aois").status_code == 200
     assert owner.send("DELETE", f"/v1/aois/{area}").status_code == 204  # removing stays open
     assert owner.send("PATCH", "/v1/account", json={"display_name": "Still me"}).status_code == 200
+    assert owner.post("/v1/notifications/read", json={}).status_code == 200  # alerts still arrive, and can be read
+    assert owner.post("/v1/activity/map-viewed").status_code == 204
     httpx.post(f"{stripe_standin.url}/_standin/subscriptions/{sub['id']}/payment_succeeded")
     send_held(app, stripe_standin)
     assert owner.get("/v1/billing").json()["standing"] == "paid"

@@ -632,7 +632,7 @@ def keys_flow(page, base, settings, shots):
     r = requests.get(f"{base}/v1/permits", params={"counties": "Andrews"}, headers={"Authorization": f"Bearer {key}"}, timeout=10)
     assert r.status_code == 200 and r.json()["items"] and r.headers["RateLimit-Policy"].startswith('"burst";q=10;w=1')
     page.reload()
-    expect(page.locator(".usage")).to_contain_text("1 request of 100,000")
+    expect(page.locator(".usage")).to_contain_text("1 request of 10,000")
     expect(row).to_contain_text("Last used")
     shots(page, "keys-used")
     page.once("dialog", lambda d: d.accept())
