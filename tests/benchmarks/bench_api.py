@@ -22,6 +22,7 @@ import statistics
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -33,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from services import localstack  # noqa: E402
 from services.apikeys import limiter, limits, store  # noqa: E402
+from services.entitlements.decide import entitlements, require_feature, require_writable  # noqa: E402
+from services.entitlements.plans import API  # noqa: E402
 from services.tenancy import sessions  # noqa: E402
 from tests.benchmarks.bench_ingest import BENCH  # noqa: E402
 from tests.benchmarks.bench_web import ensure_data, pct, serve, signed_up, summary, timed_ms  # noqa: E402
@@ -80,8 +83,11 @@ def bench_overhead(http: httpx.Client, h: dict, child: dict, runs: int) -> dict:
                 cur = conn.cursor()
                 t = time.perf_counter()
                 principal = store.authenticate(cur, key, "127.0.0.1")
-                policy = limits.policy_for(principal.rate_per_minute, principal.calls_per_month, default_per_minute=60,
-                                           default_per_month=100_000)
+                ent = entitlements(principal.billing, datetime.now(UTC))
+                require_feature(ent, API)
+                require_writable(ent)
+                policy = limits.policy_for(principal.rate_per_minute, ent.limits.api_calls_per_month, default_per_minute=60,
+                                           default_per_month=None)
                 limiter.admit(redis, conn, principal.key_id, principal.workspace_id, policy)
                 k = (time.perf_counter() - t) * 1000
             with conn.transaction():
