@@ -55,6 +55,7 @@ class Usage:
     takes: int = 0  # messages taken so far (a plan that took none did not change the usage)
     paused: dict[uuid.UUID, str] = field(default_factory=dict)  # workspaces whose billing lapsed: why
     no_webhooks: set[uuid.UUID] = field(default_factory=set)
+    _month: dict[tuple[str, uuid.UUID], int] = field(default_factory=dict)  # the month's use so far, per channel and workspace
 
     def refusal(self, channel: str, workspace: uuid.UUID, day: str) -> str | None:
         """Why one more message on this channel may not go today, or None."""
@@ -65,16 +66,26 @@ class Usage:
         if self.used.get((channel, workspace, day), 0) >= limit:
             return f"{name[0].upper() + name[1:]} limit of {limit} per day reached"
         month = self.per_month.get((channel, workspace))
-        if month is not None and self.month_other_days.get((channel, workspace), 0) + sum(
-                n for (ch, ws, _), n in self.used.items() if ch == channel and ws == workspace) >= month:
+        if month is not None and self._month_used(channel, workspace) >= month:
             return f"monthly {name} quota of {month} reached"
         return None
+
+    def _month_used(self, channel: str, workspace: uuid.UUID) -> int:
+        # Summed once per workspace and channel, then kept up by take(): every workspace has
+        # a monthly limit (its plan), and this is asked for every message planned.
+        key = (channel, workspace)
+        if key not in self._month:
+            self._month[key] = self.month_other_days.get(key, 0) + sum(
+                n for (ch, ws, _), n in self.used.items() if ch == channel and ws == workspace)
+        return self._month[key]
 
     def take(self, channel: str, workspace: uuid.UUID, day: str) -> bool:
         if self.refusal(channel, workspace, day):
             return False
         key = (channel, workspace, day)
         self.used[key] = self.used.get(key, 0) + 1
+        if (channel, workspace) in self._month:
+            self._month[(channel, workspace)] += 1
         self.takes += 1
         return True
 
