@@ -25,7 +25,7 @@ def catalog() -> None:
         made = sync_catalog(client(get_settings()))
     except BillingUnavailable as exc:
         fail(str(exc))
-    console.print(f"Stripe catalogue: {'created ' + ', '.join(made) if made else 'already complete'}")
+    out.print(f"Stripe catalogue: {'created ' + ', '.join(made) if made else 'already complete'}")
 
 
 @app.command("show")
