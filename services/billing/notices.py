@@ -16,7 +16,7 @@ from services.alerting.channels import DeliveryError, Message
 from services.billing import mail
 from services.entitlements import checks as account
 from services.entitlements.decide import entitlements
-from services.entitlements.plans import GRACE_DAYS
+from services.entitlements.plans import GRACE_DAYS, TRIAL_DAYS
 from services.settings import Settings
 
 log = logging.getLogger("permitwatch.billing")
@@ -85,7 +85,7 @@ def trial_ending(cur: psycopg.Cursor, settings: Settings, ws: uuid.UUID, now: da
     ends = b.trial_ends_at
     if ends is None or ends <= now:
         return False
-    since = ends - timedelta(days=14)
+    since = ends - timedelta(days=TRIAL_DAYS)
     v = value(cur, ws, since)
     return _once(cur, settings, ws, "trial_ending", ends.date().isoformat(),
                  lambda name: mail.trial_ending(settings.public_base_url, name, ends, v))
