@@ -83,7 +83,10 @@ def test_the_web_role_serves_the_app_as_the_non_root_user(settings):
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
         status = httpx.get(f"http://127.0.0.1:{port}/v1/status", timeout=5).json()
         assert "stale" in status and "permits" in status
-        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        landing = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert landing.status_code == 200 and "Never miss a drilling permit" in landing.text and "RRC data" in landing.text
+        assert httpx.get(f"http://127.0.0.1:{port}/static/site.css", timeout=5).status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{port}/app", timeout=5)
         assert page.status_code == 200 and "<script" in page.text
         user = subprocess.run([*PODMAN, "exec", name, "id", "-u"], capture_output=True, text=True, timeout=30).stdout.strip()
         assert user == "10001"
