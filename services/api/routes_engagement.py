@@ -17,8 +17,9 @@ from services.engagement.weekly import DEFINITIONS
 
 router = APIRouter()
 Token = Annotated[str | None, Query(max_length=40, description="the delivery's signed token")]
-Ref = Annotated[str, Query(max_length=20, pattern=r"^[0-9A-Za-z-]+$", description="the permit's RRC status number")]
-Number = Annotated[str, Path(max_length=20, pattern=r"^[0-9A-Za-z-]+$", description="the permit's RRC status number")]
+STATUS_NUMBER = {"max_length": 20, "pattern": r"^[0-9A-Za-z-]+$", "description": "the permit's RRC status number"}
+Ref = Annotated[str, Query(**STATUS_NUMBER)]
+Number = Annotated[str, Path(**STATUS_NUMBER)]
 
 
 def _open(ctx, status_number: str, t: str | None) -> RedirectResponse:
@@ -26,17 +27,17 @@ def _open(ctx, status_number: str, t: str | None) -> RedirectResponse:
     return RedirectResponse(f"/app#/permit/{status_number}", status_code=303, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
 
-@router.get("/p/{status_number}", include_in_schema=False)
+@router.get("/p/{status_number}", response_model=None, status_code=303, response_class=RedirectResponse, include_in_schema=False)
 def short_link(status_number: Number, ctx: Public, t: Token = None) -> RedirectResponse:
     return _open(ctx, status_number, t)
 
 
-@router.get("/permits/{status_number}", include_in_schema=False)
+@router.get("/permits/{status_number}", response_model=None, status_code=303, response_class=RedirectResponse, include_in_schema=False)
 def permit_link(status_number: Number, ctx: Public, t: Token = None) -> RedirectResponse:
     return _open(ctx, status_number, t)
 
 
-@router.get("/map", include_in_schema=False)
+@router.get("/map", response_model=None, status_code=303, response_class=RedirectResponse, include_in_schema=False)
 def map_link(ctx: Public, permit: Ref, t: Token = None) -> RedirectResponse:
     return _open(ctx, permit, t)
 

@@ -83,3 +83,18 @@ def test_product_metrics_are_for_platform_admins_not_workspace_owners(app, visit
     assert owner.get("/auth/me").json()["user"]["platform_admin"] is True
     body = owner.get("/v1/platform/metrics").json()
     assert len(body["weeks"]) == 1 and body["weeks"][0]["signups"] == 1 and "North Star" in body["definitions"]["actionable_per_active_account"]
+
+
+def test_the_landing_page_robots_and_sitemap_are_public_and_say_what_they_should(app, web_settings):
+    visitor = TestClient(app)
+    page = visitor.get("/")
+    assert page.status_code == 200 and "<script" not in page.text
+    for tag in ('<meta name="description"', '<meta property="og:title"', '<meta name="twitter:card"',
+                '<link rel="canonical" href="https://permitwatch.example/">'):
+        assert tag in page.text
+    assert "RRC data: the first files are loading" in page.text and "$99" in page.text and "$249" in page.text
+    robots = visitor.get("/robots.txt").text
+    assert "Disallow: /v1/" in robots and "Sitemap: https://permitwatch.example/sitemap.xml" in robots
+    sitemap = visitor.get("/sitemap.xml")
+    assert sitemap.headers["content-type"].startswith("application/xml") and "<loc>https://permitwatch.example/</loc>" in sitemap.text
+    assert "<script" in visitor.get("/app").text
