@@ -41,7 +41,7 @@ def update_schedule(schedule_id: uuid.UUID, body: ReportSchedulePatch, ctx: Memb
     return schedules.get(ctx.cur, schedule_id)
 
 
-@router.delete("/report-schedules/{schedule_id}", status_code=204, response_class=Response, summary="Stop a report schedule")
+@router.delete("/report-schedules/{schedule_id}", response_model=None, status_code=204, response_class=Response, summary="Stop a report schedule")
 def delete_schedule(schedule_id: uuid.UUID, ctx: Member) -> Response:
     schedules.delete(ctx.cur, ctx.workspace_id, ctx.user.user_id, schedule_id)
     return Response(status_code=204)
