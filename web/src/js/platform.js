@@ -13,8 +13,8 @@ export async function view() {
     <dt>Actionable alerts opened per active account</dt><dd>${w.actionable_per_active_account.toFixed(2)}</dd>
     <dt>Actionable of opened</dt><dd>${w.actionable_alerts_opened} of ${w.alerts_opened}</dd>
     <dt>Active accounts</dt><dd>${w.active_accounts}</dd>
-    <dt>Activation</dt><dd>${pct(w.activation_rate)} <span class="muted">of ${w.signups} sign-ups</span></dd>
-    <dt>Trial to paid</dt><dd>${pct(w.trial_to_paid_rate)} <span class="muted">of ${w.trials_ended} trials ended</span></dd></dl></li>`).join("");
+    <dt>Activation</dt><dd>${pct(w.activation_rate)} <span class="muted">of ${w.signups} sign-up${w.signups === 1 ? "" : "s"}</span></dd>
+    <dt>Trial to paid</dt><dd>${pct(w.trial_to_paid_rate)} <span class="muted">of ${w.trials_ended} trial${w.trials_ended === 1 ? "" : "s"} ended</span></dd></dl></li>`).join("");
   $("#view").innerHTML = `<h2>Product metrics</h2>
     <p class="muted">For the people who run permitwatch. Weeks start on Monday (UTC); the current week is so far.
     ${data.weeks.length ? `Computed ${esc(fmtTime(data.weeks[0].computed_at))}.` : ""}</p>
