@@ -2,7 +2,8 @@
 `alert_events` and their `notification_outbox` rows.
 
 One batch is one transaction: lock the cursor row, match the changes after it against
-every enabled rule, insert events (unique per rule and change) and outbox rows, advance the cursor, commit. A second evaluator waits on the cursor lock
+every enabled rule, insert events (unique dedupe_key: workspace, rule, permit, change)
+and outbox rows, advance the cursor, commit. A second evaluator waits on the cursor lock
 and then starts after the first one's batch, so every change is evaluated once; a crash
 before the commit leaves the cursor where it was. Runs as the worker role, whose RLS
 policies span the workspaces' alerting tables.
@@ -74,11 +75,8 @@ _RULE_CONDITIONS = f"""
 _NEW_GROUND = ("(NOT r.new_acreage_only OR (ch.change_type IN ('new', 'approved', 'filed') AND "
                + new_ground_predicate("ch", "coalesce(ch.issued_date, ch.published_at::date)", "{where}") + "))")
 _FIELDS = "ch.change_id, ch.permit_id, ch.permit_version_id, r.id AS rule_id, r.workspace_id, r.name AS rule_name"
-# AOI rules are found through the GIST index on the buffered AOI, probed once per change:
-# the lateral subquery (kept apart by OFFSET 0) pins that plan, because with fresh statistics
-# the planner preferred every rule against every change (60 million pairs, 86 s instead of
-# 3 s for the benchmark's batch). The rest (saved search or watchlist only) are joined
-# directly. `ch` is the changes after the cursor.
+# AOI rules are found through the GIST index on the buffered AOI; the rest (saved search
+# or watchlist only) are joined directly. `ch` is the changes after the cursor.
 _MATCH_BODY = f"""
 SELECT {_FIELDS}, a.name AS aoi_name,
        CASE WHEN ST_Intersects(a.geom, ch.geom) THEN 0  -- inside: no geodesic distance to compute
@@ -87,7 +85,7 @@ SELECT {_FIELDS}, a.name AS aoi_name,
             WHEN ch.bhl_geom IS NOT NULL AND ST_Intersects(a.match_geom, ch.bhl_geom) THEN 'bottom-hole location'
             ELSE 'lateral' END AS matched_by
 FROM ch
-CROSS JOIN LATERAL (SELECT a.id, a.name, a.geom, a.match_geom FROM aois a WHERE ST_Intersects(a.match_geom, ch.track) OFFSET 0) a
+JOIN aois a ON ST_Intersects(a.match_geom, ch.track)
 JOIN alert_rules r ON r.aoi_id = a.id
 LEFT JOIN saved_searches s ON s.id = r.saved_search_id
 WHERE {_RULE_CONDITIONS.replace(f"({_TYPES})", f"(({_TYPES}) OR (ch.first_located AND 'new' = ANY({_notify_case()})))")}
@@ -130,17 +128,19 @@ class EvalResult:
 
 
 # What every message about an event needs, frozen at evaluation time, built where the
-# matches are (no round trip through Python per match): one event per rule and change
-# (the rule fixes the workspace, the change the permit), whichever evaluator gets there.
+# matches are (no round trip through Python per match), with the dedupe key: one event per
+# (workspace, rule, permit, change), whichever evaluator gets there.
 EVENT_SQL = """
 CREATE TEMP TABLE tmp_events ON COMMIT DROP AS
 WITH ins AS (
-  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, event_payload)
+  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, dedupe_key, event_payload)
   SELECT m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id,
+         encode(sha256(convert_to(m.workspace_id::text || '|' || m.rule_id::text || '|' || m.permit_id::text || '|' || m.change_id::text,
+                                  'UTF8')), 'hex'),
          ch.base || jsonb_build_object('distance_m', round(m.distance_m::numeric, 1), 'aoi_name', m.aoi_name,
                                        'matched_by', m.matched_by, 'rule_name', m.rule_name)
   FROM tmp_matches m JOIN ch ON ch.change_id = m.change_id
-  ON CONFLICT (alert_rule_id, permit_change_id) DO NOTHING
+  ON CONFLICT (dedupe_key) DO NOTHING
   RETURNING id, workspace_id, alert_rule_id)
 SELECT * FROM ins
 """

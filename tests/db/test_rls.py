@@ -58,9 +58,9 @@ def two_workspaces(settings, owner_conn):
         for ws, user in ((a, users[0]), (b, users[1])):
             with conn.transaction():
                 ids[ws] = _seed(conn, ws, user, operator)
-                event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id) "
-                                     "VALUES (%s, %s, %s, %s) RETURNING id",
-                                     (ws, ids[ws]["rule"], permit, uuid.uuid4())).fetchone()[0]
+                event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, dedupe_key) "
+                                     "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                                     (ws, ids[ws]["rule"], permit, uuid.uuid4(), f"{ws}:x")).fetchone()[0]
                 conn.execute("INSERT INTO notification_outbox (workspace_id, alert_event_id, channel) VALUES (%s, %s, 'in_app')", (ws, event))
     return a, b, ids
 
