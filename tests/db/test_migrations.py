@@ -73,3 +73,20 @@ def test_reference_counties_loaded(app_conn):
         "SELECT count(*), count(geom), (SELECT ST_Area(geom::geography) / 1e6 FROM ref_texas) FROM ref_counties").fetchone()
     assert (n, with_geom) == (277, 254)
     assert 680_000 < texas_km2 < 700_000  # Texas: about 695,000 km2 with inland water
+
+
+def test_keys_pointing_at_outbox_rows_and_events_are_indexed(settings):
+    """Outbox rows and alert events are deleted in tens of thousands (a rule's or a
+    workspace's removal, retention); each deleted row has every key that points at it
+    checked, so an unindexed one scans its whole table per row (63,200 deliveries: 370 s)."""
+    with psycopg.connect(settings.database_owner_url) as conn:
+        unindexed = conn.execute("""
+          SELECT c.conrelid::regclass::text || '.' || a.attname
+          FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.contype = 'f' AND c.confrelid IN ('notification_outbox'::regclass, 'alert_events'::regclass)
+            AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+        """).fetchall()
+        keys = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
+                            "confrelid IN ('notification_outbox'::regclass, 'alert_events'::regclass)").fetchone()[0]
+    assert keys >= 3  # digest members, an outbox row's event, a notification's event
+    assert unindexed == []
