@@ -26,24 +26,34 @@ FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
 
 # Month to date on each daily row (its operator and county, from the 1st through that day), for
 # the days of the touched months (`tmp_stat_months`): what a comparison subtracts to read a
-# stretch of a month in two rows per operator.
-MTD_SQL = """
-WITH days AS (SELECT s.operator_id, s.county_code, s.issued_date, date_trunc('month', s.issued_date)::date AS month FROM operator_stats_daily s
-              WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)),
-pairs AS (SELECT d.operator_id, d.county_code, d.issued_date, e.permits, e.horizontal, e.spudded, e.depths, e.days_to_spud
-          FROM days d JOIN operator_stats_daily e ON e.operator_id = d.operator_id AND e.county_code = d.county_code
-           AND e.issued_date BETWEEN d.month AND d.issued_date),
-tot AS (SELECT operator_id, county_code, issued_date, sum(permits)::int AS p, sum(horizontal)::int AS h, sum(spudded)::int AS sp
-        FROM pairs GROUP BY 1, 2, 3),
-dep AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
-        FROM (SELECT operator_id, county_code, issued_date, v, count(*)::int AS n FROM pairs, unnest(pairs.depths) v GROUP BY 1, 2, 3, 4) x
-        GROUP BY 1, 2, 3),
-spd AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
-        FROM (SELECT operator_id, county_code, issued_date, v, count(*)::int AS n FROM pairs, unnest(pairs.days_to_spud) v GROUP BY 1, 2, 3, 4) x
-        GROUP BY 1, 2, 3)
+# stretch of a month in two rows per operator. Running sums over the days in order: each
+# value's count as of each day it occurs on, valid until its next one, so no day re-reads
+# the days before it (joining every day to its earlier days re-counted a month of 1,000,000
+# permits about 15 times and spilled for over 20 minutes).
+def _running(name: str, column: str) -> str:
+    order = "PARTITION BY operator_id, county_code, month, v ORDER BY issued_date"
+    return f"""{name}_v AS (SELECT operator_id, county_code, month, issued_date, v, sum(count(*)) OVER ({order})::int AS n,
+                       lead(issued_date) OVER ({order}) AS until
+                FROM d, unnest(d.{column}) v GROUP BY operator_id, county_code, month, issued_date, v),
+{name} AS (SELECT t.operator_id, t.county_code, t.issued_date, array_agg(x.v ORDER BY x.v) AS vals, array_agg(x.n ORDER BY x.v) AS cnts
+           FROM d t JOIN {name}_v x ON x.operator_id = t.operator_id AND x.county_code = t.county_code AND x.month = t.month
+            AND x.issued_date <= t.issued_date AND (x.until IS NULL OR x.until > t.issued_date)
+           GROUP BY 1, 2, 3)"""
+
+
+MTD_SQL = f"""
+WITH d AS (SELECT s.operator_id, s.county_code, s.issued_date, date_trunc('month', s.issued_date)::date AS month,
+                  s.permits, s.horizontal, s.spudded, s.depths, s.days_to_spud
+           FROM operator_stats_daily s
+           WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)),
+tot AS (SELECT operator_id, county_code, issued_date, sum(permits) OVER w::int AS p, sum(horizontal) OVER w::int AS h,
+               sum(spudded) OVER w::int AS sp
+        FROM d WINDOW w AS (PARTITION BY operator_id, county_code, month ORDER BY issued_date ROWS UNBOUNDED PRECEDING)),
+{_running("dep", "depths")},
+{_running("spd", "days_to_spud")}
 UPDATE operator_stats_daily s SET mtd_permits = t.p, mtd_horizontal = t.h, mtd_spudded = t.sp,
-       mtd_depth_values = coalesce(dep.vals, '{}'), mtd_depth_counts = coalesce(dep.cnts, '{}'),
-       mtd_spud_values = coalesce(spd.vals, '{}'), mtd_spud_counts = coalesce(spd.cnts, '{}')
+       mtd_depth_values = coalesce(dep.vals, '{{}}'), mtd_depth_counts = coalesce(dep.cnts, '{{}}'),
+       mtd_spud_values = coalesce(spd.vals, '{{}}'), mtd_spud_counts = coalesce(spd.cnts, '{{}}')
 FROM tot t LEFT JOIN dep USING (operator_id, county_code, issued_date) LEFT JOIN spd USING (operator_id, county_code, issued_date)
 WHERE s.operator_id = t.operator_id AND s.county_code = t.county_code AND s.issued_date = t.issued_date
 """

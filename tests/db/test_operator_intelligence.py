@@ -90,6 +90,37 @@ def test_the_monthly_aggregate_equals_value_counts_written_by_hand_over_the_perm
     assert any(sum(r[7]) > len(r[7]) for r in monthly)  # some depth stands for several permits
 
 
+MONTH_TO_DATE = ("SELECT operator_id, county_code, issued_date, mtd_permits, mtd_horizontal, mtd_spudded, mtd_depth_values, "
+                 "mtd_depth_counts, mtd_spud_values, mtd_spud_counts FROM operator_stats_daily ORDER BY 1, 2, 3")
+# Each daily row's month to date, by hand: the permits of its operator and county from the
+# 1st of its month through its day, and their depths and days to spud as value counts.
+MONTH_TO_DATE_BY_HAND = """
+WITH p AS (SELECT d.operator_id, d.county_code, d.issued_date, c.wellbore_profile, c.total_depth, c.spud_date - c.issued_date AS spud_days
+           FROM operator_stats_daily d JOIN permits_current c ON c.operator_id = d.operator_id
+            AND coalesce(c.county_code, '') = d.county_code
+            AND c.issued_date BETWEEN date_trunc('month', d.issued_date)::date AND d.issued_date),
+dep AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, issued_date, total_depth AS v, count(*)::int AS n FROM p
+              WHERE total_depth IS NOT NULL GROUP BY 1, 2, 3, 4) x GROUP BY 1, 2, 3),
+spd AS (SELECT operator_id, county_code, issued_date, array_agg(v ORDER BY v) AS vals, array_agg(n ORDER BY v) AS cnts
+        FROM (SELECT operator_id, county_code, issued_date, spud_days AS v, count(*)::int AS n FROM p
+              WHERE spud_days IS NOT NULL GROUP BY 1, 2, 3, 4) x GROUP BY 1, 2, 3)
+SELECT operator_id, county_code, issued_date, count(*)::int, count(*) FILTER (WHERE wellbore_profile = 'horizontal')::int,
+       count(spud_days)::int, coalesce(min(dep.vals), '{}'), coalesce(min(dep.cnts), '{}'), coalesce(min(spd.vals), '{}'),
+       coalesce(min(spd.cnts), '{}')
+FROM p LEFT JOIN dep USING (operator_id, county_code, issued_date) LEFT JOIN spd USING (operator_id, county_code, issued_date)
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+def test_each_days_month_to_date_equals_value_counts_written_by_hand_over_the_permits(loaded, owner_conn):
+    rows = owner_conn.execute(MONTH_TO_DATE).fetchall()
+    assert rows == owner_conn.execute(MONTH_TO_DATE_BY_HAND).fetchall()
+    # some days carry earlier days of their month, and some depth stands for several permits
+    assert owner_conn.execute("SELECT count(*) FROM operator_stats_daily WHERE mtd_permits > permits").fetchone()[0] > 0
+    assert any(n > 1 for r in rows for n in r[7])
+
+
 # Periods that read the aggregate three ways: every day cut (daily rows only); whole June and
 # July (monthly rows) with one daily row; and the spud cut-off inside June.
 PERIODS = [
