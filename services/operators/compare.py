@@ -14,7 +14,7 @@ import uuid
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import accumulate
+from itertools import accumulate, chain
 
 import psycopg
 from psycopg.rows import dict_row
@@ -187,23 +187,23 @@ def merged_median(lists: list[tuple[list[int], list[int]]]) -> float | None:
     """PURE: percentile_cont(0.5) of the values the lists stand for, each list a value-sorted
     (values, counts) pair; the mean of the two middle ones when their number is even. Counts
     may be negative (a stretch subtracts its earlier month to date), and a value whose counts
-    cancel is gone. One list with positive counts is already the merged one."""
-    lists = [(v, c) for v, c in lists if v]
-    if len(lists) == 1 and min(lists[0][1]) > 0:
-        values, counts = lists[0]
-    else:
+    cancel is gone."""
+    values = list(chain.from_iterable(v for v, _ in lists if v))
+    counts = list(chain.from_iterable(c for v, c in lists if v))
+    if counts and min(counts) < 0:
+        # net each value first: a running count through a value's +n and -n would pass the middle and come back
         tally: dict[int, int] = {}
-        for vs, cs in lists:
-            for v, n in zip(vs, cs, strict=True):
-                tally[v] = tally.get(v, 0) + n
-        values = sorted(v for v, n in tally.items() if n > 0)
+        for v, n in zip(values, counts, strict=True):
+            tally[v] = tally.get(v, 0) + n
+        values = [v for v, n in tally.items() if n > 0]
         counts = [tally[v] for v in values]
     if not values:
         return None
-    cumulative = list(accumulate(counts))
+    order = sorted(range(len(values)), key=values.__getitem__)  # one C sort, no tuples
+    cumulative = list(accumulate(map(counts.__getitem__, order)))
     total = cumulative[-1]
     # the first value whose running count passes each middle rank (0-based)
-    return (values[bisect_right(cumulative, (total - 1) // 2)] + values[bisect_right(cumulative, total // 2)]) / 2
+    return (values[order[bisect_right(cumulative, (total - 1) // 2)]] + values[order[bisect_right(cumulative, total // 2)]]) / 2
 
 
 def _with_medians(rows: list[dict]) -> list[dict]:
