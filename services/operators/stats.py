@@ -27,35 +27,44 @@ FROM permits_current WHERE operator_id IS NOT NULL AND issued_date IS NOT NULL
 # Month to date on each daily row (its operator and county, from the 1st through that day), for
 # the days of the touched months (`tmp_stat_months`): what a comparison subtracts to read a
 # stretch of a month in two rows per operator. Running sums over the days in order: each
-# value's count as of each day it occurs on, valid until its next one, so no day re-reads
-# the days before it (joining every day to its earlier days re-counted a month of 1,000,000
-# permits about 15 times and spilled for over 20 minutes).
-def _running(name: str, column: str) -> str:
-    order = "PARTITION BY operator_id, county_code, month, v ORDER BY issued_date"
-    return f"""{name}_v AS (SELECT operator_id, county_code, month, issued_date, v, sum(count(*)) OVER ({order})::int AS n,
-                       lead(issued_date) OVER ({order}) AS until
-                FROM d, unnest(d.{column}) v GROUP BY operator_id, county_code, month, issued_date, v),
-{name} AS (SELECT t.operator_id, t.county_code, t.issued_date, array_agg(x.v ORDER BY x.v) AS vals, array_agg(x.n ORDER BY x.v) AS cnts
-           FROM d t JOIN {name}_v x ON x.operator_id = t.operator_id AND x.county_code = t.county_code AND x.month = t.month
-            AND x.issued_date <= t.issued_date AND (x.until IS NULL OR x.until > t.issued_date)
-           GROUP BY 1, 2, 3)"""
-
-
-MTD_SQL = f"""
-WITH d AS (SELECT s.operator_id, s.county_code, s.issued_date, date_trunc('month', s.issued_date)::date AS month,
-                  s.permits, s.horizontal, s.spudded, s.depths, s.days_to_spud
-           FROM operator_stats_daily s
-           WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)),
-tot AS (SELECT operator_id, county_code, issued_date, sum(permits) OVER w::int AS p, sum(horizontal) OVER w::int AS h,
-               sum(spudded) OVER w::int AS sp
-        FROM d WINDOW w AS (PARTITION BY operator_id, county_code, month ORDER BY issued_date ROWS UNBOUNDED PRECEDING)),
-{_running("dep", "depths")},
-{_running("spd", "days_to_spud")}
+# value's count as of each day it occurs on, held until its next occurrence, so no day
+# re-reads the days before it (joining every day to its earlier days re-counted a month of
+# 1,000,000 permits about 15 times and spilled for over 20 minutes). The days and the value
+# runs go through analysed temporary tables: the daily rows were written in this same
+# transaction, and planned blind the range join became a nested loop (100,000 permits: over
+# 13 minutes). One string of statements, no parameters (migration 0018 runs it too).
+MTD_SQL = """
+DROP TABLE IF EXISTS pg_temp.tmp_mtd_days, pg_temp.tmp_mtd_runs;
+CREATE TEMP TABLE tmp_mtd_days ON COMMIT DROP AS
+SELECT s.operator_id, s.county_code, s.issued_date, date_trunc('month', s.issued_date)::date AS month,
+       sum(s.permits) OVER w::int AS p, sum(s.horizontal) OVER w::int AS h, sum(s.spudded) OVER w::int AS sp
+FROM operator_stats_daily s
+WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)
+WINDOW w AS (PARTITION BY s.operator_id, s.county_code, date_trunc('month', s.issued_date) ORDER BY s.issued_date ROWS UNBOUNDED PRECEDING);
+CREATE TEMP TABLE tmp_mtd_runs ON COMMIT DROP AS
+SELECT list, operator_id, county_code, month, issued_date, v,
+       sum(n) OVER (PARTITION BY list, operator_id, county_code, month, v ORDER BY issued_date)::int AS n,
+       lead(issued_date) OVER (PARTITION BY list, operator_id, county_code, month, v ORDER BY issued_date) AS until
+FROM (SELECT u.list, s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date AS month, s.issued_date, u.v, count(*) AS n
+      FROM operator_stats_daily s
+      CROSS JOIN LATERAL (SELECT 'depth' AS list, d AS v FROM unnest(s.depths) d UNION ALL SELECT 'spud', d FROM unnest(s.days_to_spud) d) u
+      WHERE (s.operator_id, s.county_code, date_trunc('month', s.issued_date)::date) IN (SELECT * FROM tmp_stat_months)
+      GROUP BY 1, 2, 3, 4, 5, 6) x;
+ANALYZE tmp_mtd_days;
+ANALYZE tmp_mtd_runs;
+WITH lists AS (
+  SELECT t.operator_id, t.county_code, t.issued_date,
+         array_agg(x.v ORDER BY x.v) FILTER (WHERE x.list = 'depth') AS dv, array_agg(x.n ORDER BY x.v) FILTER (WHERE x.list = 'depth') AS dc,
+         array_agg(x.v ORDER BY x.v) FILTER (WHERE x.list = 'spud') AS sv, array_agg(x.n ORDER BY x.v) FILTER (WHERE x.list = 'spud') AS sc
+  FROM tmp_mtd_days t JOIN tmp_mtd_runs x ON x.operator_id = t.operator_id AND x.county_code = t.county_code AND x.month = t.month
+   AND x.issued_date <= t.issued_date AND (x.until IS NULL OR x.until > t.issued_date)
+  GROUP BY 1, 2, 3)
 UPDATE operator_stats_daily s SET mtd_permits = t.p, mtd_horizontal = t.h, mtd_spudded = t.sp,
-       mtd_depth_values = coalesce(dep.vals, '{{}}'), mtd_depth_counts = coalesce(dep.cnts, '{{}}'),
-       mtd_spud_values = coalesce(spd.vals, '{{}}'), mtd_spud_counts = coalesce(spd.cnts, '{{}}')
-FROM tot t LEFT JOIN dep USING (operator_id, county_code, issued_date) LEFT JOIN spd USING (operator_id, county_code, issued_date)
-WHERE s.operator_id = t.operator_id AND s.county_code = t.county_code AND s.issued_date = t.issued_date
+       mtd_depth_values = coalesce(l.dv, '{}'), mtd_depth_counts = coalesce(l.dc, '{}'),
+       mtd_spud_values = coalesce(l.sv, '{}'), mtd_spud_counts = coalesce(l.sc, '{}')
+FROM tmp_mtd_days t LEFT JOIN lists l USING (operator_id, county_code, issued_date)
+WHERE s.operator_id = t.operator_id AND s.county_code = t.county_code AND s.issued_date = t.issued_date;
+DROP TABLE tmp_mtd_days, tmp_mtd_runs;
 """
 
 # The months of the touched days, from the daily rows (`tmp_stat_keys` holds the days).
