@@ -8,6 +8,8 @@ from __future__ import annotations
 import psycopg
 
 # The newest permit first within each API number: array_agg(... ORDER BY newest)[1].
+# A version is found by id and seen time: by id alone the lookup probed every quarterly
+# partition of permit_versions for each permit (4.9 s of a 100,000-permit first load).
 _NEWEST = "ORDER BY c.issued_date DESC NULLS LAST, c.effective_at DESC"
 WELL_SQL = f"""
 SELECT c.api_number,
@@ -18,7 +20,7 @@ SELECT c.api_number,
        min(c.spud_date), (array_agg(c.well_status {_NEWEST}) FILTER (WHERE c.well_status IS NOT NULL))[1],
        max((SELECT max(to_date(f->>'completion_date', 'YYYYMMDD')) FROM permit_versions v,
                    jsonb_array_elements(CASE WHEN jsonb_typeof(v.attributes->'fields') = 'array' THEN v.attributes->'fields' ELSE '[]' END) f
-            WHERE v.id = c.version_id AND f->>'completion_date' ~ '^[0-9]{{8}}$')),
+            WHERE v.id = c.version_id AND v.source_seen_at = c.source_seen_at AND f->>'completion_date' ~ '^[0-9]{{8}}$')),
        min(c.issued_date), max(c.issued_date), count(*), array_agg(c.status_number ORDER BY c.issued_date NULLS LAST, c.status_number), now()
 FROM permits_current c WHERE c.api_number IS NOT NULL
 """
