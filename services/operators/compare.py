@@ -150,7 +150,7 @@ def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
 # The medians, the costly part, are picked in Python (`merged_median`) from the value counts
 # of the ranked rows shown (`top`): one output row per (ranked who, fact row that has depths
 # or days to spud). Unnesting, grouping and sorting a county's few thousand value counts in
-# SQL took two thirds of the comparison; the lists arrive sorted, so most need no merge.
+# SQL took two thirds of the comparison; the lists arrive sorted, so merging them is one cheap sort.
 RANK_SQL = """
 WITH facts AS MATERIALIZED ({facts}),
 membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, g.id AS group_id, g.name
