@@ -188,8 +188,15 @@ def merged_median(lists: list[tuple[list[int], list[int]]]) -> float | None:
     (values, counts) pair; the mean of the two middle ones when their number is even. Counts
     may be negative (a stretch subtracts its earlier month to date), and a value whose counts
     cancel is gone."""
-    values = list(chain.from_iterable(v for v, _ in lists if v))
-    counts = list(chain.from_iterable(c for v, c in lists if v))
+    lists = [(v, c) for v, c in lists if v]
+    if len(lists) == 1 and min(lists[0][1]) > 0:
+        # one list (a cut period's stretch, a single month): already in value order
+        values, counts = lists[0]
+        cumulative = list(accumulate(counts))
+        total = cumulative[-1]
+        return (values[bisect_right(cumulative, (total - 1) // 2)] + values[bisect_right(cumulative, total // 2)]) / 2
+    values = list(chain.from_iterable(v for v, _ in lists))
+    counts = list(chain.from_iterable(c for _, c in lists))
     if counts and min(counts) < 0:
         # net each value first: a running count through a value's +n and -n would pass the middle and come back
         tally: dict[int, int] = {}
@@ -245,8 +252,16 @@ def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source:
     judge = judged_before(s, today)
     facts, params = _facts(s, source, judge)
     params |= {"start": s.start, "judge": judge, "limit": limit}
-    # Never a prepared (generic) plan: the place and period decide between index and scan.
-    return _with_medians(cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params, prepare=False).fetchall())
+    return _with_medians(cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params,
+                                                                            prepare=_prepare(s, source)).fetchall())
+
+
+def _prepare(s: Scope, source: str) -> bool:
+    """PURE: a county or district read from the aggregates is a handful of index probes
+    whatever the place and period, so its statement is prepared once per connection: parsing
+    and planning were a fifth of a county comparison. Over the permits (an area, the
+    reference) the place decides between index and scan, so those are planned every time."""
+    return source == "aggregate" and s.kind != "area"
 
 
 def judged_before(s: Scope, today: date) -> date:
@@ -269,4 +284,5 @@ def series(cur: psycopg.Cursor, s: Scope, who: list[uuid.UUID]) -> list[dict]:
         return []
     facts, params = _facts(s, "aggregate", s.end)
     params |= {"start": s.start, "who": who}
-    return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params, prepare=False).fetchall()
+    return cur.connection.cursor(row_factory=dict_row).execute(SERIES_SQL.format(facts=facts), params,
+                                                                prepare=_prepare(s, "aggregate")).fetchall()

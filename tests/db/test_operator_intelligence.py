@@ -173,6 +173,21 @@ def test_the_ranking_from_the_aggregate_equals_the_ranking_from_the_permits(load
     assert abs(sum(r["share"] for r in from_aggregate) - 100) < 0.1 * len(from_aggregate)
 
 
+@pytest.mark.parametrize("kind", ["county", "district"])
+def test_a_comparison_planned_once_for_every_place_and_period_ranks_as_one_planned_each_time(loaded, owner_conn, kind):
+    # The aggregate's statement is prepared; after a few runs PostgreSQL may keep one generic
+    # plan for every place and period. Forced here, it must rank exactly as a fresh plan does.
+    value = _busiest(owner_conn, "county_code" if kind == "county" else "district")
+    place = {"county": None, "district": None, "aoi": None, kind: value}
+    cases = [(compare.scope(**place, **period, today=today), today) for period, today in [*PERIODS[1:], (_period(), LATER)]]
+    owner_conn.execute("SET plan_cache_mode = force_custom_plan")
+    fresh = [compare.rank(owner_conn.cursor(), s, today=today) for s, today in cases]
+    owner_conn.execute("SET plan_cache_mode = force_generic_plan")  # the statements prepared above, planned once
+    generic = [compare.rank(owner_conn.cursor(), s, today=today) for s, today in cases]
+    assert all(fresh) and generic == fresh
+    assert owner_conn.execute("SELECT sum(generic_plans) FROM pg_prepared_statements").fetchone()[0] >= len(cases)
+
+
 def _workspace(app_conn):
     ws = admin.create_workspace(app_conn, "Comparisons", "vp@example.com", verified=True)
     cur = app_conn.cursor()

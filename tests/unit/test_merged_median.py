@@ -47,3 +47,12 @@ def test_merging_many_lists_with_cancellations_equals_the_median_of_what_is_left
             values, counts = _lists(gone)
             lists.append((values, [-n for n in counts]))
         assert merged_median(lists) == statistics.median(kept)
+
+
+def test_one_long_list_equals_the_median_of_the_values_it_stands_for():
+    rng = random.Random(12)
+    for _ in range(300):
+        values = [rng.randrange(1000, 12000, 10) for _ in range(rng.randrange(1, 200))]
+        assert merged_median([_lists(values)]) == statistics.median(values)
+        # beside empty lists (an operator's month with no depths)
+        assert merged_median([([], []), _lists(values), ([], [])]) == statistics.median(values)
