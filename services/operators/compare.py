@@ -98,26 +98,31 @@ def split_months(first: date, last: date, cuts: list[date]) -> tuple[list[date],
     return months, stretches
 
 
-# Facts: rows of (operator_id, issued_date, permits, horizontal, depth_values, depth_counts,
-# spudded, spud_values, spud_counts) for the place over both periods. A month row stands at
-# its first day; a stretch (a, b) of a cut month is, per operator and county, its
-# month-to-date row at b minus its month-to-date row at a - 1 (counts negated), standing at a.
-# The latest day of each is found from the narrow columns first, so only the rows read
-# carry their lists (sorting a district's days with their lists took 30 ms); each step is a
-# lateral index probe, because the planner, misjudging the join, hashed the whole table.
+# Facts: rows of (operator_id, issued_date, permits, horizontal, spudded, src, county_code,
+# key_day, sign, depth_values, depth_counts, spud_values, spud_counts) for the place over both
+# periods. A month row stands at its first day; a stretch (a, b) of a cut month is, per operator
+# and county, its month-to-date row at b minus its month-to-date row at a - 1 (sign -1),
+# standing at a. Rows from the aggregates carry only counts and the key of the row that holds
+# their value lists (src, county_code, key_day): the lists are read for the ranked operators
+# alone, and the counts come from the place's index (migration 0028), so ranking a district
+# reads no table rows but the ranked ones'. Rows from the permits carry their lists.
 _ONES = "array_fill(1, ARRAY[cardinality({0})])"
-_DAY_COLUMNS = (f"operator_id, issued_date, permits, horizontal, depths, {_ONES.format('depths')}, spudded, days_to_spud, "
-                f"{_ONES.format('days_to_spud')}")
-_NEGATED = "ARRAY(SELECT -n FROM unnest({0}) WITH ORDINALITY AS u(n, i) ORDER BY i)"
-_STRETCH = """
-SELECT d.operator_id, seg.a, {sign} * mtd_permits, {sign} * mtd_horizontal, mtd_depth_values, {counts},
-       {sign} * mtd_spudded, mtd_spud_values, {spud_counts}
-FROM unnest(%({starts})s::date[], %({ends})s::date[]) AS seg(a, b)
-CROSS JOIN LATERAL (SELECT d.operator_id, d.county_code, max(d.issued_date) AS day FROM operator_stats_daily d
-                    WHERE d.{column} = %(value)s AND d.issued_date BETWEEN date_trunc('month', seg.a)::date AND {until}
-                    GROUP BY 1, 2) k
-CROSS JOIN LATERAL (SELECT * FROM operator_stats_daily d WHERE d.operator_id = k.operator_id AND d.county_code = k.county_code
-                    AND d.issued_date = k.day OFFSET 0) d"""
+_FROM_PERMITS = f"""SELECT operator_id, issued_date, permits, horizontal, spudded, NULL::text AS src, NULL::text AS county_code,
+       NULL::date AS key_day, 1 AS sign, depths AS depth_values, {_ONES.format('depths')} AS depth_counts,
+       days_to_spud AS spud_values, {_ONES.format('days_to_spud')} AS spud_counts
+FROM ({GROUP_SQL} AND issued_date BETWEEN %(from)s AND %(to)s AND <where> GROUP BY 1, 2, 3) g"""
+_NO_LISTS = "NULL::int[] AS depth_values, NULL::int[] AS depth_counts, NULL::int[] AS spud_values, NULL::int[] AS spud_counts"
+_MONTHS = f"""SELECT operator_id, month AS issued_date, permits, horizontal, spudded, 'month' AS src, county_code, month AS key_day,
+       1 AS sign, {_NO_LISTS}
+FROM operator_stats_monthly WHERE {{column}} = %(value)s AND month = ANY(%(months)s::date[])"""
+_STRETCH = f"""SELECT k.operator_id, seg.a, {{sign}} * k.mtd_permits, {{sign}} * k.mtd_horizontal, {{sign}} * k.mtd_spudded, 'day',
+       k.county_code, k.day, {{sign}}, {_NO_LISTS}
+FROM unnest(%({{starts}})s::date[], %({{ends}})s::date[]) AS seg(a, b)
+CROSS JOIN LATERAL (SELECT DISTINCT ON (d.operator_id, d.county_code) d.operator_id, d.county_code, d.issued_date AS day,
+                           d.mtd_permits, d.mtd_horizontal, d.mtd_spudded
+                    FROM operator_stats_daily d
+                    WHERE d.{{column}} = %(value)s AND d.issued_date BETWEEN date_trunc('month', seg.a)::date AND {{until}}
+                    ORDER BY d.operator_id, d.county_code, d.issued_date DESC) k"""
 
 
 def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
@@ -125,26 +130,30 @@ def _facts(s: Scope, source: str, judge: date) -> tuple[str, dict]:
     if s.kind == "area":
         # per operator and day, as the reference for a county is: a ranked operator's depths
         # reach the median as a few lists, not one per permit
-        return (f"""SELECT {_DAY_COLUMNS} FROM ({GROUP_SQL} AND issued_date BETWEEN %(from)s AND %(to)s
-                    AND ST_Intersects(geom, (SELECT match_geom FROM aois WHERE id = %(value)s::uuid)) GROUP BY 1, 2, 3) g""", params)
+        return _FROM_PERMITS.replace("<where>", "ST_Intersects(geom, (SELECT match_geom FROM aois WHERE id = %(value)s::uuid))"), params
     column = "county_code" if s.kind == "county" else "district"
     if source == "permits":
-        return (f"""SELECT {_DAY_COLUMNS} FROM ({GROUP_SQL} AND {column} = %(value)s AND issued_date BETWEEN %(from)s AND %(to)s
-                    GROUP BY 1, 2, 3) g""", params)
+        return _FROM_PERMITS.replace("<where>", f"{column} = %(value)s"), params
     params["months"], stretches = split_months(s.previous[0], s.end, [s.start, judge + timedelta(days=1)])
     params["seg_a"], params["seg_b"] = [a for a, _ in stretches], [b for _, b in stretches]
-    sql = f"""SELECT operator_id, month AS issued_date, permits, horizontal, depth_values, depth_counts, spudded, spud_values, spud_counts
-              FROM operator_stats_monthly WHERE {column} = %(value)s AND month = ANY(%(months)s::date[])
-              UNION ALL {_STRETCH.format(sign=1, counts="mtd_depth_counts", spud_counts="mtd_spud_counts", column=column, until="seg.b",
-                                         starts="seg_a", ends="seg_b")}"""
+    sql = (_MONTHS.format(column=column) + "\nUNION ALL\n"
+           + _STRETCH.format(sign=1, column=column, until="seg.b", starts="seg_a", ends="seg_b"))
     # only a stretch that starts after the 1st has an earlier month to date to subtract
     params["late_a"] = [a for a, _ in stretches if a.day > 1]
     if params["late_a"]:
-        sql += f"""
-              UNION ALL {_STRETCH.format(sign=-1, counts=_NEGATED.format("mtd_depth_counts"), spud_counts=_NEGATED.format("mtd_spud_counts"),
-                                         column=column, until="seg.a - 1", starts="late_a", ends="late_a")}"""
+        sql += "\nUNION ALL\n" + _STRETCH.format(sign=-1, column=column, until="seg.a - 1", starts="late_a", ends="late_a")
     return sql, params
 
+
+_NEGATED = "CASE WHEN f.sign < 0 THEN ARRAY(SELECT -n FROM unnest({0}) WITH ORDINALITY AS u(n, i) ORDER BY i) ELSE {0} END"
+# A ranked row's value lists: its own (from the permits), or those of the aggregate row its key names.
+_LISTS_OF = f"""
+SELECT m.depth_values, m.depth_counts, m.spud_values, m.spud_counts FROM operator_stats_monthly m
+WHERE f.src = 'month' AND m.operator_id = f.operator_id AND m.county_code = f.county_code AND m.month = f.key_day
+UNION ALL
+SELECT d.mtd_depth_values, {_NEGATED.format("d.mtd_depth_counts")}, d.mtd_spud_values, {_NEGATED.format("d.mtd_spud_counts")}
+FROM operator_stats_daily d
+WHERE f.src = 'day' AND d.operator_id = f.operator_id AND d.county_code = f.county_code AND d.issued_date = f.key_day"""
 
 # `who`: the workspace's group an operator belongs to (its first by name), else the operator.
 # The medians, the costly part, are picked in Python (`merged_median`) from the value counts
@@ -156,8 +165,7 @@ WITH facts AS MATERIALIZED ({facts}),
 membership AS (SELECT DISTINCT ON (m.operator_id) m.operator_id, g.id AS group_id, g.name
                FROM operator_group_members m JOIN operator_groups g ON g.id = m.group_id ORDER BY m.operator_id, g.name),
 f AS MATERIALIZED (SELECT coalesce(m.group_id, f.operator_id) AS who, m.group_id IS NOT NULL AS is_group, f.*
-                   FROM facts f (operator_id, issued_date, permits, horizontal, depth_values, depth_counts, spudded, spud_values, spud_counts)
-                   LEFT JOIN membership m ON m.operator_id = f.operator_id),
+                   FROM facts f LEFT JOIN membership m ON m.operator_id = f.operator_id),
 now_ AS (SELECT who, bool_or(is_group) AS is_group, sum(permits) AS permits, sum(horizontal) AS horizontal,
                 sum(permits) FILTER (WHERE issued_date <= %(judge)s) AS judged, sum(spudded) FILTER (WHERE issued_date <= %(judge)s) AS spudded
          FROM f WHERE issued_date >= %(start)s GROUP BY who HAVING sum(permits) > 0),
@@ -167,11 +175,13 @@ top AS MATERIALIZED (SELECT n.*, coalesce(g.name, o.canonical_name) AS name, o.p
                      ORDER BY n.permits DESC, name LIMIT %(limit)s),
 before AS (SELECT who, sum(permits) AS permits FROM f WHERE issued_date < %(start)s AND who IN (SELECT who FROM top)
            GROUP BY who HAVING sum(permits) > 0),
-lists AS (SELECT who, depth_values, depth_counts,
-                 CASE WHEN issued_date <= %(judge)s THEN spud_values ELSE '{{}}' END AS spud_values,
-                 CASE WHEN issued_date <= %(judge)s THEN spud_counts ELSE '{{}}' END AS spud_counts
-          FROM f WHERE issued_date >= %(start)s AND who IN (SELECT who FROM top)
-           AND (cardinality(depth_values) > 0 OR (issued_date <= %(judge)s AND cardinality(spud_values) > 0)))
+lists AS (SELECT * FROM (
+            SELECT f.who, coalesce(f.depth_values, x.depth_values) AS depth_values, coalesce(f.depth_counts, x.depth_counts) AS depth_counts,
+                   CASE WHEN f.issued_date <= %(judge)s THEN coalesce(f.spud_values, x.spud_values) ELSE '{{}}' END AS spud_values,
+                   CASE WHEN f.issued_date <= %(judge)s THEN coalesce(f.spud_counts, x.spud_counts) ELSE '{{}}' END AS spud_counts
+            FROM f LEFT JOIN LATERAL ({lists_of}) x ON true
+            WHERE f.issued_date >= %(start)s AND f.who IN (SELECT who FROM top)) l
+          WHERE cardinality(depth_values) > 0 OR cardinality(spud_values) > 0)
 SELECT n.who, n.is_group, n.name, n.p5_number, n.permits::int, b.permits::int AS previous,
        round(n.permits * 100.0 / nullif(t.n, 0), 1)::float AS share, round(n.horizontal * 100.0 / nullif(n.permits, 0), 1)::float AS horizontal_share,
        coalesce(n.judged, 0)::int AS judged, coalesce(n.spudded, 0)::int AS spudded,
@@ -252,7 +262,7 @@ def rank(cur: psycopg.Cursor, s: Scope, *, today: date, limit: int = 50, source:
     judge = judged_before(s, today)
     facts, params = _facts(s, source, judge)
     params |= {"start": s.start, "judge": judge, "limit": limit}
-    return _with_medians(cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts), params,
+    return _with_medians(cur.connection.cursor(row_factory=dict_row).execute(RANK_SQL.format(facts=facts, lists_of=_LISTS_OF), params,
                                                                             prepare=_prepare(s, source)).fetchall())
 
 
