@@ -19,6 +19,7 @@ from services.ingestion.qa import Check
 from services.ingestion.sources.rrc import PermitRecord, SkippedLine
 from services.ingestion.versioning import Decision, Filing, Incoming, PermitState
 from services.permits.legal import legal_text
+from services.permits.wells import latest_completion
 
 _dumps = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
@@ -226,7 +227,8 @@ CURRENT_COLUMNS = ("permit_id", "version_id", "source", "status_number", "sequen
                    "operator_number", "operator_name", "lease_name", "well_number", "county_code", "county", "district",
                    "filing_purpose", "filing_purpose_code", "wellbore_profile", "total_depth", "status", "well_status",
                    "filed_date", "issued_date", "amended_date", "spud_date", "expiration_date", "amendment_count",
-                   "effective_at", "first_seen_at", "source_seen_at", "geom", "bhl_geom", "location_carried", "legal_text")
+                   "effective_at", "first_seen_at", "source_seen_at", "geom", "bhl_geom", "location_carried", "legal_text",
+                   "completion_date")
 
 
 class Batch:
@@ -286,7 +288,8 @@ class Batch:
                 c.get("application_status"), c.get("well_status"), c.get("received_date"), c.get("issued_date"),
                 c.get("amended_date"), c.get("spud_date"), c.get("expiration_date"), max(0, 99 - f.sequence),
                 effective, self.seen_at, self.seen_at, _ewkb_point(c.get("surface_location")),
-                _ewkb_multipoint(c.get("bottom_hole_locations")), carried, legal_text(c.get("surface_legal")))
+                _ewkb_multipoint(c.get("bottom_hole_locations")), carried, legal_text(c.get("surface_legal")),
+                latest_completion(c.get("fields")))
 
 
 class Writer:

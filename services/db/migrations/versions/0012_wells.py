@@ -14,9 +14,25 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade() -> None:
-    from services.permits.wells import WELL_SQL
+# The wells as this revision derived them (completion dates read from each version's JSON;
+# later revisions keep them on permits_current). A migration keeps its own SQL.
+_NEWEST = "ORDER BY c.issued_date DESC NULLS LAST, c.effective_at DESC"
+WELL_SQL = f"""
+SELECT c.api_number,
+       (array_agg(c.operator_id {_NEWEST}))[1], (array_agg(c.lease_name {_NEWEST}))[1], (array_agg(c.well_number {_NEWEST}))[1],
+       (array_agg(c.county_code {_NEWEST}))[1], (array_agg(c.county {_NEWEST}))[1], (array_agg(c.district {_NEWEST}))[1],
+       (array_agg(c.geom {_NEWEST}) FILTER (WHERE c.geom IS NOT NULL))[1],
+       (array_agg(c.bhl_geom {_NEWEST}) FILTER (WHERE c.bhl_geom IS NOT NULL))[1],
+       min(c.spud_date), (array_agg(c.well_status {_NEWEST}) FILTER (WHERE c.well_status IS NOT NULL))[1],
+       max((SELECT max(to_date(f->>'completion_date', 'YYYYMMDD')) FROM permit_versions v,
+                   jsonb_array_elements(CASE WHEN jsonb_typeof(v.attributes->'fields') = 'array' THEN v.attributes->'fields' ELSE '[]' END) f
+            WHERE v.id = c.version_id AND v.source_seen_at = c.source_seen_at AND f->>'completion_date' ~ '^[0-9]{{8}}$')),
+       min(c.issued_date), max(c.issued_date), count(*), array_agg(c.status_number ORDER BY c.issued_date NULLS LAST, c.status_number), now()
+FROM permits_current c WHERE c.api_number IS NOT NULL
+"""
 
+
+def upgrade() -> None:
     op.execute(f"""
       DROP TABLE wells;
       CREATE TABLE wells (
