@@ -2,7 +2,7 @@
 `alert_events` and their `notification_outbox` rows.
 
 One batch is one transaction: lock the cursor row, match the changes after it against
-every enabled rule, insert events (unique dedupe_key: workspace, rule, permit, change)
+every enabled rule, insert events (one per rule and change: a unique key)
 and outbox rows, advance the cursor, commit. A second evaluator waits on the cursor lock
 and then starts after the first one's batch, so every change is evaluated once; a crash
 before the commit leaves the cursor where it was. Runs as the worker role, whose RLS
@@ -131,19 +131,17 @@ class EvalResult:
 
 
 # What every message about an event needs, frozen at evaluation time, built where the
-# matches are (no round trip through Python per match), with the dedupe key: one event per
-# (workspace, rule, permit, change), whichever evaluator gets there.
+# matches are (no round trip through Python per match), once per (rule, change) whichever
+# evaluator gets there (a rule has one workspace, a change one permit).
 EVENT_SQL = """
 CREATE TEMP TABLE tmp_events ON COMMIT DROP AS
 WITH ins AS (
-  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, dedupe_key, event_payload)
+  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, event_payload)
   SELECT m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id,
-         encode(sha256(convert_to(m.workspace_id::text || '|' || m.rule_id::text || '|' || m.permit_id::text || '|' || m.change_id::text,
-                                  'UTF8')), 'hex'),
          ch.base || jsonb_build_object('distance_m', round(m.distance_m::numeric, 1), 'aoi_name', m.aoi_name,
                                        'matched_by', m.matched_by, 'rule_name', m.rule_name)
   FROM tmp_matches m JOIN ch ON ch.change_id = m.change_id
-  ON CONFLICT (dedupe_key) DO NOTHING
+  ON CONFLICT (alert_rule_id, permit_change_id) DO NOTHING
   RETURNING id, workspace_id, alert_rule_id)
 SELECT * FROM ins
 """

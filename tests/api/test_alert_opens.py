@@ -18,8 +18,8 @@ def _delivery(settings, owner) -> tuple[int, str]:
         area = conn.execute("INSERT INTO aois (workspace_id, name, geom) VALUES (%s, 'a', ST_Multi(ST_MakeEnvelope(-102.3, 31.9, -102.0, 32.1, 4326))) "
                             "RETURNING id", (ws,)).fetchone()[0]
         rule = conn.execute("INSERT INTO alert_rules (workspace_id, name, aoi_id) VALUES (%s, 'r', %s) RETURNING id", (ws, area)).fetchone()[0]
-        event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, dedupe_key) "
-                             "VALUES (%s, %s, %s, gen_random_uuid(), 'k1') RETURNING id", (ws, rule, permit)).fetchone()[0]
+        event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id) "
+                             "VALUES (%s, %s, %s, gen_random_uuid()) RETURNING id", (ws, rule, permit)).fetchone()[0]
         outbox = conn.execute("INSERT INTO notification_outbox (workspace_id, alert_event_id, user_id, channel, to_address, status) "
                               "VALUES (%s, %s, %s, 'sms', '+14325550100', 'sent') RETURNING id", (ws, event, user)).fetchone()[0]
         conn.commit()

@@ -4,6 +4,7 @@ hours, in-app exactly once."""
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -125,8 +126,11 @@ def test_a_permanent_error_is_dead_at_once(settings, app_conn, worker_conn, fake
 
 
 def test_quiet_hours_hold_sms_and_email_until_morning(settings, app_conn, worker_conn, fake, providers):
-    always = {"timezone": "America/Chicago", "windows": [{"start": "00:00", "end": "23:59"}]}
-    _setup(settings, app_conn, worker_conn, county="329", quiet_hours=always)
+    # A window around now (crossing midnight when it must): 00:00-23:59 let one minute a day through.
+    local = datetime.now(ZoneInfo("America/Chicago"))
+    around = {"timezone": "America/Chicago",
+              "windows": [{"start": f"{local - timedelta(hours=1):%H:%M}", "end": f"{local + timedelta(hours=2):%H:%M}"}]}
+    _setup(settings, app_conn, worker_conn, county="329", quiet_hours=around)
     res = deliver_due(worker_conn, settings, providers)
     assert res.sent == 0 and res.in_app > 0  # the inbox is silent, so it is not held
     release = worker_conn.execute("SELECT min(next_attempt_at) FROM notification_outbox WHERE channel = 'sms'").fetchone()[0]

@@ -114,7 +114,7 @@ def test_each_change_is_evaluated_once_even_twice_or_by_two_evaluators(settings,
         t.join(120)
     assert sum(r.changes for r in results) == total  # the feed split between them, nothing twice
     assert len(_events(worker_conn, rule)) == total
-    # Rewind the cursor (an operator's mistake): the dedupe key stops every duplicate.
+    # Rewind the cursor (an operator's mistake): the one-event-per-rule-and-change key stops every duplicate.
     worker_conn.execute("UPDATE alert_cursors SET last_change_id = 0")
     worker_conn.commit()
     again = evaluate_pending(worker_conn)

@@ -58,9 +58,9 @@ def two_workspaces(settings, owner_conn):
         for ws, user in ((a, users[0]), (b, users[1])):
             with conn.transaction():
                 ids[ws] = _seed(conn, ws, user, operator)
-                event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, dedupe_key) "
-                                     "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                                     (ws, ids[ws]["rule"], permit, uuid.uuid4(), f"{ws}:x")).fetchone()[0]
+                event = conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id) "
+                                     "VALUES (%s, %s, %s, %s) RETURNING id",
+                                     (ws, ids[ws]["rule"], permit, uuid.uuid4())).fetchone()[0]
                 conn.execute("INSERT INTO notification_outbox (workspace_id, alert_event_id, channel) VALUES (%s, %s, 'in_app')", (ws, event))
     return a, b, ids
 
@@ -142,3 +142,17 @@ def test_app_role_cannot_rewrite_history(app_conn):
     app_conn.rollback()
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         app_conn.execute("UPDATE audit_log SET action = 'x'")
+
+
+def test_an_alert_event_cannot_sit_in_another_workspace_than_its_rule(settings, two_workspaces, worker_conn):
+    # The evaluator's role writes events for every workspace: the key, not RLS, keeps an
+    # event beside its rule, so workspace B never reads an alert about A's area.
+    a, b, ids = two_workspaces
+    permit = worker_conn.execute("SELECT permit_id FROM alert_events LIMIT 1").fetchone()[0]
+    insert = ("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id) "
+              "VALUES (%s, %s, %s, gen_random_uuid(), NULL)")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        worker_conn.execute(insert, (b, ids[a]["rule"], permit))
+    worker_conn.rollback()
+    worker_conn.execute(insert, (a, ids[a]["rule"], permit))  # beside its rule: accepted
+    worker_conn.rollback()
