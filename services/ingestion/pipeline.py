@@ -267,21 +267,18 @@ def _promote(conn, cur, settings: Settings, source, run_id, snapshot, total, pro
     cur.execute("""CREATE TEMP TABLE tmp_run_versions ON COMMIT DROP AS
                    SELECT v.operator_id, v.county_code, v.issued_date, v.api_number FROM permit_versions v
                    WHERE v.permit_id IN (SELECT permit_id FROM permit_changes WHERE ingestion_run_id = %s)""", (run_id,))
-    operator_stats.refresh_touched(cur, everything=_analyze_if_grown(cur, written["changes"]))
+    known = cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'permits_current'::regclass").fetchone()[0]
+    operator_stats.refresh_touched(cur, everything=wrote_most(written["changes"], known))
     wells.refresh_touched(cur)
     written["operators_seen"] = len(operator_ids)
     return written
 
 
-def _analyze_if_grown(cur, changes: int) -> bool:
-    """Whether the run wrote a good part of the permits (a first load, a backfill); if so
-    they are analysed before the aggregates read them back, which then recompute every
-    group in one pass instead of picking out the touched ones."""
-    known = cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'permits_current'::regclass").fetchone()[0]
-    if known >= 0 and changes <= 0.2 * known:
-        return False
-    cur.execute("ANALYZE permits_current")
-    return True
+def wrote_most(changes: int, known: float) -> bool:
+    """PURE: whether a run's changes are more than a fifth of the permits the planner last
+    counted (-1: never counted), as in a first load or a big backfill. The aggregates then
+    recompute every group in one pass instead of picking out the touched ones."""
+    return known < 0 or changes > 0.2 * known
 
 
 def _load_chunk(cur, source, chunk) -> list | None:

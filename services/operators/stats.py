@@ -89,9 +89,9 @@ def refresh_touched(cur: psycopg.Cursor, *, everything: bool = False) -> int:
     """Recompute the groups any version of the run's changed permits belongs to
     (`tmp_run_versions`, see services.ingestion.pipeline); returns how many. `everything`:
     the run wrote a good part of the permits (a first load), so every group is recomputed in
-    one pass over them; picking the touched groups out key by key cost more (3.4 s of a
+    one pass over them; picking the touched groups out key by key cost more (2.4 to 3.4 s of a
     100,000-permit first load for 12,682 keys, each an index probe that read every county's
-    permits of the operator's day)."""
+    permits of the operator's day, against 0.35 s)."""
     cur.execute("DROP TABLE IF EXISTS pg_temp.tmp_stat_keys")
     if everything:
         cur.execute("""CREATE TEMP TABLE tmp_stat_keys ON COMMIT DROP AS
