@@ -154,7 +154,7 @@ def event_payloads(conn: psycopg.Connection, ids: list) -> dict:
     if not ids:
         return {}
     with conn.transaction():
-        return dict(conn.execute("SELECT id, event_payload FROM alert_events WHERE id = ANY(%s)", (ids,)).fetchall())
+        return dict(conn.execute("SELECT id, payload FROM alert_event_messages WHERE id = ANY(%s)", (ids,)).fetchall())
 
 
 def _finish(conn: psycopg.Connection, outbox_id: int, status: str, *, error: str | None = None,
@@ -167,27 +167,50 @@ def _finish(conn: psycopg.Connection, outbox_id: int, status: str, *, error: str
                      (status, error[:2000] if error else None, provider_id, next_at, status, outbox_id))
 
 
+# A due in-app row's events: its own, or for a batch row its rule's events in its changes
+# (found by range on alert_events_once), in change order.
+IN_APP_EVENTS_SQL = """
+SELECT o.id AS outbox_id, e.id AS event_id, e.payload AS event_payload, e.permit_change_id
+FROM notification_outbox o JOIN alert_event_messages e ON e.id = o.alert_event_id WHERE o.id = ANY(%(ids)s)
+UNION ALL
+SELECT o.id, e.id, e.payload, e.permit_change_id
+FROM notification_outbox o JOIN alert_event_messages e ON e.alert_rule_id = o.alert_rule_id AND e.permit_change_id BETWEEN o.change_from AND o.change_upto
+WHERE o.id = ANY(%(ids)s) AND o.change_from IS NOT NULL
+ORDER BY 1, 4
+"""
+
+
 def deliver_in_app(conn: psycopg.Connection, *, limit: int = 500, now: datetime | None = None) -> int:
+    """Due in-app rows become inbox rows, one per event and member, in one transaction with
+    their rows marked sent: exactly once (and `notifications_once` holds it should two rows
+    cover one event). Returns the notifications written."""
     now = now or datetime.now(UTC)
     with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute("""SELECT o.id, o.workspace_id, o.user_id, o.alert_event_id, o.payload, e.event_payload, o.kind, o.created_at
-                              FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+        rows = cur.execute("""SELECT o.id, o.workspace_id, o.user_id, o.payload, o.kind, o.created_at
+                              FROM notification_outbox o
                               WHERE o.channel = 'in_app' AND o.status IN ('pending', 'failed') AND o.next_attempt_at <= %s
                               ORDER BY o.id LIMIT %s FOR UPDATE OF o SKIP LOCKED""", (now, limit)).fetchall()
         if not rows:
             return 0
-        ids = [uuid.uuid4() for _ in rows]
-        shown = [messages.in_app(r["event_payload"], (r["payload"] or {}).get("note"), now) for r in rows]
-        cur.executemany("INSERT INTO notifications (id, workspace_id, user_id, alert_event_id, title, body) VALUES (%s, %s, %s, %s, %s, %s)",
-                        [(nid, r["workspace_id"], r["user_id"], r["alert_event_id"], m["title"], m["body"])
-                         for nid, r, m in zip(ids, rows, shown, strict=True)])
-        cur.executemany("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), "
-                        "provider_message_id = %s, updated_at = now() WHERE id = %s",
-                        [(str(nid), r["id"]) for nid, r in zip(ids, rows, strict=True)])
+        by_id = {r["id"]: r for r in rows}
+        items = cur.execute(IN_APP_EVENTS_SQL, {"ids": list(by_id)}).fetchall()
+        made = []
+        for it in items:
+            r = by_id[it["outbox_id"]]
+            shown = messages.in_app(it["event_payload"], (r["payload"] or {}).get("note"), now)
+            made.append((uuid.uuid4(), r["workspace_id"], r["user_id"], it["event_id"], shown["title"], shown["body"], r["id"]))
+        written = 0
+        if made:
+            cur.executemany("""INSERT INTO notifications (id, workspace_id, user_id, alert_event_id, title, body, outbox_id)
+                               VALUES (%s, %s, %s, %s, %s, %s, %s)
+                               ON CONFLICT (alert_event_id, user_id) WHERE alert_event_id IS NOT NULL DO NOTHING""", made)
+            written = cur.rowcount
+        cur.execute("UPDATE notification_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), updated_at = now() "
+                    "WHERE id = ANY(%s)", (list(by_id),))
     for r in rows:
         _observe_sent("in_app", r["kind"], r["created_at"])
-    return len(rows)
+    return written
 
 
 def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime | None = None, secret: str = "") -> int:
@@ -195,8 +218,8 @@ def assemble_digests(conn: psycopg.Connection, *, base_url: str, now: datetime |
     now = now or datetime.now(UTC)
     with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
-        rows = cur.execute("""SELECT o.id, o.workspace_id, o.digest_key, o.channel, o.user_id, o.to_address, o.payload, e.event_payload
-                              FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id
+        rows = cur.execute("""SELECT o.id, o.workspace_id, o.digest_key, o.channel, o.user_id, o.to_address, o.payload, e.payload AS event_payload
+                              FROM notification_outbox o JOIN alert_event_messages e ON e.id = o.alert_event_id
                               WHERE o.status = 'held' AND o.next_attempt_at <= %s ORDER BY o.id FOR UPDATE OF o SKIP LOCKED""",
                            (now,)).fetchall()
         groups: dict[tuple, list[dict]] = defaultdict(list)

@@ -103,22 +103,10 @@ WHERE {_RULE_CONDITIONS}
 """
 # The matching on its own (what the benchmark measures the whole evaluation against).
 MATCH_SQL = f"WITH ch AS MATERIALIZED ({_CHANGES}) {_MATCH_BODY} ORDER BY change_id, rule_id"
-# The evaluator keeps both in the database: the changes with the part of every message that
-# is the same whichever rule matched (built once per change, not once per match) ...
-CHANGES_SQL = f"""
-CREATE TEMP TABLE ch ON COMMIT DROP AS
-SELECT x.*, jsonb_build_object(
-         'change_type', x.change_type, 'first_located', x.first_located, 'status_number', x.status_number, 'sequence', x.sequence,
-         'api_number', x.api_number, 'operator_name', x.operator_name, 'lease_name', x.lease_name, 'well_number', x.well_number,
-         'county', x.county, 'district', x.district, 'filing_purpose', x.filing_purpose, 'wellbore_profile', x.wellbore_profile,
-         'total_depth', x.total_depth, 'issued_date', x.issued_date, 'lon', ST_X(x.geom), 'lat', ST_Y(x.geom),
-         'changed_fields', CASE WHEN jsonb_typeof(x.details->'fields') = 'object' THEN (x.details->'fields') - 'fields' ELSE '{{}}'::jsonb END,
-         'published_at', x.published_at, 'submitted_at', coalesce(x.submitted_at, x.details->>'submitted_at'),
-         'hours_to_approval', x.details->'hours_to_approval') AS base
-FROM ({_CHANGES}) x
-"""
-# ... and the matches.
-MATCHES_SQL = f"CREATE TEMP TABLE tmp_matches ON COMMIT DROP AS {_MATCH_BODY}"
+# The evaluator keeps both in the database: the changes ...
+CHANGES_SQL = f"CREATE TEMP TABLE ch ON COMMIT DROP AS {_CHANGES}"
+# ... and the matches, each with the id its event will have.
+MATCHES_SQL = f"CREATE TEMP TABLE tmp_matches ON COMMIT DROP AS SELECT gen_random_uuid() AS event_id, x.* FROM ({_MATCH_BODY}) x"
 
 
 @dataclass
@@ -130,32 +118,53 @@ class EvalResult:
     cursor: int = 0
 
 
-# What every message about an event needs, frozen at evaluation time, built where the
-# matches are (no round trip through Python per match), once per (rule, change) whichever
-# evaluator gets there (a rule has one workspace, a change one permit).
-EVENT_SQL = """
-CREATE TEMP TABLE tmp_events ON COMMIT DROP AS
-WITH ins AS (
-  INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, event_payload)
-  SELECT m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id,
-         ch.base || jsonb_build_object('distance_m', round(m.distance_m::numeric, 1), 'aoi_name', m.aoi_name,
-                                       'matched_by', m.matched_by, 'rule_name', m.rule_name)
-  FROM tmp_matches m JOIN ch ON ch.change_id = m.change_id
-  ON CONFLICT (alert_rule_id, permit_change_id) DO NOTHING
-  RETURNING id, workspace_id, alert_rule_id)
-SELECT * FROM ins
+# What every message about an event needs, frozen at evaluation time and built where the
+# matches are (no round trip through Python per match): the change's part once per change
+# (the first evaluation of a change decides it) ...
+MESSAGES_SQL = """
+INSERT INTO change_messages (permit_change_id, payload)
+SELECT x.change_id, jsonb_build_object(
+         'change_type', x.change_type, 'first_located', x.first_located, 'status_number', x.status_number, 'sequence', x.sequence,
+         'api_number', x.api_number, 'operator_name', x.operator_name, 'lease_name', x.lease_name, 'well_number', x.well_number,
+         'county', x.county, 'district', x.district, 'filing_purpose', x.filing_purpose, 'wellbore_profile', x.wellbore_profile,
+         'total_depth', x.total_depth, 'issued_date', x.issued_date, 'lon', ST_X(x.geom), 'lat', ST_Y(x.geom),
+         'changed_fields', CASE WHEN jsonb_typeof(x.details->'fields') = 'object' THEN (x.details->'fields') - 'fields' ELSE '{}'::jsonb END,
+         'published_at', x.published_at, 'submitted_at', coalesce(x.submitted_at, x.details->>'submitted_at'),
+         'hours_to_approval', x.details->'hours_to_approval')
+FROM ch x WHERE EXISTS (SELECT 1 FROM tmp_matches m WHERE m.change_id = x.change_id)
+ON CONFLICT (permit_change_id) DO NOTHING
 """
-# A rule's plan that took no quota is the same for each of its events: it is written once
-# (tmp_rule_plans) and joined to those events here; the events planned one by one (while
-# they took SMS or e-mail quota) bring their own rows (tmp_outbox).
+# ... and the rule's part with each event, in its own columns. One event per (rule, change):
+# evaluators take turns on the cursor row, so a match already evaluated (a rewound cursor)
+# is dropped here, and `alert_events_once` refuses any other duplicate. What is left of
+# tmp_matches is the batch's new events. Readers join the two parts in alert_event_messages.
+SEEN_SQL = ("DELETE FROM tmp_matches m WHERE EXISTS "
+            "(SELECT 1 FROM alert_events e WHERE e.alert_rule_id = m.rule_id AND e.permit_change_id = m.change_id)")
+EVENT_SQL = """
+INSERT INTO alert_events (id, workspace_id, alert_rule_id, permit_id, permit_version_id, permit_change_id, distance_m, aoi_name, matched_by,
+                          rule_name)
+SELECT m.event_id, m.workspace_id, m.rule_id, m.permit_id, m.permit_version_id, m.change_id, m.distance_m, m.aoi_name, m.matched_by,
+       m.rule_name
+FROM tmp_matches m
+"""
+# A rule's plan that took no quota is the same for each of its events from the one it was
+# made for (`change_from`) on: written once (tmp_rule_plans). Its in-app row is one row for
+# those events (delivery writes a notification per event); its held digest rows are one per
+# event, joined here. The events planned one by one (while they took SMS or e-mail quota)
+# bring their own rows (tmp_outbox).
 OUTBOX_SQL = """
 INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, user_id, channel, to_address, status, next_attempt_at,
-                                 digest_key, payload)
-SELECT e.workspace_id, e.id, e.alert_rule_id, p.user_id, p.channel, p.to_address, p.status, p.next_attempt_at, p.digest_key, p.payload
-FROM tmp_events e JOIN tmp_rule_plans p ON p.rule_id = e.alert_rule_id
-WHERE NOT EXISTS (SELECT 1 FROM tmp_planned x WHERE x.event_id = e.id)
+                                 digest_key, payload, change_from, change_upto)
+SELECT p.workspace_id, NULL, p.rule_id, p.user_id, p.channel, p.to_address, p.status, p.next_attempt_at, p.digest_key, p.payload,
+       p.change_from, %(upto)s
+FROM tmp_rule_plans p WHERE p.channel = 'in_app'
 UNION ALL
-SELECT * FROM tmp_outbox
+SELECT e.workspace_id, e.event_id, e.rule_id, p.user_id, p.channel, p.to_address, p.status, p.next_attempt_at, p.digest_key, p.payload,
+       NULL, NULL
+FROM tmp_matches e JOIN tmp_rule_plans p ON p.rule_id = e.rule_id AND e.change_id >= p.change_from
+WHERE p.channel <> 'in_app'
+UNION ALL
+SELECT *, NULL, NULL FROM tmp_outbox
 """
 
 # Every alert event also goes to the workspace's webhook endpoints that asked for them,
@@ -163,8 +172,8 @@ SELECT * FROM tmp_outbox
 WEBHOOK_SQL = """
 INSERT INTO notification_outbox (workspace_id, alert_event_id, alert_rule_id, channel, to_address, status, kind, event_type,
                                  webhook_endpoint_id, payload)
-SELECT e.workspace_id, e.id, e.alert_rule_id, 'webhook', w.url, 'pending', 'webhook', 'alert.created', w.id, '{}'::jsonb
-FROM tmp_events e JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.enabled AND 'alert.created' = ANY(w.events)
+SELECT e.workspace_id, e.event_id, e.rule_id, 'webhook', w.url, 'pending', 'webhook', 'alert.created', w.id, '{}'::jsonb
+FROM tmp_matches e JOIN webhook_endpoints w ON w.workspace_id = e.workspace_id AND w.enabled AND 'alert.created' = ANY(w.events)
 WHERE e.workspace_id <> ALL(%s::uuid[])
 """
 
@@ -188,15 +197,16 @@ def evaluate_batch(conn: psycopg.Connection, *, limit: int = 5000, now: datetime
         cur.execute("SET LOCAL jit = off")
         # ON COMMIT DROP waits for the outermost commit: a batch inside a caller's transaction
         # may follow another one on this connection.
-        cur.execute("DROP TABLE IF EXISTS pg_temp.ch, pg_temp.tmp_matches, pg_temp.tmp_events, pg_temp.tmp_outbox, pg_temp.tmp_rule_plans, "
-                    "pg_temp.tmp_planned")
+        cur.execute("DROP TABLE IF EXISTS pg_temp.ch, pg_temp.tmp_matches, pg_temp.tmp_outbox, pg_temp.tmp_rule_plans")
         cur.execute(CHANGES_SQL, {"after": last, "upto": upto["m"]})
-        cur.execute("ANALYZE ch")
+        # Row counts and the join keys are what the plans after need: geometry and JSON
+        # statistics would cost more than the statement they inform.
+        cur.execute("ANALYZE ch (change_id, change_type, county_code, operator_id)")
         cur.execute(MATCHES_SQL)
         res.matches = cur.rowcount
-        cur.execute("ANALYZE tmp_matches")
+        cur.execute("ANALYZE tmp_matches (change_id, rule_id, workspace_id)")
         if res.matches:
-            res.events, res.outbox = _write(cur, now)
+            res.events, res.outbox = _write(cur, now, upto["m"])
         ages = cur.execute(AGES_SQL, {"now": now, "after": last, "upto": upto["m"]}).fetchall()
         cur.execute("UPDATE alert_cursors SET last_change_id = %s, updated_at = now() WHERE name = %s", (upto["m"], CURSOR))
         res.cursor = upto["m"]
@@ -221,44 +231,76 @@ def _observe(ages: list[dict], events: int) -> None:
             metrics.filing_freshness.observe(max(0.0, float(a["published"])))
 
 
-def _write(cur: psycopg.Cursor, now: datetime) -> tuple[int, int]:
+FIRSTS_SQL = """
+SELECT f.event_id AS id, f.workspace_id, f.rule_id AS alert_rule_id, f.change_id AS permit_change_id, f.n,
+       r.name, r.channels, r.recipients, r.quiet_hours, r.timezone, r.digest_mode, r.digest_at, r.digest_weekday
+FROM (SELECT DISTINCT ON (rule_id) event_id, workspace_id, rule_id, change_id, count(*) OVER (PARTITION BY rule_id) AS n
+      FROM tmp_matches ORDER BY rule_id, change_id) f
+JOIN alert_rules r ON r.id = f.rule_id
+"""
+
+
+def _write(cur: psycopg.Cursor, now: datetime, upto: int) -> tuple[int, int]:
+    cur.execute(MESSAGES_SQL)
+    cur.execute(SEEN_SQL)
     cur.execute(EVENT_SQL)
-    events = cur.execute("SELECT id, workspace_id, alert_rule_id FROM tmp_events").fetchall()
-    if not events:
+    # Each rule's first event (in change order), how many it has, and how the rule delivers:
+    # the rules are planned, not the events, unless a rule's plan takes quota.
+    firsts = cur.execute(FIRSTS_SQL).fetchall()
+    if not firsts:
         return 0, 0
-    workspaces = sorted({e["workspace_id"] for e in events})
-    rules = _rules(cur, sorted({e["alert_rule_id"] for e in events}))
+    workspaces = sorted({e["workspace_id"] for e in firsts})
+    rules = {e["alert_rule_id"]: RuleDelivery(e["alert_rule_id"], e["workspace_id"], e["name"], e["channels"], e["recipients"],
+                                              e["quiet_hours"], e["timezone"], e["digest_mode"], e["digest_at"], e["digest_weekday"])
+             for e in firsts}
     members = _members(cur, workspaces)
     usage = _usage(cur, workspaces, rules, now)
-    rule_plans, planned_ids, rows = [], [], []
-    same: set[uuid.UUID] = set()  # rules whose plan took no quota: their remaining events share it
-    for e in events:
-        rule = rules[e["alert_rule_id"]]
-        if rule.rule_id in same:
-            continue
-        before = usage.takes
-        planned = plan({}, rule, members.get(e["workspace_id"], {}), usage, now)
-        # Quotas only fill up, so a plan that took none comes out the same for every later
-        # event of the rule in this batch.
-        if usage.takes == before:
-            same.add(rule.rule_id)
-            rule_plans += [(rule.rule_id, r.user_id, r.channel, r.to_address, r.status, r.next_attempt_at, r.digest_key, _json(r.payload))
-                           for r in planned]
-            continue
-        planned_ids.append((e["id"],))
-        rows += [(e["workspace_id"], e["id"], rule.rule_id, r.user_id, r.channel, r.to_address, r.status, r.next_attempt_at, r.digest_key,
-                  _json(r.payload)) for r in planned]
+    planner = _Planner(rules, members, usage, now)
+    one_by_one = [e["alert_rule_id"] for e in firsts if not planner.event(e) and e["n"] > 1]
+    if one_by_one:  # rules whose plan took quota: their later events, in change order, until one takes none
+        for e in cur.execute("""SELECT event_id AS id, workspace_id, rule_id AS alert_rule_id, change_id AS permit_change_id FROM tmp_matches
+                                WHERE rule_id = ANY(%s) ORDER BY rule_id, change_id""", (one_by_one,)):
+            if e["alert_rule_id"] not in planner.same and e["id"] not in planner.planned:
+                planner.event(e)
     cur.execute(TEMP_TABLES)
-    _copy(cur, "tmp_rule_plans", rule_plans)
-    _copy(cur, "tmp_planned", planned_ids)
-    _copy(cur, "tmp_outbox", rows)
-    outbox = cur.execute(OUTBOX_SQL).rowcount + cur.execute(WEBHOOK_SQL, (list(usage.no_webhooks),)).rowcount
+    _copy(cur, "tmp_rule_plans", planner.rule_plans)
+    _copy(cur, "tmp_outbox", planner.rows)
+    outbox = cur.execute(OUTBOX_SQL, {"upto": upto}).rowcount + cur.execute(WEBHOOK_SQL, (list(usage.no_webhooks),)).rowcount
     for (channel, ws, day), used in usage.used.items():
         if used == usage.start.get((channel, ws, day)):
             continue
         cur.execute("INSERT INTO delivery_usage_daily (workspace_id, day, channel, count) VALUES (%s, %s, %s, %s) "
                     "ON CONFLICT (workspace_id, day, channel) DO UPDATE SET count = EXCLUDED.count", (ws, day, channel, used))
-    return len(events), outbox
+    return sum(e["n"] for e in firsts), outbox
+
+
+class _Planner:
+    """Plans a batch's events rule by rule, each rule's in change order. Quotas only fill
+    up, so once a rule's plan takes none it comes out the same for all its later events:
+    that plan is kept once, from that event's change on (`rule_plans`); the events before
+    it were planned one by one (`rows`)."""
+
+    def __init__(self, rules: dict, members: dict, usage: Usage, now: datetime) -> None:
+        self.rules, self.members, self.usage, self.now = rules, members, usage, now
+        self.same: set[uuid.UUID] = set()
+        self.planned: set[uuid.UUID] = set()
+        self.rule_plans: list[tuple] = []
+        self.rows: list[tuple] = []
+
+    def event(self, e: dict) -> bool:
+        """Plan one event; True when its rule's plan now holds for the rest of its events."""
+        rule = self.rules[e["alert_rule_id"]]
+        before = self.usage.takes
+        planned = plan({}, rule, self.members.get(e["workspace_id"], {}), self.usage, self.now)
+        if self.usage.takes == before:
+            self.same.add(rule.rule_id)
+            self.rule_plans += [(rule.rule_id, rule.workspace_id, e["permit_change_id"], r.user_id, r.channel, r.to_address, r.status,
+                                 r.next_attempt_at, r.digest_key, _json(r.payload)) for r in planned]
+            return True
+        self.planned.add(e["id"])
+        self.rows += [(e["workspace_id"], e["id"], rule.rule_id, r.user_id, r.channel, r.to_address, r.status, r.next_attempt_at,
+                       r.digest_key, _json(r.payload)) for r in planned]
+        return False
 
 
 _EMPTY = json.dumps({})
@@ -271,9 +313,8 @@ def _json(payload: dict) -> str:
 TEMP_TABLES = """
 CREATE TEMP TABLE tmp_outbox (workspace_id uuid, alert_event_id uuid, alert_rule_id uuid, user_id uuid,
   channel text, to_address text, status text, next_attempt_at timestamptz, digest_key text, payload jsonb) ON COMMIT DROP;
-CREATE TEMP TABLE tmp_rule_plans (rule_id uuid, user_id uuid, channel text, to_address text, status text,
-  next_attempt_at timestamptz, digest_key text, payload jsonb) ON COMMIT DROP;
-CREATE TEMP TABLE tmp_planned (event_id uuid PRIMARY KEY) ON COMMIT DROP;
+CREATE TEMP TABLE tmp_rule_plans (rule_id uuid, workspace_id uuid, change_from bigint, user_id uuid, channel text, to_address text,
+  status text, next_attempt_at timestamptz, digest_key text, payload jsonb) ON COMMIT DROP;
 """
 
 
@@ -281,13 +322,6 @@ def _copy(cur: psycopg.Cursor, table: str, rows: list[tuple]) -> None:
     with cur.copy(f"COPY {table} FROM STDIN") as cp:
         for row in rows:
             cp.write_row(row)
-
-
-def _rules(cur: psycopg.Cursor, ids: list[uuid.UUID]) -> dict[uuid.UUID, RuleDelivery]:
-    rows = cur.execute("SELECT id, workspace_id, name, channels, recipients, quiet_hours, timezone, digest_mode, digest_at, digest_weekday "
-                       "FROM alert_rules WHERE id = ANY(%s)", (ids,)).fetchall()
-    return {r["id"]: RuleDelivery(r["id"], r["workspace_id"], r["name"], r["channels"], list(r["recipients"]), r["quiet_hours"],
-                                  r["timezone"], r["digest_mode"], r["digest_at"], r["digest_weekday"]) for r in rows}
 
 
 def _members(cur: psycopg.Cursor, workspaces: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, Member]]:
@@ -330,7 +364,9 @@ def _usage(cur: psycopg.Cursor, workspaces: list[uuid.UUID], rules: dict[uuid.UU
         usage.used[(r["channel"], r["workspace_id"], r["day"])] = usage.start[(r["channel"], r["workspace_id"], r["day"])] = r["count"]
     monthly = sorted(usage.per_month)
     if monthly:
-        first_day = {ws: min(d for w, d in days if w == ws) for ws, _ in days}
+        first_day: dict[uuid.UUID, str] = {}
+        for ws, day in days:  # sorted: a workspace's first day comes first
+            first_day.setdefault(ws, day)
         # what the month's other days used (the days loaded above are counted in `used`)
         for r in cur.execute("""SELECT u.channel, u.workspace_id, coalesce(sum(u.count), 0) AS n
                                 FROM unnest(%(c)s::text[], %(w)s::uuid[], %(f)s::date[]) AS q(channel, ws, day)

@@ -15,12 +15,12 @@ def unread_count(cur: psycopg.Cursor, user_id: uuid.UUID) -> int:
 def list_notifications(cur: psycopg.Cursor, user_id: uuid.UUID, *, unread_only: bool = False, limit: int = 50,
                        before: str | None = None) -> list[dict]:
     rows = cur.execute(
-        "SELECT n.id, n.title, n.body, n.created_at, n.read_at, e.permit_id, e.event_payload, r.name, "
+        "SELECT n.id, n.title, n.body, n.created_at, n.read_at, e.permit_id, e.payload, r.name, "
         "(SELECT coalesce(json_agg(json_build_object('channel', o.channel, 'to', o.to_address, 'status', o.status, "
         "  'attempts', o.attempts, 'sent_at', o.sent_at, 'error', o.last_error, 'receipt', o.receipt, 'receipt_code', o.receipt_code) "
         "  ORDER BY o.channel), '[]') "
         " FROM notification_outbox o WHERE o.alert_event_id = n.alert_event_id AND o.channel <> 'in_app') "
-        "FROM notifications n LEFT JOIN alert_events e ON e.id = n.alert_event_id LEFT JOIN alert_rules r ON r.id = e.alert_rule_id "
+        "FROM notifications n LEFT JOIN alert_event_messages e ON e.id = n.alert_event_id LEFT JOIN alert_rules r ON r.id = e.alert_rule_id "
         "WHERE n.user_id = %(user)s AND (NOT %(unread)s OR n.read_at IS NULL) AND (%(before)s::timestamptz IS NULL OR n.created_at < %(before)s) "
         "ORDER BY n.created_at DESC LIMIT %(limit)s",
         {"user": user_id, "unread": unread_only, "before": before, "limit": limit}).fetchall()

@@ -16,11 +16,13 @@ def rules(conn: psycopg.Connection) -> list[dict]:
 
 def events(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
     return conn.cursor(row_factory=dict_row).execute("""
-        SELECT e.triggered_at, r.name AS rule, e.event_payload->>'change_type' AS change, e.event_payload->>'status_number' AS permit,
-               e.event_payload->>'operator_name' AS operator, e.event_payload->>'county' AS county,
-               (SELECT string_agg(o.channel || ':' || o.status, ' ' ORDER BY o.channel) FROM notification_outbox o
-                WHERE o.alert_event_id = e.id) AS delivery
-        FROM alert_events e JOIN alert_rules r ON r.id = e.alert_rule_id ORDER BY e.triggered_at DESC LIMIT %s""", (limit,)).fetchall()
+        SELECT e.triggered_at, r.name AS rule, e.payload->>'change_type' AS change, e.payload->>'status_number' AS permit,
+               e.payload->>'operator_name' AS operator, e.payload->>'county' AS county,
+               (SELECT string_agg(d, ' ' ORDER BY d) FROM (
+                  SELECT o.channel || ':' || o.status FROM notification_outbox o WHERE o.alert_event_id = e.id AND o.channel <> 'in_app'
+                  UNION ALL  -- in-app: the inbox rows (one outbox row may deliver a rule's batch)
+                  SELECT 'in_app:sent' FROM notifications n WHERE n.alert_event_id = e.id) x(d)) AS delivery
+        FROM alert_event_messages e JOIN alert_rules r ON r.id = e.alert_rule_id ORDER BY e.triggered_at DESC LIMIT %s""", (limit,)).fetchall()
 
 
 def outbox_counts(conn: psycopg.Connection) -> list[dict]:

@@ -25,14 +25,19 @@ TRIAL_NOTICE_DAYS = 3
 
 def value(cur: psycopg.Cursor, ws: uuid.UUID, since: datetime) -> mail.Value:
     row = cur.execute("""
-      WITH ev AS (SELECT e.id, e.permit_id, r.snapshot_at FROM alert_events e
+      WITH ev AS (SELECT e.id, e.permit_id, r.snapshot_at FROM alert_rules ar JOIN alert_events e ON e.alert_rule_id = ar.id
                   LEFT JOIN permit_changes c ON c.id = e.permit_change_id LEFT JOIN ingestion_runs r ON r.id = c.ingestion_run_id
-                  WHERE e.workspace_id = %(w)s AND e.triggered_at >= %(s)s),
-           sent AS (SELECT o.alert_event_id, min(o.updated_at) AS at FROM notification_outbox o
-                    WHERE o.workspace_id = %(w)s AND o.status = 'sent' AND o.alert_event_id IN (SELECT id FROM ev) GROUP BY 1)
+                  WHERE ar.workspace_id = %(w)s AND e.triggered_at >= %(s)s),
+           sent AS (SELECT x.alert_event_id, min(x.at) AS at
+                    FROM (SELECT o.alert_event_id, o.updated_at AS at FROM notification_outbox o
+                          WHERE o.workspace_id = %(w)s AND o.status = 'sent' AND o.alert_event_id IN (SELECT id FROM ev)
+                          UNION ALL
+                          SELECT n.alert_event_id, n.created_at FROM notifications n
+                          WHERE n.workspace_id = %(w)s AND n.alert_event_id IN (SELECT id FROM ev)) x GROUP BY 1)
       SELECT (SELECT count(DISTINCT permit_id) FROM ev),
              (SELECT count(*) FROM notification_outbox WHERE workspace_id = %(w)s AND status = 'sent' AND kind IN ('alert', 'digest')
-                AND channel <> 'webhook' AND created_at >= %(s)s),
+                AND channel NOT IN ('webhook', 'in_app') AND created_at >= %(s)s)
+             + (SELECT count(*) FROM notifications WHERE workspace_id = %(w)s AND alert_event_id IS NOT NULL AND created_at >= %(s)s),
              (SELECT count(*) FROM notifications WHERE workspace_id = %(w)s AND read_at IS NOT NULL AND created_at >= %(s)s),
              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.at - ev.snapshot_at) / 60)
                 FROM ev JOIN sent s ON s.alert_event_id = ev.id WHERE ev.snapshot_at IS NOT NULL),

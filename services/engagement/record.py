@@ -31,7 +31,6 @@ def notification_opened(cur: psycopg.Cursor, user: uuid.UUID, notification: uuid
     if cur.rowcount != 1:
         raise Missing("no such notification in your inbox")
     cur.execute("""INSERT INTO product_events (workspace_id, user_id, kind, outbox_id, alert_event_id, channel)
-                   SELECT n.workspace_id, n.user_id, 'alert_opened', o.id, n.alert_event_id, 'in_app' FROM notifications n
-                   LEFT JOIN notification_outbox o ON o.provider_message_id = n.id::text AND o.channel = 'in_app'
+                   SELECT n.workspace_id, n.user_id, 'alert_opened', n.outbox_id, n.alert_event_id, 'in_app' FROM notifications n
                    WHERE n.id = %s AND n.alert_event_id IS NOT NULL ON CONFLICT DO NOTHING""", (notification,))
     return cur.rowcount == 1

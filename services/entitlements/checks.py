@@ -87,6 +87,10 @@ def usage(cur: psycopg.Cursor, workspace: uuid.UUID, now: datetime) -> dict[str,
 
 def alerts_by_channel(cur: psycopg.Cursor, workspace: uuid.UUID, now: datetime) -> dict[str, int]:
     month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    rows = cur.execute("""SELECT channel, count(*) FROM notification_outbox WHERE workspace_id = %s AND kind IN ('alert', 'digest')
-                          AND status = 'sent' AND updated_at >= %s GROUP BY channel""", (workspace, month)).fetchall()
+    # An in-app alert is its inbox row (one outbox row may deliver a batch of them).
+    rows = cur.execute("""SELECT channel, count(*) FROM notification_outbox WHERE workspace_id = %(w)s AND kind IN ('alert', 'digest')
+                          AND channel <> 'in_app' AND status = 'sent' AND updated_at >= %(m)s GROUP BY channel
+                          UNION ALL
+                          SELECT 'in_app', count(*) FROM notifications WHERE workspace_id = %(w)s AND alert_event_id IS NOT NULL
+                          AND created_at >= %(m)s""", {"w": workspace, "m": month}).fetchall()
     return {"sms": 0, "email": 0, "in_app": 0, "webhook": 0} | {r[0]: r[1] for r in rows}

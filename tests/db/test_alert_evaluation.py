@@ -9,6 +9,7 @@ import pytest
 
 from services.alerting import rule_store
 from services.alerting import rules as R
+from services.alerting.delivery import deliver_in_app
 from services.alerting.evaluate import evaluate_batch, evaluate_pending
 from services.db.engine import set_tenant
 from services.tenancy import admin
@@ -46,7 +47,7 @@ def _rule(conn, ws, **kw):
 
 
 def _events(worker_conn, rule_id):
-    return worker_conn.execute("SELECT e.event_payload FROM alert_events e WHERE e.alert_rule_id = %s", (rule_id,)).fetchall()
+    return worker_conn.execute("SELECT e.payload FROM alert_event_messages e WHERE e.alert_rule_id = %s", (rule_id,)).fetchall()
 
 
 @pytest.mark.parametrize("buffer_m,matches", [(850, False), (1000, True)])
@@ -143,8 +144,8 @@ def test_event_payload_has_what_a_message_needs(app_conn, worker_conn, world):
     assert p["operator_name"].startswith("PERFORMANCE OPERATING") and p["county"] == "Anderson"
     assert (p["lease_name"], p["well_number"], p["filing_purpose"], p["wellbore_profile"]) == ("EDENS-BOWYER (AW)", "1H", "New Drill", "horizontal")
     assert p["distance_m"] == 0 and p["aoi_name"] == "around"
-    rows = worker_conn.execute("SELECT channel, to_address, status FROM notification_outbox o JOIN alert_events e ON e.id = o.alert_event_id "
-                               "WHERE e.event_payload->>'status_number' = '0916200' ORDER BY channel").fetchall()
+    rows = worker_conn.execute("SELECT channel, to_address, status FROM notification_outbox o JOIN alert_event_messages e ON e.id = o.alert_event_id "
+                               "WHERE e.payload->>'status_number' = '0916200' ORDER BY channel").fetchall()
     assert rows == [("email", "landman@example.com", "pending"), ("in_app", None, "pending"), ("sms", "+15125550100", "pending")]
 
 
@@ -208,3 +209,80 @@ def test_each_recipient_gets_the_channels_they_can_receive(app_conn, worker_conn
         "SELECT user_id, string_agg(DISTINCT channel, ',' ORDER BY channel) FROM notification_outbox GROUP BY 1").fetchall())
     # The colleague's phone and email are not verified: only the in-app inbox reaches them.
     assert per_user == {world.user_id: "email,in_app,sms", colleague: "in_app"}
+
+
+def _midland_in_app_rule(app_conn, world):
+    search = admin.create_saved_search(app_conn, world.workspace_id, "Midland", {"counties": ["329"]})
+    return _rule(app_conn, world, saved_search_id=search)  # in-app only: its plan never takes quota
+
+
+def _count(conn, sql, *args):
+    return conn.execute(sql, args).fetchone()[0]
+
+
+def test_one_in_app_row_per_rule_and_batch_puts_each_event_in_the_inbox_once(app_conn, worker_conn, world):
+    rule = _midland_in_app_rule(app_conn, world)
+    res = evaluate_pending(worker_conn)
+    events = _count(worker_conn, "SELECT count(*) FROM alert_events WHERE alert_rule_id = %s", rule)
+    assert events > 1 and res.events == events
+    rows = worker_conn.execute("SELECT id, alert_event_id, change_from, change_upto FROM notification_outbox "
+                               "WHERE alert_rule_id = %s AND channel = 'in_app'", (rule,)).fetchall()
+    first, last = worker_conn.execute("SELECT min(permit_change_id), max(permit_change_id) FROM alert_events WHERE alert_rule_id = %s",
+                                      (rule,)).fetchone()
+    ((row_id, event_id, change_from, change_upto),) = rows
+    assert event_id is None and change_from == first and change_upto >= last
+    worker_conn.commit()
+    assert deliver_in_app(worker_conn) == events
+    assert worker_conn.execute("SELECT count(*), count(DISTINCT alert_event_id), min(outbox_id), max(outbox_id) FROM notifications").fetchone() \
+        == (events, events, row_id, row_id)
+    # A second row over the same events (a rewound cursor's batch) adds nothing to the inbox.
+    worker_conn.execute("""INSERT INTO notification_outbox (workspace_id, alert_rule_id, user_id, channel, change_from, change_upto)
+                           VALUES (%s, %s, %s, 'in_app', 0, %s)""", (world.workspace_id, rule, world.user_id, change_upto))
+    worker_conn.commit()
+    assert deliver_in_app(worker_conn) == 0
+    assert _count(worker_conn, "SELECT count(*) FROM notifications") == events
+
+
+def test_deleting_a_rule_or_its_workspace_deletes_its_events(app_conn, worker_conn, owner_conn, world):
+    rule = _midland_in_app_rule(app_conn, world)
+    other = _rule(app_conn, world, name="everything", saved_search_id=admin.create_saved_search(
+        app_conn, world.workspace_id, "approved", {"statuses": ["approved"]}))
+    evaluate_pending(worker_conn)
+    worker_conn.commit()
+    assert _count(worker_conn, "SELECT count(*) FROM alert_events WHERE alert_rule_id = %s", rule) > 0
+    with app_conn.transaction():
+        cur = app_conn.cursor()
+        set_tenant(cur, world.workspace_id, world.user_id)
+        rule_store.delete(cur, world.workspace_id, rule, actor=world.user_id)
+    assert _count(worker_conn, "SELECT count(*) FROM alert_events WHERE alert_rule_id = %s", rule) == 0
+    assert _count(worker_conn, "SELECT count(*) FROM notification_outbox WHERE alert_rule_id = %s", rule) == 0
+    assert _count(worker_conn, "SELECT count(*) FROM alert_events WHERE alert_rule_id = %s", other) > 0
+    worker_conn.commit()
+    owner_conn.execute("DELETE FROM workspaces WHERE id = %s", (world.workspace_id,))
+    owner_conn.commit()
+    assert _count(worker_conn, "SELECT count(*) FROM alert_events") == 0
+
+
+def test_a_rule_being_deleted_waits_for_the_batch_writing_its_events(settings, app_conn, worker_conn, world):
+    rule = _midland_in_app_rule(app_conn, world)
+    permit, version = worker_conn.execute("SELECT permit_id, id FROM permit_versions LIMIT 1").fetchone()
+    worker_conn.execute("INSERT INTO alert_events (workspace_id, alert_rule_id, permit_id, permit_version_id) VALUES (%s, %s, %s, %s)",
+                        (world.workspace_id, rule, permit, version))  # not committed: a batch in flight
+    with psycopg.connect(settings.database_owner_url) as other:
+        other.execute("SET lock_timeout = '300ms'")
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("DELETE FROM alert_rules WHERE id = %s", (rule,))
+    worker_conn.commit()
+    with psycopg.connect(settings.database_owner_url) as other:
+        other.execute("DELETE FROM alert_rules WHERE id = %s", (rule,))  # after the batch: its event goes with the rule
+    assert _count(worker_conn, "SELECT count(*) FROM alert_events WHERE alert_rule_id = %s", rule) == 0
+
+
+def test_a_rule_with_events_keeps_its_workspace(app_conn, worker_conn, owner_conn, world):
+    rule = _midland_in_app_rule(app_conn, world)
+    evaluate_pending(worker_conn)
+    worker_conn.commit()
+    elsewhere = admin.create_workspace(app_conn, "Elsewhere", "else@example.com")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        owner_conn.execute("UPDATE alert_rules SET workspace_id = %s WHERE id = %s", (elsewhere.workspace_id, rule))
+    owner_conn.rollback()

@@ -84,15 +84,15 @@ def test_a_rule_that_asks_for_filings_hears_of_them_before_approval(settings, ap
     for n, item in enumerate(i for i in items if cut <= i.at < cut + timedelta(days=7)):
         ingest(settings, str(item.path), source=item.source, seen_at=now + timedelta(seconds=n), history=False)
     evaluate_pending(worker_conn)
-    kinds = {name: dict(worker_conn.execute("""SELECT event_payload->>'change_type', count(*) FROM alert_events
+    kinds = {name: dict(worker_conn.execute("""SELECT payload->>'change_type', count(*) FROM alert_event_messages
                                               WHERE alert_rule_id = %s GROUP BY 1""", (rule,)).fetchall()) for name, rule in ids.items()}
     assert kinds["filings"]["filed"] > 10 and kinds["filings"]["approved"] > 10
     assert "filed" not in kinds["approved only"] and kinds["approved only"]["approved"] == kinds["filings"]["approved"]
     # A filing alert came before its permit's approval alert.
     order = worker_conn.execute("""
-        SELECT count(*) FROM alert_events f JOIN alert_events a ON a.event_payload->>'status_number' = f.event_payload->>'status_number'
-        WHERE f.alert_rule_id = %(r)s AND a.alert_rule_id = %(r)s AND f.event_payload->>'change_type' = 'filed'
-          AND a.event_payload->>'change_type' = 'approved' AND f.permit_change_id < a.permit_change_id""", {"r": ids["filings"]}).fetchone()[0]
+        SELECT count(*) FROM alert_event_messages f JOIN alert_event_messages a ON a.payload->>'status_number' = f.payload->>'status_number'
+        WHERE f.alert_rule_id = %(r)s AND a.alert_rule_id = %(r)s AND f.payload->>'change_type' = 'filed'
+          AND a.payload->>'change_type' = 'approved' AND f.permit_change_id < a.permit_change_id""", {"r": ids["filings"]}).fetchone()[0]
     assert order > 0
 
 
