@@ -43,7 +43,8 @@ def upgrade() -> None:
         bad record;
       BEGIN
         PERFORM 1 FROM alert_rules r WHERE r.id IN (SELECT DISTINCT n.alert_rule_id FROM new_events n) FOR KEY SHARE OF r;
-        SELECT n.alert_rule_id, n.workspace_id INTO bad FROM new_events n
+        -- a batch's events name a few thousand rules: each (rule, workspace) is looked up once
+        SELECT n.alert_rule_id, n.workspace_id INTO bad FROM (SELECT DISTINCT alert_rule_id, workspace_id FROM new_events) n
         WHERE NOT EXISTS (SELECT 1 FROM alert_rules r WHERE r.id = n.alert_rule_id AND r.workspace_id = n.workspace_id) LIMIT 1;
         IF FOUND THEN
           RAISE EXCEPTION 'insert or update on table "alert_events" violates its rule key'
