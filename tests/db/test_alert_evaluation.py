@@ -7,7 +7,7 @@ import uuid
 import psycopg
 import pytest
 
-from services.alerting import rule_store
+from services.alerting import report, rule_store
 from services.alerting import rules as R
 from services.alerting.delivery import deliver_in_app
 from services.alerting.evaluate import evaluate_batch, evaluate_pending
@@ -286,3 +286,14 @@ def test_a_rule_with_events_keeps_its_workspace(app_conn, worker_conn, owner_con
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         owner_conn.execute("UPDATE alert_rules SET workspace_id = %s WHERE id = %s", (elsewhere.workspace_id, rule))
     owner_conn.rollback()
+
+
+def test_the_event_report_shows_each_event_s_in_app_delivery_from_its_batch_row(app_conn, worker_conn, world):
+    _midland_in_app_rule(app_conn, world)
+    evaluate_pending(worker_conn)
+    worker_conn.commit()
+    shown = report.events(worker_conn, limit=10000)
+    assert len(shown) > 1 and {e["delivery"] for e in shown} == {"in_app:pending"}
+    worker_conn.commit()
+    deliver_in_app(worker_conn)
+    assert {e["delivery"] for e in report.events(worker_conn, limit=10000)} == {"in_app:sent"}
