@@ -167,14 +167,17 @@ def _finish(conn: psycopg.Connection, outbox_id: int, status: str, *, error: str
                      (status, error[:2000] if error else None, provider_id, next_at, status, outbox_id))
 
 
-# A due in-app row's events: its own, or for a batch row its rule's events in its changes
-# (found by range on alert_events_once), in change order.
-IN_APP_EVENTS_SQL = """
+# The events an outbox row `o` stands for: its own event, or for a batch row its rule's
+# events `e` in its changes (found by range on alert_events_once).
+IN_BATCH = "e.alert_rule_id = o.alert_rule_id AND e.permit_change_id BETWEEN o.change_from AND o.change_upto"
+COVERS = f"(e.id = o.alert_event_id OR (o.change_from IS NOT NULL AND {IN_BATCH}))"
+# A due in-app row's events, in change order (the two kinds apart, so each finds its index).
+IN_APP_EVENTS_SQL = f"""
 SELECT o.id AS outbox_id, e.id AS event_id, e.payload AS event_payload, e.permit_change_id
 FROM notification_outbox o JOIN alert_event_messages e ON e.id = o.alert_event_id WHERE o.id = ANY(%(ids)s)
 UNION ALL
 SELECT o.id, e.id, e.payload, e.permit_change_id
-FROM notification_outbox o JOIN alert_event_messages e ON e.alert_rule_id = o.alert_rule_id AND e.permit_change_id BETWEEN o.change_from AND o.change_upto
+FROM notification_outbox o JOIN alert_event_messages e ON {IN_BATCH}
 WHERE o.id = ANY(%(ids)s) AND o.change_from IS NOT NULL
 ORDER BY 1, 4
 """

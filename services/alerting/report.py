@@ -5,6 +5,8 @@ from __future__ import annotations
 import psycopg
 from psycopg.rows import dict_row
 
+from services.alerting.delivery import COVERS
+
 
 def rules(conn: psycopg.Connection) -> list[dict]:
     return conn.cursor(row_factory=dict_row).execute("""
@@ -15,14 +17,12 @@ def rules(conn: psycopg.Connection) -> list[dict]:
 
 
 def events(conn: psycopg.Connection, limit: int = 20) -> list[dict]:
-    return conn.cursor(row_factory=dict_row).execute("""
+    return conn.cursor(row_factory=dict_row).execute(f"""
         SELECT e.triggered_at, r.name AS rule, e.payload->>'change_type' AS change, e.payload->>'status_number' AS permit,
                e.payload->>'operator_name' AS operator, e.payload->>'county' AS county,
                -- its own rows, and the in-app rows of its rule's batch that cover it
                (SELECT string_agg(o.channel || ':' || o.status, ' ' ORDER BY o.channel) FROM notification_outbox o
-                WHERE o.alert_event_id = e.id
-                   OR (o.change_from IS NOT NULL AND o.alert_rule_id = e.alert_rule_id
-                       AND e.permit_change_id BETWEEN o.change_from AND o.change_upto)) AS delivery
+                WHERE {COVERS}) AS delivery
         FROM alert_event_messages e JOIN alert_rules r ON r.id = e.alert_rule_id ORDER BY e.triggered_at DESC LIMIT %s""", (limit,)).fetchall()
 
 
